@@ -1,0 +1,1 @@
+"""Built-in plugin: telemetry (being written)."""

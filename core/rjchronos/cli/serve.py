@@ -1,0 +1,105 @@
+"""``rjchronos serve``: UI, API, protocol listeners and the in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import click
+import uvicorn
+
+from rjchronos.cli.context import open_kernel, settings_from
+from rjchronos.config import ROLES, Settings
+
+log = logging.getLogger(__name__)
+
+
+class _ServeCommand(click.Command):
+    """``serve`` with the options that plugins add through ``rjc_serve_options``."""
+
+    _plugin_options: list[click.Option] | None = None
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if self._plugin_options is None:
+            self._plugin_options = plugin_serve_options()
+        return [*super().get_params(ctx), *self._plugin_options]
+
+
+def plugin_serve_options() -> list[click.Option]:
+    """Options plugins add to ``serve`` (loaded from the installed plugins)."""
+    from rjchronos import __version__
+    from rjchronos.builtin import BUILTIN_PLUGINS
+    from rjchronos.config import load_settings
+    from rjchronos.plugins import PluginHost
+
+    try:
+        settings = load_settings()
+    except ValueError:
+        return []
+    host = PluginHost(core_version=__version__, blocked=settings.blocked_plugins)
+    host.load_builtins(BUILTIN_PLUGINS)
+    if settings.autoload_plugins:
+        host.load_entrypoints()
+    return [option for _, options in host.results_with_plugins("rjc_serve_options") for option in options]
+
+
+@click.command("serve", cls=_ServeCommand)
+@click.option("--host", help="Address to listen on [RJC_HOST, default 127.0.0.1].")
+@click.option("--port", type=int, help="UI and API port [RJC_PORT, default 8000].")
+@click.option("--role", type=click.Choice(ROLES), help="all: UI, API, protocols and worker; api; acs.")
+@click.option("--no-migrate", is_flag=True, help="Do not apply database migrations at start.")
+@click.pass_context
+def command(ctx: click.Context, host: str | None, port: int | None, role: str | None,
+            no_migrate: bool, **plugin_options: Any) -> None:
+    """Serve RJChronos. Starts no simulators: `rjchronos demo` does that."""
+    settings = settings_from(ctx, host=host, port=port, role=role)
+    options = {k: v for k, v in plugin_options.items() if v is not None}
+    settings = settings.with_overrides(options={**settings.options, **options})
+    run_server(settings, migrate=not no_migrate)
+
+
+def run_server(settings: Settings, *, migrate: bool = True, extra_tasks: Any = ()) -> None:
+    """Run the servers of ``settings.role`` until interrupted."""
+    from rjchronos.db.migrate import upgrade
+    from rjchronos.security.users import ensure_first_admin
+
+    with open_kernel(settings) as kernel:
+        if migrate:
+            upgrade(kernel)
+        password = ensure_first_admin(kernel)
+        if password:
+            click.secho(
+                f"First administrator created: user 'admin', password '{password}' "
+                "(shown once; change it after signing in).",
+                fg="yellow", bold=True,
+            )
+        asyncio.run(_serve(kernel, settings, extra_tasks))
+
+
+async def _serve(kernel: Any, settings: Settings, extra_tasks: Any) -> None:
+    servers: list[uvicorn.Server] = []
+    log_level = logging.getLevelName(logging.getLogger().level).lower()
+    if settings.role in ("all", "api"):
+        config = uvicorn.Config(
+            kernel.asgi(lifespan=False), host=settings.host, port=settings.port,
+            lifespan="off", log_level=log_level, proxy_headers=True,
+        )
+        servers.append(uvicorn.Server(config))
+        click.echo(f"RJChronos UI and API on http://{settings.host}:{settings.port}/")
+    for endpoint in kernel.hook.rjc_protocol_endpoints(kernel=kernel):
+        for declared in endpoint:
+            if settings.role not in ("all", declared.name):
+                continue
+            port = int(settings.options.get(declared.port_option) or declared.default_port)
+            config = uvicorn.Config(
+                declared.app_factory(kernel), host=settings.host, port=port,
+                lifespan="off", log_level=log_level,
+            )
+            servers.append(uvicorn.Server(config))
+            click.echo(f"{declared.name} listener on {settings.host}:{port}")
+    await kernel.start()
+    try:
+        await asyncio.gather(*(server.serve() for server in servers), *extra_tasks)
+    finally:
+        await kernel.stop()

@@ -1,0 +1,1 @@
+"""Customers, plans and the sources they are synced from."""

@@ -1,0 +1,26 @@
+"""Drivers: one named implementation picked per device or per configuration (stevedore)."""
+
+from rjchronos.drivers.contracts import (
+    Analyzer,
+    DeviceFacts,
+    Driver,
+    DriverMatch,
+    Notifier,
+    OltDriver,
+    ProtocolDriver,
+)
+from rjchronos.drivers.registry import NAMESPACES, AmbiguousDriverError, Drivers, NoDriverError
+
+__all__ = [
+    "NAMESPACES",
+    "AmbiguousDriverError",
+    "Analyzer",
+    "DeviceFacts",
+    "Driver",
+    "DriverMatch",
+    "Drivers",
+    "NoDriverError",
+    "Notifier",
+    "OltDriver",
+    "ProtocolDriver",
+]

@@ -1,0 +1,143 @@
+"""The abstract contracts of each driver namespace.
+
+A driver class declares ``name`` and what it ``match``-es; core picks the one
+driver for a device from those facts (or the driver an operator pinned).
+The issues that add each kind of device flesh out their contract here.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """What is known of a device when its driver is chosen."""
+
+    vendor: str = ""
+    model: str = ""
+    firmware: str = ""
+    sys_object_id: str = ""
+    sys_descr: str = ""
+    oui: str = ""
+    product_class: str = ""
+
+
+@dataclass(frozen=True)
+class DriverMatch:
+    """What a driver handles. Empty fields match anything; regexes match from the start.
+
+    A match with no field set matches nothing, so a driver is only chosen
+    for a device when it says so.
+    """
+
+    vendors: tuple[str, ...] = ()
+    models: str = ""
+    firmware: str = ""
+    sys_object_ids: tuple[str, ...] = ()
+    ouis: tuple[str, ...] = ()
+
+    def matches(self, facts: DeviceFacts) -> bool:
+        if not (self.vendors or self.models or self.firmware or self.sys_object_ids or self.ouis):
+            return False
+        checks = [
+            not self.vendors or facts.vendor.lower() in {v.lower() for v in self.vendors},
+            not self.models or bool(re.match(self.models, facts.model, re.IGNORECASE)),
+            not self.firmware or bool(re.match(self.firmware, facts.firmware, re.IGNORECASE)),
+            not self.sys_object_ids
+            or any(facts.sys_object_id.startswith(prefix) for prefix in self.sys_object_ids),
+            not self.ouis or facts.oui.upper() in {o.upper() for o in self.ouis},
+        ]
+        return all(checks)
+
+
+class Driver(ABC):
+    """Base of every driver: a name and a match."""
+
+    name: ClassVar[str]
+    match: ClassVar[DriverMatch] = DriverMatch()
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def matches(cls, facts: DeviceFacts) -> bool:
+        return cls.match.matches(facts)
+
+
+class OltDriver(Driver):
+    """Talks to one vendor's OLTs (``rjchronos.drivers.olt``).
+
+    Constructed with the OLT's connection settings (host, credentials,
+    ports); every method is async and raises an error naming the OLT on
+    failure.
+    """
+
+    def __init__(self, connection: Mapping[str, Any]) -> None:
+        self.connection = connection
+
+    @abstractmethod
+    async def identify(self) -> DeviceFacts:
+        """Read the OLT's vendor, model, firmware and sysObjectID."""
+
+    @abstractmethod
+    async def list_onus(self, port: str | None = None) -> Sequence[Mapping[str, Any]]:
+        """Every authorized ONU (of ``port``, or of the OLT) in the common model."""
+
+    @abstractmethod
+    async def list_unconfigured_onus(self) -> Sequence[Mapping[str, Any]]:
+        """ONUs the OLT sees but that are not authorized."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class ProtocolDriver(Driver):
+    """A device management protocol (``rjchronos.protocols``): TR-069 now, TR-369 later."""
+
+    @abstractmethod
+    async def request_connection(self, device: Mapping[str, Any]) -> bool:
+        """Ask the device to open a management session now; whether it answered."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message for one recipient on one channel."""
+
+    subject: str
+    body: str
+    recipient: str
+    template: str = ""
+    variables: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    delivered: bool
+    detail: str = ""
+    provider_id: str = ""
+    retryable: bool = False
+
+
+class Notifier(Driver):
+    """Delivers notifications on one channel type (``rjchronos.notifiers``)."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+
+    @abstractmethod
+    async def send(self, notification: Notification) -> DeliveryResult:
+        """Deliver one notification; never raise for a delivery failure."""
+
+
+class Analyzer(Driver):
+    """Scores telemetry (``rjchronos.analyzers``).
+
+    Streaming analyzers see each sample once, in time order, with no look-ahead.
+    """
+
+    @abstractmethod
+    def score(self, entity: str, metric: str, timestamp: float, value: float) -> float | None:
+        """Anomaly score in [0, 1] for this sample, or None while still learning."""

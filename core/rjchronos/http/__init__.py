@@ -1,0 +1,1 @@
+"""The HTTP application: REST API, problem responses, OpenAPI, live events."""

@@ -1,0 +1,1 @@
+"""Durable jobs: database rows triggered through a dramatiq broker."""

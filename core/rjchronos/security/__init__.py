@@ -1,0 +1,1 @@
+"""Users, roles, tokens, sessions, the audit log and secrets at rest."""

@@ -1,0 +1,1 @@
+"""RJChronos SDK (being written)."""
