@@ -1,0 +1,1 @@
+"""customers tables (being written)."""

@@ -1,0 +1,1 @@
+"""Inventory and topology: sites, devices of every kind, the event timeline."""

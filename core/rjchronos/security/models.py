@@ -1,0 +1,1 @@
+"""security tables (being written)."""

@@ -1,0 +1,1 @@
+"""The telemetry store: samples by entity and metric over time."""
