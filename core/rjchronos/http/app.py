@@ -82,7 +82,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
-    return Problem(405, "Method not allowed", f"{request.method} is not allowed on {request.url.path}").response()
+    return Problem(
+        405, "Method not allowed", f"{request.method} is not allowed on {request.url.path}"
+    ).response()
 
 
 def _plugin_static_mounts(kernel: Kernel) -> list[Mount]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -55,7 +56,10 @@ def _operation(plugin: str, route: ApiRoute) -> dict[str, Any]:
         success["content"] = {"application/json": {"schema": dict(route.response_schema)}}
     responses: dict[str, Any] = {str(route.status_code): success}
     if route.body_schema is not None or route.query:
-        responses["422"] = {"description": "invalid input; invalid_params names each field", **problem}
+        responses["422"] = {
+            "description": "invalid input; invalid_params names each field",
+            **problem,
+        }
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,
@@ -79,7 +83,10 @@ def _operation(plugin: str, route: ApiRoute) -> dict[str, Any]:
         operation["x-rjc-permission"] = route.permission
         responses["401"] = {"description": "not authenticated", **problem}
         if route.permission != AUTHENTICATED:
-            responses["403"] = {"description": f"needs the permission {route.permission}", **problem}
+            responses["403"] = {
+                "description": f"needs the permission {route.permission}",
+                **problem,
+            }
     return operation
 
 
@@ -88,12 +95,15 @@ def docs_page(document: dict[str, Any]) -> str:
     rows = []
     for path, operations in document["paths"].items():
         for method, op in operations.items():
-            access = "public" if op.get("x-rjc-public") else html.escape(op.get("x-rjc-permission", ""))
+            access = (
+                "public" if op.get("x-rjc-public") else html.escape(op.get("x-rjc-permission", ""))
+            )
             params = ", ".join(html.escape(p["name"]) for p in op["parameters"]) or "-"
             body = ""
             if "requestBody" in op:
                 schema = op["requestBody"]["content"]["application/json"]["schema"]
-                body = f"<details><summary>body</summary><pre>{html.escape(_pretty(schema))}</pre></details>"
+                pretty = html.escape(json.dumps(schema, indent=2, ensure_ascii=False))
+                body = f"<details><summary>body</summary><pre>{pretty}</pre></details>"
             rows.append(
                 f"<tr id='{html.escape(op['operationId'])}'><td class='m'>{method.upper()}</td>"
                 f"<td><code>{html.escape(path)}</code></td><td>{html.escape(op['summary'])}{body}</td>"
@@ -105,19 +115,15 @@ def docs_page(document: dict[str, Any]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #d0d7de;padding:.4rem;text-align:left;vertical-align:top}}
+table{{border-collapse:collapse;width:100%}}
+td,th{{border-bottom:1px solid #d0d7de;padding:.4rem;text-align:left;vertical-align:top}}
 .m{{font-weight:600;font-family:monospace}}pre{{background:#f6f8fa;padding:.5rem;overflow:auto}}
 </style></head><body>
 <h1>{title}</h1>
-<p>{html.escape(document['info']['description'])} The machine-readable document is
+<p>{html.escape(document["info"]["description"])} The machine-readable document is
 <a href="{API_PREFIX}/openapi.json">{API_PREFIX}/openapi.json</a>.</p>
 <table><thead><tr><th>method</th><th>path</th><th>summary</th><th>parameters</th><th>permission</th><th>plugin</th></tr></thead>
 <tbody>
 {"".join(rows)}
 </tbody></table></body></html>"""
 
-
-def _pretty(value: Any) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -37,7 +37,9 @@ def decode_cursor(cursor: str) -> Any:
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(
-            422, "Invalid query", "query.cursor: not a cursor this API issued",
+            422,
+            "Invalid query",
+            "query.cursor: not a cursor this API issued",
             invalid_params=[{"name": "query.cursor", "reason": "not a cursor this API issued"}],
         ) from exc
 

@@ -37,7 +37,11 @@ class Problem(Exception):
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        document: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status}
+        document: dict[str, Any] = {
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+        }
         if self.detail:
             document["detail"] = self.detail
         if self.invalid_params:
@@ -59,11 +63,15 @@ def not_found(what: str, key: str) -> Problem:
 
 
 def unauthenticated(detail: str = "authentication required") -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="rjchronos"'})
+    return Problem(
+        401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="rjchronos"'}
+    )
 
 
 def forbidden(permission: str) -> Problem:
-    return Problem(403, "Forbidden", f"this needs the permission {permission!r}", permission=permission)
+    return Problem(
+        403, "Forbidden", f"this needs the permission {permission!r}", permission=permission
+    )
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {

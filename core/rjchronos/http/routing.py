@@ -74,7 +74,9 @@ class ApiRoute:
         if not self.path.startswith("/"):
             raise ValueError(f"route {self.method} {self.path}: path must start with '/'")
         if not self.public and not self.permission:
-            raise ValueError(f"route {self.method} {self.path}: declare a permission or public=True")
+            raise ValueError(
+                f"route {self.method} {self.path}: declare a permission or public=True"
+            )
 
     @property
     def full_path(self) -> str:
@@ -129,7 +131,11 @@ class ApiCall:
         """Append this call's change to the audit log (secrets in ``params`` are masked)."""
         actor = self.principal.actor if self.principal else f"anonymous@{self.client_ip}"
         self.kernel.audit.record(
-            actor=actor, action=action, target=target, params=params or {}, result=result,
+            actor=actor,
+            action=action,
+            target=target,
+            params=params or {},
+            result=result,
             source_ip=self.client_ip,
         )
 
@@ -149,7 +155,11 @@ def build_route(kernel: Kernel, route: ApiRoute) -> Route:
             query = _validate_query(route, request)
             body = await _read_body(route, request)
             call = ApiCall(request, kernel, principal, body, query)
-            result = await route.endpoint(call) if is_async else await run_in_threadpool(route.endpoint, call)
+            result = (
+                await route.endpoint(call)
+                if is_async
+                else await run_in_threadpool(route.endpoint, call)
+            )
         except Problem as problem:
             return problem.response()
         if isinstance(result, Response):
@@ -165,7 +175,9 @@ def _authorise(route: ApiRoute, request: Request, principal: Principal) -> None:
     if principal.via == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
         if not principal.csrf_token or sent != principal.csrf_token:
-            raise Problem(403, "Forbidden", "CSRF token missing or wrong: send the X-CSRF-Token header")
+            raise Problem(
+                403, "Forbidden", "CSRF token missing or wrong: send the X-CSRF-Token header"
+            )
     if route.permission == AUTHENTICATED:
         return
     assert route.permission is not None
@@ -183,7 +195,9 @@ async def _read_body(route: ApiRoute, request: Request) -> Any:
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > route.max_body:
-            raise Problem(413, "Payload too large", f"the body may hold at most {route.max_body} bytes")
+            raise Problem(
+                413, "Payload too large", f"the body may hold at most {route.max_body} bytes"
+            )
     media_type = request.headers.get("content-type", "").split(";")[0].strip()
     if media_type not in ("application/json", ""):
         raise Problem(415, "Unsupported media type", "send the body as application/json")

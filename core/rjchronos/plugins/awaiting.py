@@ -19,7 +19,9 @@ async def await_me_maybe(value: Any) -> Any:
     return value
 
 
-async def await_hook(caller: Any, hook_name: str, *, timeout: float = 30.0, **kwargs: Any) -> list[Any]:
+async def await_hook(
+    caller: Any, hook_name: str, *, timeout: float = 30.0, **kwargs: Any
+) -> list[Any]:
     """Call every implementation of an async-capable hook and await them concurrently.
 
     Each implementation runs under ``timeout``; an exception or a timeout is

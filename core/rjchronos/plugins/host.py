@@ -185,12 +185,9 @@ class PluginHost:
                 requirement = Requirement(line)
             except InvalidRequirement:
                 continue
-            if requirement.name == "rjchronos" and not requirement.marker:
-                if not requirement.specifier.contains(self.core_version, prereleases=True):
-                    return (
-                        f"supports rjchronos{requirement.specifier}, "
-                        f"this is {self.core_version}"
-                    )
+            supported = requirement.specifier.contains(self.core_version, prereleases=True)
+            if requirement.name == "rjchronos" and not requirement.marker and not supported:
+                return f"supports rjchronos{requirement.specifier}, this is {self.core_version}"
         return None
 
     def _fail(self, record: PluginRecord, error: str) -> None:
@@ -213,7 +210,9 @@ class PluginHost:
         """
         unknown = set(configured) - set(self.records)
         if unknown:
-            raise PluginError(f"settings given for plugins that are not installed: {sorted(unknown)}")
+            raise PluginError(
+                f"settings given for plugins that are not installed: {sorted(unknown)}"
+            )
         for impl in self.pm.hook.rjc_settings_schema.get_hookimpls():
             schema = impl.function()
             if not schema:
@@ -223,7 +222,8 @@ class PluginHost:
                 if "default" in prop and key not in values:
                     values[key] = prop["default"]
             errors = sorted(
-                jsonschema.Draft202012Validator(schema).iter_errors(values), key=lambda e: list(e.path)
+                jsonschema.Draft202012Validator(schema).iter_errors(values),
+                key=lambda e: list(e.path),
             )
             if errors:
                 error = errors[0]
