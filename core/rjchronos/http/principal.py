@@ -21,7 +21,7 @@ class Principal:
     roles: tuple[str, ...]
     grants: Mapping[str, frozenset[str | None]]
     via: Literal["token", "api_token", "session", "internal"] = "token"
-    token_id: int | None = None
+    token_id: str | None = None
     csrf_token: str | None = field(default=None, repr=False)
 
     def has(self, permission: str, scope: str | None = None) -> bool:

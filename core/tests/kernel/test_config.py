@@ -62,5 +62,5 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
 
 
 def test_with_overrides_ignores_none() -> None:
-    settings = Settings().with_overrides(port=None, host="0.0.0.0")  # noqa: S104
-    assert (settings.host, settings.port) == ("0.0.0.0", 8000)  # noqa: S104
+    settings = Settings().with_overrides(port=None, host="0.0.0.0")
+    assert (settings.host, settings.port) == ("0.0.0.0", 8000)

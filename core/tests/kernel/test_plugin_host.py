@@ -45,7 +45,9 @@ def test_async_implementation_of_a_sync_hook_is_refused() -> None:
     async def rjc_permissions() -> list[Any]:
         return []
 
-    record = new_host().register(make_plugin("eager", rjc_permissions=rjc_permissions), name="eager")
+    record = new_host().register(
+        make_plugin("eager", rjc_permissions=rjc_permissions), name="eager"
+    )
     assert record.state == "failed"
     assert "rjc_permissions is async" in (record.error or "")
 
@@ -54,13 +56,17 @@ def test_async_event_hook_is_accepted() -> None:
     async def rjc_device_event(kernel: Any, event: Any) -> None:
         return None
 
-    record = new_host().register(make_plugin("listener", rjc_device_event=rjc_device_event), name="listener")
+    record = new_host().register(
+        make_plugin("listener", rjc_device_event=rjc_device_event), name="listener"
+    )
     assert record.state == "loaded"
     assert record.hooks == ["rjc_device_event"]
 
 
 def test_argument_the_spec_lacks_is_refused() -> None:
-    record = new_host().register(make_plugin("extra", rjc_permissions=lambda colour: []), name="extra")
+    record = new_host().register(
+        make_plugin("extra", rjc_permissions=lambda colour: []), name="extra"
+    )
     assert record.state == "failed"
     assert "colour" in (record.error or "")
 
@@ -86,7 +92,9 @@ def test_settings_are_validated_naming_plugin_and_key() -> None:
     }
     host = new_host()
     host.register(make_plugin("acs", rjc_settings_schema=lambda: schema), name="acs")
-    with pytest.raises(PluginError, match=r"plugin acs: setting port: 'x' is not of type 'integer'"):
+    with pytest.raises(
+        PluginError, match=r"plugin acs: setting port: 'x' is not of type 'integer'"
+    ):
         host.configure_settings({"acs": {"port": "x"}})
     host.configure_settings({"acs": {"tls": True}})
     assert host.settings["acs"] == {"port": 7547, "tls": True}

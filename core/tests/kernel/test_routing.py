@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from rjchronos import hookimpl
 from rjchronos.http.problems import Problem
-from rjchronos.http.routing import ApiCall, ApiRoute
+from rjchronos.http.routing import AUTHENTICATED, ApiCall, ApiRoute
 
 ORDER_SCHEMA = {
     "type": "object",
@@ -45,18 +45,34 @@ def routes_plugin(*routes: ApiRoute) -> types.ModuleType:
 
 
 @pytest.fixture
-def client(rjc_kernel_factory: Callable[..., Any]) -> TestClient:
+def client(
+    rjc_kernel_factory: Callable[..., Any], rjc_client_factory: Callable[..., Any]
+) -> TestClient:
     plugin = routes_plugin(
-        ApiRoute("POST", "/orders", echo, public=True, body_schema=ORDER_SCHEMA, max_body=512),
         ApiRoute(
-            "GET", "/search", echo, public=True,
-            query={"limit": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
-                   "online": {"type": "boolean"}, "tag": {"type": "array", "items": {"type": "string"}}},
+            "POST",
+            "/orders",
+            echo,
+            permission=AUTHENTICATED,
+            body_schema=ORDER_SCHEMA,
+            max_body=512,
         ),
-        ApiRoute("GET", "/teapot", teapot, public=True),
+        ApiRoute(
+            "GET",
+            "/search",
+            echo,
+            permission=AUTHENTICATED,
+            query={
+                "limit": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+                "online": {"type": "boolean"},
+                "tag": {"type": "array", "items": {"type": "string"}},
+            },
+        ),
+        ApiRoute("GET", "/teapot", teapot, permission=AUTHENTICATED),
     )
     kernel = rjc_kernel_factory(plugins={"routes": plugin})
-    return TestClient(kernel.asgi(), base_url="http://127.0.0.1")
+    client: TestClient = rjc_client_factory("viewer", kernel=kernel)
+    return client
 
 
 def test_a_valid_body_reaches_the_endpoint(client: TestClient) -> None:
@@ -78,7 +94,12 @@ def test_invalid_body_names_every_failing_field(client: TestClient) -> None:
     [
         (b"{not json", {"content-type": "application/json"}, 400, "Malformed JSON"),
         (b'{"serial": "\xff"}', {"content-type": "application/json"}, 400, "Malformed JSON"),
-        (b"serial=x", {"content-type": "application/x-www-form-urlencoded"}, 415, "Unsupported media type"),
+        (
+            b"serial=x",
+            {"content-type": "application/x-www-form-urlencoded"},
+            415,
+            "Unsupported media type",
+        ),
         (b"{" + b" " * 600 + b"}", {"content-type": "application/json"}, 413, "Payload too large"),
     ],
 )
@@ -102,8 +123,11 @@ def test_problems_raised_by_endpoints_keep_their_fields(client: TestClient) -> N
     answer = client.get("/api/v1/teapot")
     assert answer.status_code == 418
     assert answer.json() == {
-        "type": "about:blank", "title": "I'm a teapot", "status": 418,
-        "detail": "short and stout", "brewing": True,
+        "type": "about:blank",
+        "title": "I'm a teapot",
+        "status": 418,
+        "detail": "short and stout",
+        "brewing": True,
     }
 
 
@@ -125,11 +149,23 @@ def test_a_route_must_name_a_permission_or_be_public() -> None:
         ApiRoute("GET", "/open", echo)
 
 
+def test_a_public_route_outside_the_list_stops_start_up(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    kernel = rjc_kernel_factory(
+        plugins={"leaky": routes_plugin(ApiRoute("GET", "/open", echo, public=True))}
+    )
+    with pytest.raises(RuntimeError, match="plugin leaky declares GET /api/v1/open public"):
+        kernel.asgi()
+
+
 def test_a_path_registered_twice_names_both_plugins(rjc_kernel_factory: Callable[..., Any]) -> None:
-    first = routes_plugin(ApiRoute("GET", "/dup", echo, public=True))
-    second = routes_plugin(ApiRoute("GET", "/dup", echo, public=True))
+    first = routes_plugin(ApiRoute("GET", "/dup", echo, permission=AUTHENTICATED))
+    second = routes_plugin(ApiRoute("GET", "/dup", echo, permission=AUTHENTICATED))
     kernel = rjc_kernel_factory(plugins={"first": first, "second": second})
-    with pytest.raises(RuntimeError, match="GET /api/v1/dup is registered by both (first|second) and"):
+    with pytest.raises(
+        RuntimeError, match="GET /api/v1/dup is registered by both (first|second) and"
+    ):
         kernel.asgi()
 
 
