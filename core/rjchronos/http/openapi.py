@@ -11,7 +11,8 @@ from typing import Any
 from rjchronos.http.problems import PROBLEM_SCHEMA, PROBLEM_TYPE
 from rjchronos.http.routing import API_PREFIX, AUTHENTICATED, ApiRoute
 
-_PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
+_PATH_PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
+_CONVERTER_TYPES = {"int": "integer", "float": "number"}
 
 
 def openapi_document(routes: Sequence[tuple[str, ApiRoute]], version: str) -> dict[str, Any]:
@@ -43,8 +44,13 @@ def openapi_document(routes: Sequence[tuple[str, ApiRoute]], version: str) -> di
 
 def _operation(plugin: str, route: ApiRoute) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in _PATH_PARAM.findall(route.path)
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": _CONVERTER_TYPES.get(converter, "string")},
+        }
+        for name, converter in _PATH_PARAM.findall(route.path)
     ]
     parameters += [
         {"name": name, "in": "query", "required": False, "schema": dict(schema)}
@@ -126,4 +132,3 @@ td,th{{border-bottom:1px solid #d0d7de;padding:.4rem;text-align:left;vertical-al
 <tbody>
 {"".join(rows)}
 </tbody></table></body></html>"""
-
