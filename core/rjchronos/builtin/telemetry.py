@@ -1,1 +1,305 @@
-"""Built-in plugin: telemetry (being written)."""
+"""Built-in plugin: the telemetry API (read series, write samples).
+
+Points are ``[time, value]`` pairs, times ISO-8601 in UTC. Without a
+resolution a series holds the raw samples; with one (seconds or an ISO-8601
+duration such as ``PT5M``) it holds the average of each bucket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from rjchronos import hookimpl
+from rjchronos.db.types import utcnow
+from rjchronos.http.problems import Problem, not_found
+from rjchronos.http.routing import ApiCall, ApiRoute
+from rjchronos.inventory.models import Device
+from rjchronos.security.permissions import Permission
+from rjchronos.telemetry.params import parse_instant, parse_resolution
+from rjchronos.telemetry.store import MAX_NAME, Point, Sample
+
+if TYPE_CHECKING:
+    from rjchronos.kernel import Kernel
+
+#: Points one series may return.
+MAX_POINTS = 10_000
+#: Samples one write may carry.
+MAX_SAMPLES = 10_000
+DEFAULT_RANGE = timedelta(hours=24)
+
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
+_TIME = {"type": "string", "description": "ISO-8601 with zone, such as 2024-05-01T12:00:00Z"}
+_RESOLUTION = {
+    "type": ["string", "integer", "null"],
+    "description": "bucket width: seconds or an ISO-8601 duration such as PT5M",
+}
+QUERY_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "entities": {
+            "type": "array",
+            "items": _NAME,
+            "minItems": 1,
+            "maxItems": 100,
+            "uniqueItems": True,
+            "description": "entity (device) ids",
+        },
+        "metric": _NAME,
+        "start": {**_TIME, "description": "range start, included (default: end minus 24 h)"},
+        "end": {**_TIME, "description": "range end, excluded (default: now)"},
+        "resolution": _RESOLUTION,
+    },
+    "required": ["entities", "metric"],
+    "additionalProperties": False,
+}
+WRITE_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "samples": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_SAMPLES,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "entity": _NAME,
+                    "metric": _NAME,
+                    "time": _TIME,
+                    "value": {"type": "number"},
+                    "labels": {
+                        "type": "object",
+                        "maxProperties": 32,
+                        "additionalProperties": {"type": "string", "maxLength": 256},
+                    },
+                },
+                "required": ["entity", "metric", "time", "value"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["samples"],
+    "additionalProperties": False,
+}
+SERIES_QUERY: dict[str, dict[str, Any]] = {
+    "metric": {**_NAME, "description": "metric name (required)"},
+    "start": {**_TIME, "description": "range start, included (default: end minus 24 h)"},
+    "end": {**_TIME, "description": "range end, excluded (default: now)"},
+    "resolution": {"type": "string", "description": _RESOLUTION["description"]},
+}
+
+
+@hookimpl
+def rjc_permissions() -> list[Permission]:
+    return [
+        Permission("telemetry.read", "Read telemetry series", ("admin", "operator", "viewer")),
+        Permission("telemetry.write", "Write telemetry samples (integrations)", ("admin",)),
+    ]
+
+
+def _invalid(name: str, reason: str, title: str = "Invalid query") -> Problem:
+    return Problem(
+        422, title, f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}]
+    )
+
+
+def _range(values: dict[str, Any], prefix: str) -> tuple[datetime, datetime, timedelta | None]:
+    """Start, end and resolution from request values, each error naming its parameter."""
+    title = "Invalid query" if prefix == "query" else "Invalid body"
+    parsed: dict[str, datetime] = {}
+    for key in ("start", "end"):
+        if values.get(key) is not None:
+            try:
+                parsed[key] = parse_instant(values[key])
+            except ValueError as exc:
+                raise _invalid(f"{prefix}.{key}", str(exc), title) from None
+    end = parsed.get("end") or utcnow()
+    start = parsed.get("start") or end - DEFAULT_RANGE
+    if end <= start:
+        raise _invalid(f"{prefix}.end", "must be after start", title)
+    resolution = None
+    if values.get("resolution") not in (None, ""):
+        try:
+            resolution = parse_resolution(values["resolution"])
+        except ValueError as exc:
+            raise _invalid(f"{prefix}.resolution", str(exc), title) from None
+        if (end - start) / resolution > MAX_POINTS:
+            raise _invalid(
+                f"{prefix}.resolution",
+                f"the range holds more than {MAX_POINTS} buckets of this width",
+                title,
+            )
+    return start, end, resolution
+
+
+def _points(
+    call: ApiCall,
+    entity: str,
+    metric: str,
+    start: datetime,
+    end: datetime,
+    resolution: timedelta | None,
+    name: str,
+    title: str,
+) -> list[list[Any]]:
+    points: list[Point] = call.kernel.telemetry.series(
+        entity,
+        metric,
+        start,
+        end,
+        resolution=resolution,
+        limit=MAX_POINTS + 1,
+    )
+    if len(points) > MAX_POINTS:
+        raise _invalid(
+            name,
+            f"more than {MAX_POINTS} samples of {entity} in range; "
+            "give a resolution or a shorter range",
+            title,
+        )
+    return [[time.isoformat(), value] for time, value in points]
+
+
+def _device_exists(call: ApiCall, device_id: str) -> bool:
+    with call.kernel.db.session() as session:
+        return session.get(Device, device_id) is not None
+
+
+def device_series(call: ApiCall) -> dict[str, Any]:
+    device_id = call.path["id"]
+    metric = call.query.get("metric")
+    if not metric:
+        raise _invalid("query.metric", "required: the metric to read")
+    start, end, resolution = _range(call.query, "query")
+    if not _device_exists(call, device_id):
+        raise not_found("device", device_id)
+    points = _points(
+        call, device_id, metric, start, end, resolution, "query.resolution", "Invalid query"
+    )
+    return {
+        "entity": device_id,
+        "metric": metric,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "resolution_seconds": int(resolution.total_seconds()) if resolution else None,
+        "points": points,
+    }
+
+
+def device_metrics(call: ApiCall) -> dict[str, Any]:
+    device_id = call.path["id"]
+    if not _device_exists(call, device_id):
+        raise not_found("device", device_id)
+    return {"entity": device_id, "metrics": call.kernel.telemetry.metrics(device_id)}
+
+
+def query_series(call: ApiCall) -> dict[str, Any]:
+    body = call.body
+    start, end, resolution = _range(body, "body")
+    series = [
+        {
+            "entity": entity,
+            "points": _points(
+                call,
+                entity,
+                body["metric"],
+                start,
+                end,
+                resolution,
+                f"body.entities.{index}",
+                "Invalid body",
+            ),
+        }
+        for index, entity in enumerate(body["entities"])
+    ]
+    return {
+        "metric": body["metric"],
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "resolution_seconds": int(resolution.total_seconds()) if resolution else None,
+        "series": series,
+    }
+
+
+def write_samples(call: ApiCall) -> dict[str, Any]:
+    samples: list[Sample] = []
+    problems: list[dict[str, str]] = []
+    for index, item in enumerate(call.body["samples"]):
+        try:
+            time = parse_instant(item["time"])
+        except ValueError as exc:
+            problems.append({"name": f"body.samples.{index}.time", "reason": str(exc)})
+            continue
+        try:
+            samples.append(
+                Sample(
+                    item["entity"],
+                    item["metric"],
+                    time,
+                    float(item["value"]),
+                    item.get("labels", {}),
+                )
+            )
+        except (ValueError, OverflowError) as exc:
+            problems.append({"name": f"body.samples.{index}.value", "reason": str(exc)})
+    if problems:
+        raise Problem(
+            422,
+            "Invalid body",
+            "; ".join(f"{p['name']}: {p['reason']}" for p in problems[:5]),
+            invalid_params=problems,
+        )
+    written = call.kernel.telemetry.write(samples)
+    call.audit(
+        "telemetry.write",
+        "telemetry",
+        {
+            "samples": len(samples),
+            "written": written,
+            "entities": len({s.entity for s in samples}),
+        },
+    )
+    return {"received": len(samples), "written": written, "duplicates": len(samples) - written}
+
+
+@hookimpl
+def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
+    tags = ("telemetry",)
+    return [
+        ApiRoute(
+            "GET",
+            "/devices/{id}/telemetry",
+            device_series,
+            permission="telemetry.read",
+            tags=tags,
+            summary="A device's series of one metric",
+            query=SERIES_QUERY,
+        ),
+        ApiRoute(
+            "GET",
+            "/devices/{id}/telemetry/metrics",
+            device_metrics,
+            permission="telemetry.read",
+            tags=tags,
+            summary="The metrics a device has",
+        ),
+        ApiRoute(
+            "POST",
+            "/telemetry/query",
+            query_series,
+            permission="telemetry.read",
+            tags=tags,
+            summary="Series of one metric for several entities",
+            body_schema=QUERY_BODY,
+        ),
+        ApiRoute(
+            "POST",
+            "/telemetry",
+            write_samples,
+            permission="telemetry.write",
+            tags=tags,
+            summary="Write samples (integrations); duplicates are dropped",
+            body_schema=WRITE_BODY,
+            max_body=4 << 20,
+        ),
+    ]

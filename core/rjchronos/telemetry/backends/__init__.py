@@ -1,0 +1,1 @@
+"""Telemetry store backends, one per database (see ``rjchronos.telemetry.store.BACKENDS``)."""

@@ -1,0 +1,142 @@
+"""The telemetry store's contract, and the choice of backend for a kernel's database.
+
+Every plugin writes telemetry through ``kernel.telemetry`` (a
+:class:`TelemetryStore`) and reads series back from it, whatever database
+is underneath.
+
+Duplicates: a sample whose ``(entity, metric, time)`` is already stored is
+dropped and the first value kept, so a collector that retries a poll after
+a timeout writes nothing twice. Within one batch the earliest of repeated
+samples is the one kept.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rjchronos.db import Database
+    from rjchronos.kernel import Kernel
+
+#: A point of a series: the time (the bucket's start when bucketed) and the value.
+Point = tuple[datetime, float]
+#: Longest entity and metric names.
+MAX_NAME = 128
+
+#: Backend class per database dialect, as ``module:Class``; the class is
+#: built with the kernel's :class:`~rjchronos.db.Database`. A partitioned
+#: PostgreSQL backend replaces its entry; nothing else changes.
+BACKENDS: dict[str, str] = {
+    "sqlite": "rjchronos.telemetry.backends.sqlite:SqliteTelemetryStore",
+    "postgresql": "rjchronos.telemetry.backends.postgres:PostgresTelemetryStore",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One measurement.
+
+    :param entity: what was measured, usually a device id.
+    :param metric: what was measured on it, such as ``onu.rx_power_dbm``.
+    :param time: when, timezone-aware (stored in UTC).
+    :param value: a finite number.
+    :param labels: extra dimensions (``{"port": "1/1/3"}``), stored with the sample.
+    """
+
+    entity: str
+    metric: str
+    time: datetime
+    value: float
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.entity or len(self.entity) > MAX_NAME:
+            raise ValueError(f"sample entity must have 1 to {MAX_NAME} characters")
+        if not self.metric or len(self.metric) > MAX_NAME:
+            raise ValueError(f"sample metric must have 1 to {MAX_NAME} characters")
+        if self.time.tzinfo is None:
+            raise ValueError(f"sample time {self.time.isoformat()} has no time zone")
+        if isinstance(self.value, bool) or not math.isfinite(self.value):
+            raise ValueError(f"sample value {self.value!r} is not a finite number")
+
+    @property
+    def key(self) -> tuple[str, str, datetime]:
+        return self.entity, self.metric, self.time
+
+
+class TelemetryStore(ABC):
+    """Where samples are written and series read, by entity and metric over time."""
+
+    @abstractmethod
+    def write(self, samples: Iterable[Sample]) -> int:
+        """Store ``samples``; those already stored (same entity, metric and time) are dropped.
+
+        :return: how many samples were new.
+        """
+
+    @abstractmethod
+    def series(
+        self,
+        entity: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        *,
+        resolution: timedelta | None = None,
+        limit: int | None = None,
+    ) -> list[Point]:
+        """The points of ``metric`` on ``entity`` from ``start`` (included) to ``end`` (excluded).
+
+        :param resolution: ``None`` for the raw samples; a whole number of
+            seconds to average samples into buckets of that width, aligned to
+            the Unix epoch and labelled by their start. Empty buckets are left out.
+        :param limit: return at most this many points (the earliest).
+        :return: ``(time, value)`` in time order.
+        """
+
+    @abstractmethod
+    def metrics(self, entity: str) -> list[str]:
+        """The metrics stored for ``entity``, sorted."""
+
+    @abstractmethod
+    def delete_before(self, time: datetime) -> int:
+        """Delete every sample older than ``time`` (retention); how many went."""
+
+
+def unique_samples(samples: Iterable[Sample]) -> list[Sample]:
+    """``samples`` without repeats of one (entity, metric, time), the first one kept."""
+    seen: dict[tuple[str, str, datetime], Sample] = {}
+    for sample in samples:
+        seen.setdefault(sample.key, sample)
+    return list(seen.values())
+
+
+def check_range(start: datetime, end: datetime, resolution: timedelta | None) -> None:
+    """Refuse naive times, empty ranges and resolutions that are not whole seconds."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("series start and end must be timezone-aware")
+    if end <= start:
+        raise ValueError("series end must be after its start")
+    if resolution is not None and (resolution < timedelta(seconds=1) or resolution.microseconds):
+        raise ValueError("a resolution is a whole number of seconds, at least one")
+
+
+def open_store(kernel: Kernel) -> TelemetryStore:
+    """The telemetry store for the kernel's database (``kernel.telemetry`` calls this)."""
+    dialect = kernel.db.dialect
+    try:
+        module_name, class_name = BACKENDS[dialect].split(":")
+    except KeyError:
+        raise RuntimeError(
+            f"no telemetry backend for the {dialect} database; known: {', '.join(BACKENDS)}"
+        ) from None
+    backend: Callable[[Database], TelemetryStore] = getattr(
+        importlib.import_module(module_name), class_name
+    )
+    return backend(kernel.db)
