@@ -1,0 +1,345 @@
+"""The event bus: store device events on the timeline and hand them to listeners.
+
+An event is stored in the database transaction that caused it and handed on
+only after that transaction commits (a rolled-back change emits nothing):
+
+1. ``kernel.metrics.events`` counts it;
+2. live subscribers (:meth:`EventBus.subscribe`, the SSE stream) get it
+   through a bounded buffer each; a slow subscriber loses its oldest events
+   and is told how many, and never slows the emitter;
+3. plugins' ``rjc_device_event`` listeners get it, concurrently and under a
+   timeout, through :func:`rjchronos.plugins.await_hook`.
+
+Listeners are coroutines, so they need an event loop. The server binds its
+loop at start-up (``rjc_startup`` of the inventory plugin). An event
+committed on a worker thread (plain ``def`` endpoints, job workers inside
+``serve``) is scheduled onto that loop with ``run_coroutine_threadsafe`` and
+the thread carries on without waiting. Committed on the loop's own thread,
+delivery becomes a task of that loop. With no running loop bound (the CLI,
+a separate ``rjchronos worker``, a script) the emitting thread runs the
+listeners itself with ``asyncio.run`` and waits for them, bounded by the
+timeout. Live subscribers are served in-process only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from rjchronos.db.types import utcnow
+from rjchronos.events import DeviceEvent, EventType
+from rjchronos.inventory.models import DeviceEventRecord
+from rjchronos.plugins import await_hook
+
+if TYPE_CHECKING:
+    from rjchronos.kernel import Kernel
+
+log = logging.getLogger(__name__)
+
+#: ``session.info`` key of the events waiting for their transaction to commit.
+_PENDING = "rjc_pending_events"
+DEFAULT_LISTENER_TIMEOUT = 10.0
+DEFAULT_QUEUE_SIZE = 1000
+DEFAULT_KEEPALIVE = 15.0
+
+
+class UnknownEventType(ValueError):
+    """An event type no plugin declared through ``rjc_event_types``."""
+
+
+@dataclass(frozen=True)
+class Missed:
+    """Told to a live subscriber in place of the ``count`` oldest events it was too slow for."""
+
+    count: int
+
+
+class Subscription:
+    """Live events for one consumer, in emission order, from a bounded buffer.
+
+    Iterate with ``async for`` or call :meth:`get`; yields
+    :class:`~rjchronos.events.DeviceEvent` and, after an overflow,
+    :class:`Missed`. Close it (or use ``async with``) when done.
+    """
+
+    def __init__(
+        self,
+        bus: EventBus,
+        loop: asyncio.AbstractEventLoop,
+        maxsize: int,
+        types: frozenset[str] | None,
+        device_ids: frozenset[str] | None,
+    ) -> None:
+        self._bus = bus
+        self.loop = loop
+        self.maxsize = maxsize
+        self.types = types
+        self.device_ids = device_ids
+        self._items: deque[DeviceEvent] = deque()
+        self._missed = 0
+        self._ready = asyncio.Event()
+
+    def wants(self, event: DeviceEvent) -> bool:
+        return (self.types is None or event.type in self.types) and (
+            self.device_ids is None or event.device_id in self.device_ids
+        )
+
+    def offer(self, event: DeviceEvent) -> None:
+        """Buffer ``event`` (on this subscription's loop), dropping the oldest when full."""
+        if len(self._items) >= self.maxsize:
+            self._items.popleft()
+            self._missed += 1
+        self._items.append(event)
+        self._ready.set()
+
+    async def get(self, timeout: float | None = None) -> DeviceEvent | Missed | None:
+        """The next item, or ``None`` when ``timeout`` seconds pass without one."""
+        while not self._items and not self._missed:
+            self._ready.clear()
+            try:
+                await asyncio.wait_for(self._ready.wait(), timeout)
+            except TimeoutError:
+                return None
+        if self._missed:
+            missed, self._missed = self._missed, 0
+            return Missed(missed)
+        return self._items.popleft()
+
+    def close(self) -> None:
+        self._bus._subscribers.discard(self)
+
+    def __aiter__(self) -> AsyncIterator[DeviceEvent | Missed]:
+        return self
+
+    async def __anext__(self) -> DeviceEvent | Missed:
+        item = await self.get()
+        assert item is not None
+        return item
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventBus:
+    """Stores, counts and delivers device events; built lazily as ``kernel.events``."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        settings = kernel.plugin_settings("builtin.inventory")
+        self.listener_timeout = float(
+            settings.get("listener_timeout_seconds", DEFAULT_LISTENER_TIMEOUT)
+        )
+        self.queue_size = int(settings.get("subscriber_queue_size", DEFAULT_QUEUE_SIZE))
+        #: Seconds of silence after which a live stream sends a keep-alive comment.
+        self.keepalive = float(settings.get("stream_keepalive_seconds", DEFAULT_KEEPALIVE))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._subscribers: set[Subscription] = set()
+        self._deliveries: set[concurrent.futures.Future[Any] | asyncio.Task[Any]] = set()
+        self._lock = threading.Lock()
+        self._validators: dict[str, jsonschema.protocols.Validator | None] = {}
+
+    # -- declared types -------------------------------------------------------
+
+    @property
+    def types(self) -> Mapping[str, EventType]:
+        """Every event type the plugins declare, by name (from the kernel's catalog)."""
+        return self.kernel.catalog.event_types
+
+    def _validate(self, type: str, payload: Mapping[str, Any]) -> None:
+        if type not in self.types:
+            raise UnknownEventType(
+                f"event type {type!r} is not declared; a plugin declares it with rjc_event_types"
+            )
+        if type not in self._validators:
+            schema = self.types[type].payload_schema
+            self._validators[type] = jsonschema.Draft202012Validator(schema) if schema else None
+        validator = self._validators[type]
+        if validator is not None:
+            error = jsonschema.exceptions.best_match(validator.iter_errors(payload))
+            if error is not None:
+                where = ".".join(map(str, error.absolute_path)) or "(payload)"
+                raise ValueError(f"event {type}: payload {where}: {error.message}")
+
+    # -- emitting -------------------------------------------------------------
+
+    def emit(
+        self,
+        type: str,
+        device_id: str | None,
+        payload: Mapping[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        session: Session | None = None,
+    ) -> DeviceEvent:
+        """Store an event and deliver it once stored; callable from any thread.
+
+        :param session: join this transaction: the event is delivered when it
+            commits and forgotten if it rolls back. Without one the event is
+            stored in a transaction of its own.
+        :raises UnknownEventType: ``type`` is not declared.
+        :raises ValueError: the payload does not match the type's schema.
+        """
+        if session is not None:
+            return self._record(session, type, device_id, payload or {}, actor)
+        with self.kernel.db.session() as own:
+            return self._record(own, type, device_id, payload or {}, actor)
+
+    async def publish(
+        self,
+        type: str,
+        device_id: str | None,
+        payload: Mapping[str, Any] | None = None,
+        actor: str | None = None,
+    ) -> DeviceEvent:
+        """:meth:`emit` from the event loop: the database work runs in a worker thread."""
+        self.bind_loop(asyncio.get_running_loop(), replace=False)
+        return await asyncio.to_thread(partial(self.emit, type, device_id, payload, actor))
+
+    def _record(
+        self,
+        session: Session,
+        type: str,
+        device_id: str | None,
+        payload: Mapping[str, Any],
+        actor: str | None,
+    ) -> DeviceEvent:
+        self._validate(type, payload)
+        row = DeviceEventRecord(
+            type=type, device_id=device_id, time=utcnow(), payload=dict(payload), actor=actor
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        stored = DeviceEvent(row.id, type, device_id, row.time, dict(payload), actor)
+        session.info.setdefault(_PENDING, []).append((self, stored))
+        return stored
+
+    # -- delivering -----------------------------------------------------------
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop | None, *, replace: bool = True) -> None:
+        """Deliver to listeners on ``loop`` (the server's); ``None`` unbinds."""
+        if replace or self._loop is None or self._loop.is_closed():
+            self._loop = loop
+
+    def deliver(self, event: DeviceEvent) -> None:
+        """Count ``event`` and hand it to subscribers and listeners (after it is stored)."""
+        self.kernel.metrics.events.labels(event.type).inc()
+        self._offer(event)
+        if self.kernel.hook.rjc_device_event.get_hookimpls():
+            self._start_listeners(event)
+
+    def _offer(self, event: DeviceEvent) -> None:
+        here = _running_loop()
+        for subscription in list(self._subscribers):
+            if not subscription.wants(event):
+                continue
+            if subscription.loop is here:
+                subscription.offer(event)
+                continue
+            try:
+                subscription.loop.call_soon_threadsafe(subscription.offer, event)
+            except RuntimeError:  # its loop is closed: nobody reads it any more
+                subscription.close()
+
+    def _start_listeners(self, event: DeviceEvent) -> None:
+        here = _running_loop()
+        if here is not None:
+            self._track(here.create_task(self._call_listeners(event)))
+            return
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            try:
+                self._track(asyncio.run_coroutine_threadsafe(self._call_listeners(event), loop))
+                return
+            except RuntimeError:  # closed between the check and the call
+                pass
+        asyncio.run(self._call_listeners(event))
+
+    async def _call_listeners(self, event: DeviceEvent) -> None:
+        await await_hook(
+            self.kernel.hook,
+            "rjc_device_event",
+            timeout=self.listener_timeout,
+            kernel=self.kernel,
+            event=event,
+        )
+
+    def _track(self, delivery: concurrent.futures.Future[Any] | asyncio.Task[Any]) -> None:
+        with self._lock:
+            self._deliveries.add(delivery)
+        delivery.add_done_callback(self._untrack)
+
+    def _untrack(self, delivery: Any) -> None:
+        with self._lock:
+            self._deliveries.discard(delivery)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every delivery started so far has finished (shutdown, tests)."""
+        with self._lock:
+            pending = list(self._deliveries)
+        if not pending:
+            return
+        waiting = [d if isinstance(d, asyncio.Future) else asyncio.wrap_future(d) for d in pending]
+        await asyncio.wait(waiting, timeout=timeout)
+
+    # -- live subscribers -----------------------------------------------------
+
+    def subscribe(
+        self,
+        *,
+        types: Iterable[str] | None = None,
+        device_ids: Iterable[str] | None = None,
+        maxsize: int | None = None,
+    ) -> Subscription:
+        """Live events from now on (call from the event loop).
+
+        :param types: only these event types; all when ``None``.
+        :param device_ids: only events of these devices; all when ``None``.
+        :param maxsize: buffer size; the oldest events are dropped past it.
+        """
+        loop = asyncio.get_running_loop()
+        self.bind_loop(loop, replace=False)
+        subscription = Subscription(
+            self,
+            loop,
+            maxsize or self.queue_size,
+            frozenset(types) if types is not None else None,
+            frozenset(device_ids) if device_ids is not None else None,
+        )
+        self._subscribers.add(subscription)
+        return subscription
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _deliver_committed(session: Session) -> None:
+    for bus, stored in session.info.pop(_PENDING, ()):
+        try:
+            bus.deliver(stored)
+        except Exception:  # the change is committed; a delivery failure must not undo the caller
+            log.exception("delivering event %s (%s) failed", stored.id, stored.type)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)

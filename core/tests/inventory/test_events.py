@@ -1,0 +1,160 @@
+"""The event bus: stored events reach listener plugins and live subscribers, once committed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from rjchronos import hookimpl
+from rjchronos.events import DeviceEvent
+from rjchronos.events_bus import Missed, UnknownEventType
+from rjchronos.inventory import service
+from rjchronos.inventory.models import device_events
+
+API = "/api/v1"
+
+
+class Recorder:
+    """A listener plugin that keeps what it hears and on which loop it ran."""
+
+    def __init__(self) -> None:
+        self.events: list[DeviceEvent] = []
+        self.loops: list[asyncio.AbstractEventLoop] = []
+        self._changed = threading.Condition()
+
+    @hookimpl
+    async def rjc_device_event(self, kernel: Any, event: DeviceEvent) -> None:
+        await asyncio.sleep(0)
+        with self._changed:
+            self.events.append(event)
+            self.loops.append(asyncio.get_running_loop())
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[DeviceEvent]:
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.events) >= count, timeout), self.events
+            return list(self.events)
+
+
+class Failing:
+    @hookimpl
+    async def rjc_device_event(self, kernel: Any, event: DeviceEvent) -> None:
+        raise RuntimeError("listener bug")
+
+
+def _stored(kernel: Any) -> int:
+    with kernel.db.session() as session:
+        return int(session.execute(select(func.count()).select_from(device_events)).scalar_one())
+
+
+def test_an_event_from_an_endpoint_reaches_listeners_on_the_servers_loop(
+    rjc_kernel_factory: Callable[..., Any],
+    rjc_client_factory: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    kernel = rjc_kernel_factory(plugins={"recorder": recorder, "failing": Failing()})
+    client = rjc_client_factory("admin", kernel=kernel)
+    with caplog.at_level(logging.ERROR, logger="rjchronos.plugins.awaiting"):
+        created = client.post(f"{API}/devices", json={"kind": "onu", "serial": "HWTC11E70E9A"})
+        assert created.status_code == 201
+        client.patch(f"{API}/devices/{created.json()['id']}", json={"status": "los"})
+        heard = recorder.wait_for(2)
+    assert [(e.type, e.device_id) for e in heard] == [
+        ("device.created", created.json()["id"]),
+        ("device.status_changed", created.json()["id"]),
+    ]
+    assert heard[1].payload == {"from": "unknown", "to": "los"}
+    assert heard[0].actor is not None and heard[0].actor.startswith("user:")
+    # Endpoints run on worker threads; the listeners ran on the server's own loop.
+    assert recorder.loops == [kernel.events._loop] * 2
+    assert "plugin failing failed in rjc_device_event" in caplog.text
+    counted = kernel.metrics.events.labels("device.status_changed")._value.get()
+    assert counted == 1
+
+
+def test_without_a_running_loop_the_emitter_runs_the_listeners_itself(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    recorder = Recorder()
+    kernel = rjc_kernel_factory(plugins={"recorder": recorder})
+    device = service.create_device(kernel, {"kind": "olt", "name": "OLT"})
+    # No server: delivery finished before the call returned.
+    assert [e.type for e in recorder.events] == ["device.created"]
+    event = kernel.events.emit("device.status_changed", device.id, {"from": "a", "to": "b"}, "cli")
+    assert recorder.events[-1] == event
+    assert event.id > recorder.events[0].id
+
+
+def test_undeclared_types_and_bad_payloads_are_refused_and_not_stored(rjc_kernel: Any) -> None:
+    before = _stored(rjc_kernel)
+    with pytest.raises(UnknownEventType, match="onu.exploded"):
+        rjc_kernel.events.emit("onu.exploded", None, {})
+    with pytest.raises(ValueError, match="device.status_changed: payload"):
+        rjc_kernel.events.emit("device.status_changed", None, {"from": "online"})
+    assert _stored(rjc_kernel) == before
+
+
+def test_a_rolled_back_change_emits_nothing(rjc_kernel_factory: Callable[..., Any]) -> None:
+    recorder = Recorder()
+    kernel = rjc_kernel_factory(plugins={"recorder": recorder})
+    with pytest.raises(RuntimeError, match="changed my mind"), kernel.db.session() as session:
+        service.create_device(kernel, {"kind": "olt"}, session=session)
+        raise RuntimeError("changed my mind")
+    assert recorder.events == []
+    assert _stored(kernel) == 0
+    with kernel.db.session() as session:
+        service.create_device(kernel, {"kind": "olt"}, session=session)
+        assert recorder.events == []  # not before the commit
+    assert [e.type for e in recorder.events] == ["device.created"]
+
+
+def test_a_slow_subscriber_loses_its_oldest_events_and_is_told(rjc_kernel: Any) -> None:
+    device = service.create_device(rjc_kernel, {"kind": "onu"})
+
+    async def scenario() -> list[Any]:
+        bus = rjc_kernel.events
+        slow = bus.subscribe(maxsize=3)
+        picky = bus.subscribe(types=["device.updated"])
+        for n in range(5):
+            await bus.publish(
+                "device.status_changed", device.id, {"from": str(n), "to": str(n + 1)}
+            )
+        await bus.publish("device.updated", device.id, {"fields": ["name"]})
+        received = [await slow.get(timeout=5) for _ in range(4)]
+        received.append(await slow.get(timeout=0.05))
+        received.append(await picky.get(timeout=5))
+        slow.close()
+        picky.close()
+        assert not bus._subscribers
+        return received
+
+    missed, *kept, nothing, updated = asyncio.run(scenario())
+    assert missed == Missed(3)
+    assert [e.payload["to"] for e in kept[:2]] == ["4", "5"] and kept[2].type == "device.updated"
+    assert nothing is None
+    assert updated.type == "device.updated"
+
+
+def test_status_changes_emit_only_on_transitions(rjc_kernel_factory: Callable[..., Any]) -> None:
+    recorder = Recorder()
+    kernel = rjc_kernel_factory(plugins={"recorder": recorder})
+    device = service.create_device(kernel, {"kind": "onu", "serial": "ZTEGC0FFEE01"})
+    assert service.set_status(kernel, device.id, "online")
+    assert not service.set_status(kernel, device.id, "online")
+    assert service.set_status(kernel, device.id, "dying_gasp", details={"reason": "power"})
+    statuses = [e.payload for e in recorder.events if e.type == "device.status_changed"]
+    assert statuses == [
+        {"from": "unknown", "to": "online"},
+        {"from": "online", "to": "dying_gasp", "reason": "power"},
+    ]
+    stored = service.get_device(kernel, device.id)
+    assert stored is not None and stored.status == "dying_gasp" and stored.last_seen is not None
+    with pytest.raises(ValueError, match="sleepy"):
+        service.set_status(kernel, device.id, "sleepy")
