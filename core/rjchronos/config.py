@@ -136,7 +136,9 @@ def load_settings(
     for key, raw in environ.items():
         if key.startswith("RJC_PLUGIN__"):
             _, plugin, setting = key.split("__", 2)
-            plugin_values.setdefault(plugin.lower().replace("_", "-"), {})[setting.lower()] = _parse_scalar(raw)
+            plugin_values.setdefault(plugin.lower().replace("_", "-"), {})[setting.lower()] = (
+                _parse_scalar(raw)
+            )
         elif key.startswith("RJC_") and key[4:].lower() in _FIELDS and key != "RJC_CONFIG":
             values[key[4:].lower()] = raw
 

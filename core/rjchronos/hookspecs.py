@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from rjchronos.customers.sources import CustomerSource
     from rjchronos.events import DeviceEvent, EventType
+    from rjchronos.http.routing import ApiRoute
     from rjchronos.jobs.spec import CollectorSpec, Schedule, TaskHandler
     from rjchronos.kernel import Kernel
     from rjchronos.plugins.declarations import (
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
         ProtocolEndpoint,
         ProvisioningExtension,
     )
-    from rjchronos.http.routing import ApiRoute
     from rjchronos.security.permissions import Permission
     from rjchronos.ui import MenuItem, Panel
 

@@ -20,6 +20,7 @@ from rjchronos.plugins import PluginHost, await_hook
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from rjchronos.catalog import Catalog
     from rjchronos.drivers.registry import Drivers
     from rjchronos.events_bus import EventBus
     from rjchronos.jobs.queue import JobQueue
@@ -131,13 +132,22 @@ class Kernel:
         return Drivers(self)
 
     @cached_property
+    def catalog(self) -> Catalog:
+        """Event types, notifier types, analyzers, CPE quirks and provisioning extensions."""
+        from rjchronos.catalog import Catalog
+
+        return Catalog(self)
+
+    @cached_property
     def permissions(self) -> dict[str, Permission]:
         """Every permission the plugins declare, by name."""
         declared: dict[str, Permission] = {}
         for plugin, permissions in self.host.results_with_plugins("rjc_permissions"):
             for permission in permissions:
                 if permission.name in declared and declared[permission.name] != permission:
-                    raise RuntimeError(f"permission {permission.name} declared twice, again by {plugin}")
+                    raise RuntimeError(
+                        f"permission {permission.name} declared twice, again by {plugin}"
+                    )
                 declared[permission.name] = permission
         return declared
 

@@ -16,14 +16,21 @@ class Metrics:
     def __init__(self, kernel: Kernel) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.http_requests = Counter(
-            "rjc_http_requests", "HTTP requests answered", ["method", "route", "status"],
+            "rjc_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.http_latency = Histogram(
-            "rjc_http_request_seconds", "HTTP request duration", ["route"], registry=self.registry,
+            "rjc_http_request_seconds",
+            "HTTP request duration",
+            ["route"],
+            registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
-        self.events = Counter("rjc_device_events", "Device events emitted", ["type"], registry=self.registry)
+        self.events = Counter(
+            "rjc_device_events", "Device events emitted", ["type"], registry=self.registry
+        )
         self.jobs = Counter("rjc_jobs", "Jobs finished", ["type", "status"], registry=self.registry)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:

@@ -34,7 +34,9 @@ class MenuItem:
 
     def __post_init__(self) -> None:
         if self.menu not in MENUS:
-            raise ValueError(f"menu item {self.label!r}: unknown menu {self.menu!r}, expected one of {MENUS}")
+            raise ValueError(
+                f"menu item {self.label!r}: unknown menu {self.menu!r}, expected one of {MENUS}"
+            )
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Panel:
 
     def __post_init__(self) -> None:
         if self.kind not in PANEL_KINDS:
-            raise ValueError(f"panel {self.id!r}: unknown kind {self.kind!r}, expected one of {PANEL_KINDS}")
+            raise ValueError(
+                f"panel {self.id!r}: unknown kind {self.kind!r}, expected one of {PANEL_KINDS}"
+            )
         if self.kind == "module" and not self.module_url:
             raise ValueError(f"panel {self.id!r}: kind 'module' needs module_url")

@@ -54,7 +54,9 @@ def openapi(call: ApiCall) -> dict[str, Any]:
 
 
 def docs(call: ApiCall) -> Response:
-    return HTMLResponse(docs_page(openapi_document(call.request.app.state.api_routes, call.kernel.version)))
+    return HTMLResponse(
+        docs_page(openapi_document(call.request.app.state.api_routes, call.kernel.version))
+    )
 
 
 def plugins(call: ApiCall) -> dict[str, Any]:
@@ -64,19 +66,44 @@ def plugins(call: ApiCall) -> dict[str, Any]:
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
     return [
-        ApiRoute("GET", "/healthz", healthz, public=True, prefix="", summary="Liveness", tags=("system",)),
         ApiRoute(
-            "GET", "/readyz", readyz, public=True, prefix="",
-            summary="Readiness: database and broker reachable", tags=("system",),
+            "GET", "/healthz", healthz, public=True, prefix="", summary="Liveness", tags=("system",)
         ),
         ApiRoute(
-            "GET", "/metrics", metrics, permission="metrics.read", prefix="",
-            summary="Prometheus metrics", tags=("system",),
+            "GET",
+            "/readyz",
+            readyz,
+            public=True,
+            prefix="",
+            summary="Readiness: database and broker reachable",
+            tags=("system",),
         ),
-        ApiRoute("GET", "/openapi.json", openapi, public=True, summary="This API's OpenAPI document", tags=("system",)),
-        ApiRoute("GET", "/docs", docs, public=True, summary="This API's reference page", tags=("system",)),
         ApiRoute(
-            "GET", "/plugins", plugins, permission="plugins.read",
-            summary="Installed plugins: version, hooks, drivers, state, load error", tags=("system",),
+            "GET",
+            "/metrics",
+            metrics,
+            permission="metrics.read",
+            prefix="",
+            summary="Prometheus metrics",
+            tags=("system",),
+        ),
+        ApiRoute(
+            "GET",
+            "/openapi.json",
+            openapi,
+            public=True,
+            summary="This API's OpenAPI document",
+            tags=("system",),
+        ),
+        ApiRoute(
+            "GET", "/docs", docs, public=True, summary="This API's reference page", tags=("system",)
+        ),
+        ApiRoute(
+            "GET",
+            "/plugins",
+            plugins,
+            permission="plugins.read",
+            summary="Installed plugins: version, hooks, drivers, state, load error",
+            tags=("system",),
         ),
     ]

@@ -45,13 +45,29 @@ class _RootGroup(click.Group):
 
 @click.group(cls=_RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rjchronos")
-@click.option("--home", type=click.Path(file_okay=False), help="Data directory [RJC_HOME, default ./var].")
-@click.option("--database-url", help="SQLAlchemy URL; SQLite under --home by default [RJC_DATABASE_URL].")
+@click.option(
+    "--home", type=click.Path(file_okay=False), help="Data directory [RJC_HOME, default ./var]."
+)
+@click.option(
+    "--database-url", help="SQLAlchemy URL; SQLite under --home by default [RJC_DATABASE_URL]."
+)
 @click.option("--broker-url", help="redis:// or amqp://; in-process when unset [RJC_BROKER_URL].")
-@click.option("--strict-plugins", is_flag=True, default=None, help="A plugin that fails to load stops start-up.")
-@click.option("--no-autoload", "autoload_plugins", flag_value=False, default=None,
-              help="Load only built-in plugins, not installed ones.")
-@click.option("--block", "blocked_plugins", multiple=True, help="Do not load this plugin (repeatable).")
+@click.option(
+    "--strict-plugins",
+    is_flag=True,
+    default=None,
+    help="A plugin that fails to load stops start-up.",
+)
+@click.option(
+    "--no-autoload",
+    "autoload_plugins",
+    flag_value=False,
+    default=None,
+    help="Load only built-in plugins, not installed ones.",
+)
+@click.option(
+    "--block", "blocked_plugins", multiple=True, help="Do not load this plugin (repeatable)."
+)
 @click.option("--trace-hooks", is_flag=True, default=None, help="Log every hook call.")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @click.pass_context

@@ -26,9 +26,16 @@ def command(ctx: click.Context, as_json: bool) -> None:
     for column in ("name", "version", "state", "hooks", "drivers", "error"):
         table.add_column(column, overflow="fold")
     for plugin in listing:
-        style = {"loaded": "", "failed": "red", "incompatible": "yellow", "blocked": "dim"}[plugin["state"]]
+        style = {"loaded": "", "failed": "red", "incompatible": "yellow", "blocked": "dim"}[
+            plugin["state"]
+        ]
         table.add_row(
-            plugin["name"], plugin["version"], plugin["state"], ", ".join(plugin["hooks"]),
-            ", ".join(plugin["drivers"]), plugin["error"] or "", style=style,
+            plugin["name"],
+            plugin["version"],
+            plugin["state"],
+            ", ".join(plugin["hooks"]),
+            ", ".join(plugin["drivers"]),
+            plugin["error"] or "",
+            style=style,
         )
     Console().print(table)

@@ -41,17 +41,29 @@ def plugin_serve_options() -> list[click.Option]:
     host.load_builtins(BUILTIN_PLUGINS)
     if settings.autoload_plugins:
         host.load_entrypoints()
-    return [option for _, options in host.results_with_plugins("rjc_serve_options") for option in options]
+    return [
+        option
+        for _, options in host.results_with_plugins("rjc_serve_options")
+        for option in options
+    ]
 
 
 @click.command("serve", cls=_ServeCommand)
 @click.option("--host", help="Address to listen on [RJC_HOST, default 127.0.0.1].")
 @click.option("--port", type=int, help="UI and API port [RJC_PORT, default 8000].")
-@click.option("--role", type=click.Choice(ROLES), help="all: UI, API, protocols and worker; api; acs.")
+@click.option(
+    "--role", type=click.Choice(ROLES), help="all: UI, API, protocols and worker; api; acs."
+)
 @click.option("--no-migrate", is_flag=True, help="Do not apply database migrations at start.")
 @click.pass_context
-def command(ctx: click.Context, host: str | None, port: int | None, role: str | None,
-            no_migrate: bool, **plugin_options: Any) -> None:
+def command(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    role: str | None,
+    no_migrate: bool,
+    **plugin_options: Any,
+) -> None:
     """Serve RJChronos. Starts no simulators: `rjchronos demo` does that."""
     settings = settings_from(ctx, host=host, port=port, role=role)
     options = {k: v for k, v in plugin_options.items() if v is not None}
@@ -72,7 +84,8 @@ def run_server(settings: Settings, *, migrate: bool = True, extra_tasks: Any = (
             click.secho(
                 f"First administrator created: user 'admin', password '{password}' "
                 "(shown once; change it after signing in).",
-                fg="yellow", bold=True,
+                fg="yellow",
+                bold=True,
             )
         asyncio.run(_serve(kernel, settings, extra_tasks))
 
@@ -82,8 +95,12 @@ async def _serve(kernel: Any, settings: Settings, extra_tasks: Any) -> None:
     log_level = logging.getLevelName(logging.getLogger().level).lower()
     if settings.role in ("all", "api"):
         config = uvicorn.Config(
-            kernel.asgi(lifespan=False), host=settings.host, port=settings.port,
-            lifespan="off", log_level=log_level, proxy_headers=True,
+            kernel.asgi(lifespan=False),
+            host=settings.host,
+            port=settings.port,
+            lifespan="off",
+            log_level=log_level,
+            proxy_headers=True,
         )
         servers.append(uvicorn.Server(config))
         click.echo(f"RJChronos UI and API on http://{settings.host}:{settings.port}/")
@@ -93,8 +110,11 @@ async def _serve(kernel: Any, settings: Settings, extra_tasks: Any) -> None:
                 continue
             port = int(settings.options.get(declared.port_option) or declared.default_port)
             config = uvicorn.Config(
-                declared.app_factory(kernel), host=settings.host, port=port,
-                lifespan="off", log_level=log_level,
+                declared.app_factory(kernel),
+                host=settings.host,
+                port=port,
+                lifespan="off",
+                log_level=log_level,
             )
             servers.append(uvicorn.Server(config))
             click.echo(f"{declared.name} listener on {settings.host}:{port}")

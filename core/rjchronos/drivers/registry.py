@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from stevedore import ExtensionManager
@@ -28,6 +29,25 @@ NAMESPACES: dict[str, type[Driver]] = {
     "rjchronos.notifiers": Notifier,
     "rjchronos.analyzers": Analyzer,
 }
+
+
+def _distribution_of(namespace: str, entry_point: Any) -> str:
+    """The distribution that declares ``entry_point``.
+
+    stevedore serves entry points from its own cache, without their
+    distribution, so look it up in the installed metadata.
+    """
+    if getattr(entry_point, "dist", None) is not None:
+        return str(entry_point.dist.metadata["Name"])
+    for dist in metadata.distributions():
+        for declared in dist.entry_points:
+            if (declared.group, declared.name, declared.value) == (
+                namespace,
+                entry_point.name,
+                entry_point.value,
+            ):
+                return str(dist.metadata["Name"])
+    return ""
 
 
 class NoDriverError(LookupError):
@@ -62,7 +82,7 @@ class Drivers:
         manager = ExtensionManager(namespace, on_load_failure_callback=failed)
         blocked = set(self.kernel.settings.blocked_plugins) if self.kernel else set()
         for extension in manager:
-            distribution = extension.entry_point.dist.metadata["Name"] if extension.entry_point.dist else ""
+            distribution = _distribution_of(namespace, extension.entry_point)
             owner = self._owner(distribution)
             if owner in blocked:
                 continue
@@ -105,7 +125,9 @@ class Drivers:
         """The one driver for a device: the pinned one, else the single match."""
         if pinned:
             return self.get(namespace, pinned)
-        matches = sorted(name for name, driver in self._load(namespace).items() if driver.matches(facts))
+        matches = sorted(
+            name for name, driver in self._load(namespace).items() if driver.matches(facts)
+        )
         if not matches:
             raise NoDriverError(f"no driver in {namespace} matches {facts}")
         if len(matches) > 1:
@@ -118,6 +140,9 @@ class Drivers:
     def listing(self) -> dict[str, Any]:
         """Driver names per namespace, with load errors."""
         return {
-            namespace: {"drivers": self.names(namespace), "errors": dict(self.errors.get(namespace, {}))}
+            namespace: {
+                "drivers": self.names(namespace),
+                "errors": dict(self.errors.get(namespace, {})),
+            }
             for namespace in NAMESPACES
         }

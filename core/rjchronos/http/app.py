@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rjchronos.http.problems import Problem
+from rjchronos.http.public import check_public
 from rjchronos.http.routing import ApiRoute, build_route, check_unique
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def collect_routes(kernel: Kernel) -> list[tuple[str, ApiRoute]]:
         for route in routes
     ]
     check_unique(pairs)
+    check_public(pairs)
     return pairs
 
 

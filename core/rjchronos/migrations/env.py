@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from alembic import context
-
 from rjchronos.db.metadata import core_metadata
 
 config = context.config
