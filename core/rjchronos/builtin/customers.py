@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import click
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -133,6 +134,13 @@ def rjc_permissions() -> list[Permission]:
         Permission("plans.read", "List and read service plans", ("admin", "operator", "viewer")),
         Permission("plans.write", "Create, change and delete service plans", ("admin", "operator")),
     ]
+
+
+@hookimpl
+def rjc_cli_commands() -> list[click.Command]:
+    from rjchronos.customers.commands import command
+
+    return [command]
 
 
 @hookimpl
@@ -571,6 +579,7 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             import_customers,
             permission="customers.import",
             tags=tags,
+            body_media_type="text/csv",
             summary="Import customers from CSV",
             description=_IMPORT_DESCRIPTION,
             query={

@@ -81,6 +81,11 @@ def _operation(plugin: str, route: ApiRoute) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": dict(route.body_schema)}},
         }
+    elif route.body_media_type:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {route.body_media_type: {"schema": {"type": "string"}}},
+        }
     if route.public:
         operation["security"] = []
         operation["x-rjc-public"] = True
@@ -107,7 +112,7 @@ def docs_page(document: dict[str, Any]) -> str:
             params = ", ".join(html.escape(p["name"]) for p in op["parameters"]) or "-"
             body = ""
             if "requestBody" in op:
-                schema = op["requestBody"]["content"]["application/json"]["schema"]
+                schema = next(iter(op["requestBody"]["content"].values()))["schema"]
                 pretty = html.escape(json.dumps(schema, indent=2, ensure_ascii=False))
                 body = f"<details><summary>body</summary><pre>{pretty}</pre></details>"
             rows.append(

@@ -52,6 +52,8 @@ class ApiRoute:
         ``string``, ``array`` of strings), validated and converted.
     :param prefix: ``/api/v1``; the empty string only for ``/healthz``-like
         operational endpoints.
+    :param body_media_type: for endpoints that read a non-JSON body themselves
+        (``text/csv``), the media type the OpenAPI document announces.
     """
 
     method: str
@@ -69,6 +71,7 @@ class ApiRoute:
     max_body: int = DEFAULT_MAX_BODY
     name: str = ""
     prefix: str = API_PREFIX
+    body_media_type: str = ""
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
