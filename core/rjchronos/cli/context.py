@@ -29,7 +29,7 @@ def open_kernel(settings: Settings, **kwargs: Any) -> Iterator[Any]:
 
     try:
         kernel = Kernel(settings, **kwargs)
-    except PluginError as exc:
+    except (PluginError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
         yield kernel

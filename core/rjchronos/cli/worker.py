@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
 from rjchronos.cli.context import open_kernel, settings_from
+from rjchronos.jobs.errors import BrokerUnavailable
 
 
 @click.command("worker")
-@click.option("--threads", type=int, default=4, show_default=True, help="Worker threads.")
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Worker threads."
+)
 @click.option("--queue", "queues", multiple=True, help="Only these queues (repeatable).")
 @click.pass_context
 def command(ctx: click.Context, threads: int, queues: tuple[str, ...]) -> None:
-    """Run task workers against RJC_BROKER_URL (Redis or RabbitMQ) until interrupted."""
+    """Run task workers against RJC_BROKER_URL (Redis or RabbitMQ) until interrupted.
+
+    Workers also reconcile unfinished jobs and enqueue due schedules, so any
+    number of them can run on any number of machines.
+    """
     settings = settings_from(ctx)
     if settings.embedded_broker:
         raise click.ClickException(
@@ -20,4 +29,17 @@ def command(ctx: click.Context, threads: int, queues: tuple[str, ...]) -> None:
             "with the embedded broker `rjchronos serve` runs the jobs itself"
         )
     with open_kernel(settings) as kernel:
-        kernel.jobs.run_worker(threads=threads, queues=queues or None)
+        try:
+            if kernel.jobs.kind not in ("redis", "amqp"):
+                raise click.ClickException(
+                    "rjchronos worker needs a redis:// or amqp:// broker, "
+                    f"not {settings.broker_url!r}"
+                )
+            kernel.jobs.ping()
+        except BrokerUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+        asyncio.run(kernel.start())
+        try:
+            kernel.jobs.run_worker(threads=threads, queues=queues or None)
+        finally:
+            asyncio.run(kernel.stop())

@@ -15,7 +15,12 @@ JobFunction = Callable[[Any, Mapping[str, Any]], Awaitable[Any] | Any]
 class TaskHandler:
     """Runs durable jobs of one ``type``.
 
-    :param max_attempts: attempts before the job is marked failed.
+    ``run(kernel, params)`` may be ``async def`` (it then runs on an event loop
+    of the worker thread). Whatever it returns must be JSON-able and becomes
+    the job's result; an exception fails the attempt.
+
+    :param max_attempts: attempts before the job is marked failed; retries
+        wait an exponential, jittered backoff.
     :param timeout: seconds one attempt may take.
     :param queue: the broker queue its triggers go to.
     """
@@ -31,7 +36,9 @@ class TaskHandler:
 class Schedule:
     """Enqueue a job of ``job_type`` every ``every``, shifted by up to ``jitter``.
 
-    Across many processes each due run is enqueued once (a lease in the database).
+    Across many processes each due run is enqueued once (a lease in the
+    database). The job's dedup key is ``schedule:<name>``: while one run is
+    unfinished the next is not enqueued beside it. Missed runs are skipped.
     """
 
     name: str
@@ -46,7 +53,11 @@ class CollectorSpec:
     """A periodic read of the devices of one kind (every OLT, every CPE, ...).
 
     Core schedules one job of ``job_type`` per matching device every
-    ``every`` with ``jitter``, so polls spread out instead of bursting.
+    ``every`` with ``jitter``, so polls spread out instead of bursting: each
+    device's first run falls at random within ``jitter`` (within ``every``
+    when there is none). The job has ``device_id`` set and the parameters
+    ``{"device_id": ..., "collector": name}``; its dedup key
+    ``collector:<name>:<device id>`` keeps one poll per device at a time.
     """
 
     name: str
