@@ -101,9 +101,10 @@ def rjc_shutdown(kernel: Kernel) -> None:
 def rjc_migrations() -> str | None:
     """Declare the folder of this plugin's Alembic migration scripts.
 
-    The folder's revisions form the plugin's own branch (``branch_labels``
-    naming the plugin) and depend on core's ``core_initial``; ``rjchronos db
-    upgrade`` applies every branch.
+    The folder's revisions form the plugin's own history (``down_revision =
+    None`` for the first), recorded in its own version table and applied
+    after core's, so they may use core's tables. ``rjchronos db upgrade``
+    applies every history.
 
     :return: an absolute path, or ``None``.
     """

@@ -1,0 +1,101 @@
+"""Migrations: the migrated schema is the models' schema, on both backends, both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from rjchronos.db.metadata import core_metadata
+from rjchronos.db.migrate import alembic_config, current, heads, upgrade
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index"
+)
+
+#: Indexes only PostgreSQL gets (SQLite scans instead); see docs/decisions/0002.
+POSTGRES_ONLY_INDEXES = {"ix_devices_tags", "ix_devices_name_prefix"}
+
+
+def schema_differences(kernel: Any) -> list[Any]:
+    with kernel.db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, core_metadata())
+    if kernel.db.is_sqlite:
+        differences = [
+            d
+            for d in differences
+            if not (d[0] == "add_index" and d[1].name in POSTGRES_ONLY_INDEXES)
+        ]
+    return differences
+
+
+def test_the_test_database_is_at_every_head(rjc_kernel: Any) -> None:
+    assert current(rjc_kernel) == heads(rjc_kernel)
+    assert "0001" in heads(rjc_kernel)
+
+
+def test_the_migrated_schema_is_the_models_schema(rjc_kernel: Any) -> None:
+    assert schema_differences(rjc_kernel) == []
+
+
+def test_the_audit_table_is_append_only_after_migrating(rjc_kernel: Any) -> None:
+    rjc_kernel.audit.record(actor="test", action="probe", target="t", params={})
+    with rjc_kernel.db.engine.connect() as connection:
+        try:
+            connection.execute(text("UPDATE audit_entries SET actor = 'mallory'"))
+        except Exception as exc:
+            assert "append-only" in str(exc)
+        else:
+            raise AssertionError("the audit table accepted an UPDATE")
+
+
+def test_downgrade_to_base_and_upgrade_again(rjc_kernel_factory: Callable[..., Any]) -> None:
+    kernel = rjc_kernel_factory()
+    config = alembic_config(kernel)
+    with kernel.db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    remaining = set(inspect(kernel.db.engine).get_table_names()) - {"alembic_version"}
+    assert remaining == set()
+    upgrade(kernel)
+    assert current(kernel) == heads(kernel)
+    assert schema_differences(kernel) == []
+
+
+def migrating_plugin() -> Any:
+    import types
+    from pathlib import Path
+
+    from rjchronos import hookimpl
+
+    module = types.ModuleType("probe")
+
+    @hookimpl
+    def rjc_migrations() -> str:
+        return str(Path(__file__).parent / "plugin_migrations")
+
+    module.rjc_migrations = rjc_migrations  # type: ignore[attr-defined]
+    return module
+
+
+def test_an_uninstalled_plugins_history_does_not_block_upgrades(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    with_plugin = rjc_kernel_factory(plugins={"probe": migrating_plugin()})
+    assert "probe_0001" in current(with_plugin)
+    assert "probe_readings" in inspect(with_plugin.db.engine).get_table_names()
+
+    without_plugin = rjc_kernel_factory()
+    upgrade(without_plugin)
+    assert "probe_0001" in current(without_plugin)
+    assert "probe_0001" not in heads(without_plugin)
+    assert "probe_readings" in inspect(without_plugin.db.engine).get_table_names()
+
+    reinstalled = rjc_kernel_factory(plugins={"probe": migrating_plugin()})
+    assert current(reinstalled) == heads(reinstalled)
