@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "rjchronos"
 PluginState = Literal["loaded", "failed", "blocked", "incompatible"]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 class PluginError(RuntimeError):
@@ -208,6 +213,7 @@ class PluginHost:
         Raises :class:`PluginError` naming the plugin and the bad key; fills
         in schema defaults of top-level properties.
         """
+        configured = {self._resolve(name): values for name, values in configured.items()}
         unknown = set(configured) - set(self.records)
         if unknown:
             raise PluginError(
@@ -230,6 +236,14 @@ class PluginHost:
                 key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
                 raise PluginError(f"plugin {impl.plugin_name}: setting {key}: {error.message}")
             self.settings[impl.plugin_name] = values
+
+    def _resolve(self, name: str) -> str:
+        """The plugin a settings key means: ``builtin-jobs`` (from RJC_PLUGIN__BUILTIN_JOBS__...)
+        names ``builtin.jobs``, since variable names can't hold dots."""
+        if name in self.records:
+            return name
+        matches = [known for known in self.records if _slug(known) == _slug(name)]
+        return matches[0] if len(matches) == 1 else name
 
     # -- introspection --------------------------------------------------------
 

@@ -18,8 +18,14 @@ from rjchronos.db.migrate import upgrade
 from rjchronos.jobs.spec import CollectorSpec, Schedule, TaskHandler
 from rjchronos.kernel import Kernel
 
-REDIS_URL = os.environ.get("RJC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-RABBITMQ_URL = os.environ.get("RJC_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+def _test_broker(scheme: str, specific: str, default: str) -> str:
+    """The test server of one broker: its own variable, else RJC_TEST_BROKER_URL of that scheme."""
+    shared = os.environ.get("RJC_TEST_BROKER_URL", "")
+    return os.environ.get(specific) or (shared if shared.startswith(scheme) else default)
+
+
+REDIS_URL = _test_broker("redis", "RJC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RABBITMQ_URL = _test_broker("amqp", "RJC_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 #: Queues the lab's handlers use (cleaned up on the real brokers).
 LAB_QUEUES = ("default", "maintenance", "lab-slow")
 

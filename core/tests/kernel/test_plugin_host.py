@@ -118,3 +118,11 @@ def test_results_are_paired_with_their_plugins() -> None:
     host.register(make_plugin("one", rjc_migrations=lambda: "/one"), name="one")
     host.register(make_plugin("two", rjc_migrations=lambda: None), name="two")
     assert host.results_with_plugins("rjc_migrations") == [("one", "/one")]
+
+
+def test_settings_keys_from_the_environment_find_dotted_plugin_names() -> None:
+    schema = {"type": "object", "properties": {"tick": {"type": "number"}}}
+    host = new_host()
+    host.register(make_plugin("jobs", rjc_settings_schema=lambda: schema), name="builtin.jobs")
+    host.configure_settings({"builtin-jobs": {"tick": 2.5}})
+    assert host.settings["builtin.jobs"] == {"tick": 2.5}
