@@ -1,3 +1,4 @@
+# mypy: disable-error-code="empty-body"
 """The plugin contract of RJChronos: every hook a plugin may implement.
 
 Hooks *declare*: they return routes, permissions, panels, specs and types.

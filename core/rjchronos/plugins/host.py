@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jsonschema
 import pluggy
@@ -220,7 +220,7 @@ class PluginHost:
                 f"settings given for plugins that are not installed: {sorted(unknown)}"
             )
         for impl in self.pm.hook.rjc_settings_schema.get_hookimpls():
-            schema = impl.function()
+            schema = cast("Mapping[str, Any] | None", impl.function())
             if not schema:
                 continue
             values = dict(configured.get(impl.plugin_name, {}))

@@ -18,6 +18,7 @@ from rjchronos.db.migrate import upgrade
 from rjchronos.jobs.spec import CollectorSpec, Schedule, TaskHandler
 from rjchronos.kernel import Kernel
 
+
 def _test_broker(scheme: str, specific: str, default: str) -> str:
     """The test server of one broker: its own variable, else RJC_TEST_BROKER_URL of that scheme."""
     shared = os.environ.get("RJC_TEST_BROKER_URL", "")
