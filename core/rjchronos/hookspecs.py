@@ -1,4 +1,3 @@
-# mypy: disable-error-code="empty-body"
 """The plugin contract of RJChronos: every hook a plugin may implement.
 
 Hooks *declare*: they return routes, permissions, panels, specs and types.

@@ -1,1 +1,87 @@
-"""RJChronos SDK (being written)."""
+"""The public plugin API of RJChronos.
+
+Everything a plugin imports comes from here. What this module does not
+re-export is not supported plugin API: it may change in any release without
+notice, however handy it looks inside ``rjchronos``.
+
+- Hooks: decorate functions named after the hooks in ``docs/hooks.md`` with
+  :data:`hookimpl`.
+- HTTP: :class:`ApiRoute`, :class:`ApiCall`, :data:`AUTHENTICATED`,
+  :class:`Problem`, :class:`Permission`.
+- Web UI: :class:`MenuItem`, :class:`Panel`.
+- Events and work: :class:`EventType`, :class:`DeviceEvent`,
+  :class:`TaskHandler`, :class:`Schedule`, :class:`CollectorSpec`.
+- Declarations: :class:`ProtocolEndpoint`, :class:`AnalyzerSpec`,
+  :class:`NotifierType`, :class:`CpeQuirk`, :class:`ProvisioningExtension`,
+  :class:`CustomerSource`.
+- Driver contracts: :class:`Driver`, :class:`DriverMatch`,
+  :class:`DeviceFacts`, :class:`OltDriver`, :class:`ProtocolDriver`,
+  :class:`Notifier`, :class:`Notification`, :class:`DeliveryResult`,
+  :class:`Analyzer`.
+- :class:`Kernel` (for type hints) and :func:`normalise_gpon_serial`.
+
+Testing helpers live in :mod:`rjchronos_sdk.pytest_plugin` (fixtures, loaded
+automatically by pytest) and :mod:`rjchronos_sdk.conformance`.
+"""
+
+from rjchronos import hookimpl
+from rjchronos.customers.sources import CustomerSource
+from rjchronos.drivers.contracts import (
+    Analyzer,
+    DeliveryResult,
+    DeviceFacts,
+    Driver,
+    DriverMatch,
+    Notification,
+    Notifier,
+    OltDriver,
+    ProtocolDriver,
+)
+from rjchronos.events import DeviceEvent, EventType
+from rjchronos.http.problems import Problem
+from rjchronos.http.routing import AUTHENTICATED, ApiCall, ApiRoute
+from rjchronos.jobs.spec import CollectorSpec, Schedule, TaskHandler
+from rjchronos.kernel import Kernel
+from rjchronos.plugins.declarations import (
+    AnalyzerSpec,
+    CpeQuirk,
+    NotifierType,
+    ProtocolEndpoint,
+    ProvisioningExtension,
+)
+from rjchronos.security.permissions import Permission
+from rjchronos.serials import normalise_gpon_serial
+from rjchronos.ui import MenuItem, Panel
+
+__all__ = [
+    "AUTHENTICATED",
+    "Analyzer",
+    "AnalyzerSpec",
+    "ApiCall",
+    "ApiRoute",
+    "CollectorSpec",
+    "CpeQuirk",
+    "CustomerSource",
+    "DeliveryResult",
+    "DeviceEvent",
+    "DeviceFacts",
+    "Driver",
+    "DriverMatch",
+    "EventType",
+    "Kernel",
+    "MenuItem",
+    "Notification",
+    "Notifier",
+    "NotifierType",
+    "OltDriver",
+    "Panel",
+    "Permission",
+    "Problem",
+    "ProtocolDriver",
+    "ProtocolEndpoint",
+    "ProvisioningExtension",
+    "Schedule",
+    "TaskHandler",
+    "hookimpl",
+    "normalise_gpon_serial",
+]

@@ -48,7 +48,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "rjc_backend" in metafunc.fixturenames:
-        chosen = [b.strip() for b in metafunc.config.getoption("--rjc-backends").split(",") if b.strip()]
+        chosen = [
+            b.strip() for b in metafunc.config.getoption("--rjc-backends").split(",") if b.strip()
+        ]
         unknown = set(chosen) - set(BACKENDS)
         if unknown:
             raise pytest.UsageError(f"--rjc-backends: unknown {sorted(unknown)}; use {BACKENDS}")
@@ -141,7 +143,9 @@ def rjc_backend() -> str:
 
 @pytest.fixture
 def rjc_database_url(
-    rjc_backend: str, _rjc_templates: dict[str, Any], tmp_path: Path,
+    rjc_backend: str,
+    _rjc_templates: dict[str, Any],
+    tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A migrated database of its own for this test."""
@@ -217,8 +221,13 @@ def rjc_client_factory(rjc_kernel: Any) -> Iterator[Callable[..., Any]]:
         clients.append(client)
         if role is not None:
             username = user.pop("username", f"{role}-{next(counter)}")
-            account = create_user(kernel, username, user.pop("password", "correct horse battery"),
-                                  roles=(role,), **user)
+            account = create_user(
+                kernel,
+                username,
+                user.pop("password", "correct horse battery"),
+                roles=(role,),
+                **user,
+            )
             token, _ = issue_access_token(kernel, account)
             client.headers["Authorization"] = f"Bearer {token}"
         return client

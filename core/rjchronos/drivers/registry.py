@@ -79,6 +79,9 @@ class Drivers:
             errors[entry_point.name] = f"{type(exc).__name__}: {exc}"
             log.error("driver %s in %s failed to load: %s", entry_point.name, namespace, exc)
 
+        # stevedore keeps one entry point list per namespace for the whole process;
+        # each kernel reads what is installed now (its own cache is keyed by sys.path).
+        ExtensionManager.ENTRY_POINT_CACHE.pop(namespace, None)
         manager = ExtensionManager(namespace, on_load_failure_callback=failed)
         blocked = set(self.kernel.settings.blocked_plugins) if self.kernel else set()
         for extension in manager:

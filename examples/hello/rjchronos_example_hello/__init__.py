@@ -1,1 +1,1 @@
-"""Example plugin."""
+"""An example third-party RJChronos plugin, written only against ``rjchronos_sdk``."""
