@@ -91,29 +91,26 @@ def test_a_name_declared_by_two_plugins_is_an_error_naming_both(
     def declare(kernel: Any = None) -> list[Any]:
         return [entry]
 
-    kernel = build(first=plugin(**{hook: declare}), second=plugin(**{hook: declare}))
     with pytest.raises(
         CatalogError, match=f"{label} is declared by both (first and second|second and first)"
     ):
-        kernel.catalog.check()
+        build(first=plugin(**{hook: declare}), second=plugin(**{hook: declare}))
 
 
 def test_a_name_declared_twice_by_one_plugin_is_an_error(build: Callable[..., Kernel]) -> None:
-    kernel = build(
-        twice=plugin(
-            rjc_event_types=lambda: [EventType("x.up", "Up"), EventType("x.up", "Up again")]
-        )
-    )
     with pytest.raises(CatalogError, match="event type 'x.up' is declared twice by twice"):
-        _ = kernel.catalog.event_types
+        build(
+            twice=plugin(
+                rjc_event_types=lambda: [EventType("x.up", "Up"), EventType("x.up", "Up again")]
+            )
+        )
 
 
 def test_a_wrong_type_names_the_plugin_and_the_hook(build: Callable[..., Kernel]) -> None:
-    kernel = build(sloppy=plugin(rjc_notifier_types=lambda: [{"name": "email"}]))
     with pytest.raises(
         CatalogError, match="plugin sloppy: rjc_notifier_types returned .* expected NotifierType"
     ):
-        _ = kernel.catalog.notifier_types
+        build(sloppy=plugin(rjc_notifier_types=lambda: [{"name": "email"}]))
 
 
 # -- CPE quirks ---------------------------------------------------------------------

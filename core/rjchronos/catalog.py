@@ -22,6 +22,7 @@ from rjchronos.plugins.declarations import (
     NotifierType,
     ProvisioningExtension,
 )
+from rjchronos.plugins.host import PluginError
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
@@ -35,7 +36,7 @@ class _Named(Protocol):
 T = TypeVar("T", bound=_Named)
 
 
-class CatalogError(RuntimeError):
+class CatalogError(PluginError):
     """A declaration is malformed or clashes with another; the message names the plugins."""
 
 

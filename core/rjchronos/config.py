@@ -41,12 +41,10 @@ class Settings:
     autoload_plugins: bool = True
     blocked_plugins: tuple[str, ...] = ()
     trace_hooks: bool = False
-    log_json: bool = False
     access_token_ttl: int = 3600
     session_ttl: int = 12 * 3600
     login_attempts_per_minute: int = 10
     pii_retention_days: int = 5 * 365
-    public_url: str = ""
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
 

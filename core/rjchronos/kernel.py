@@ -71,6 +71,7 @@ class Kernel:
         self.host.configure_settings(settings.plugins)
         self.db = Database(settings.database)
         self.hook.rjc_configure(kernel=self)
+        self.catalog.check()
 
     @property
     def hook(self) -> Any:

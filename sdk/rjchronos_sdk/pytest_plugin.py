@@ -167,7 +167,12 @@ def rjc_database_url(
 
 @pytest.fixture
 def rjc_kernel_factory(rjc_database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Build kernels on this test's database: ``factory(plugins={name: module}, **settings)``."""
+    """Build kernels on this test's database.
+
+    ``factory(plugins={name: module}, plugin_settings={name: {...}}, **settings)``:
+    ``plugins`` are plugin objects to register, ``plugin_settings`` their
+    ``[plugins.<name>]`` settings, the rest :class:`~rjchronos.config.Settings` fields.
+    """
     from rjchronos.config import Settings
     from rjchronos.db.migrate import upgrade
     from rjchronos.kernel import Kernel
@@ -178,6 +183,7 @@ def rjc_kernel_factory(rjc_database_url: str, tmp_path: Path) -> Iterator[Callab
         plugins: Mapping[str, Any] | None = None,
         *,
         entrypoints: bool | list[str] = False,
+        plugin_settings: Mapping[str, Mapping[str, Any]] | None = None,
         **settings: Any,
     ) -> Any:
         values: dict[str, Any] = {
@@ -185,6 +191,7 @@ def rjc_kernel_factory(rjc_database_url: str, tmp_path: Path) -> Iterator[Callab
             "database_url": rjc_database_url,
             "broker_url": "inline:",
             "secret_key": "",
+            "plugins": dict(plugin_settings or {}),
         }
         values.update(settings)
         kernel = Kernel(Settings(**values), plugins=plugins, entrypoints=entrypoints)
@@ -204,8 +211,12 @@ def rjc_kernel(rjc_kernel_factory: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def rjc_client_factory(rjc_kernel: Any) -> Iterator[Callable[..., Any]]:
-    """``factory(role="admin", kernel=None)``: a TestClient signed in with a bearer token."""
+def rjc_client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """``factory(role="admin", kernel=None)``: a TestClient signed in with a bearer token.
+
+    Without ``kernel`` the client talks to ``rjc_kernel`` (built-ins only); ``role=None``
+    gives an anonymous client.
+    """
     from starlette.testclient import TestClient
 
     from rjchronos.security.tokens import issue_access_token
@@ -215,7 +226,7 @@ def rjc_client_factory(rjc_kernel: Any) -> Iterator[Callable[..., Any]]:
     counter = iter(range(1_000_000))
 
     def factory(role: str | None = "admin", kernel: Any = None, **user: Any) -> Any:
-        kernel = kernel or rjc_kernel
+        kernel = kernel or request.getfixturevalue("rjc_kernel")
         client = TestClient(kernel.asgi(), base_url="http://127.0.0.1")
         client.__enter__()
         clients.append(client)

@@ -81,6 +81,9 @@ def cli(ctx: click.Context, verbose: int, **options: Any) -> None:
         level=logging.WARNING - 10 * min(verbose + 1, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # Alembic narrates every step at INFO; the commands say what they did.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     if not options.get("blocked_plugins"):
         options.pop("blocked_plugins", None)
     ctx.obj = {k: v for k, v in options.items() if v is not None}

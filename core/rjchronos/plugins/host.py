@@ -86,6 +86,7 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
         self.settings: dict[str, dict[str, Any]] = {}
+        self.trace = trace
         for name in self.blocked:
             self.pm.set_blocked(name)
         if trace:
@@ -265,6 +266,8 @@ class PluginHost:
         for impl in reversed(caller.get_hookimpls()):
             args = {name: kwargs[name] for name in impl.argnames}
             result = impl.function(**args)
+            if self.trace:
+                log.info("hook %s [%s] -> %r", hook_name, impl.plugin_name, result)
             if result is not None:
                 pairs.append((impl.plugin_name, result))
         return pairs

@@ -110,7 +110,9 @@ def test_tracing_logs_hook_calls(caplog: pytest.LogCaptureFixture) -> None:
     host.load_builtins(["rjchronos.builtin.system"])
     with caplog.at_level(logging.INFO, logger="rjchronos.plugins.host"):
         host.hook.rjc_permissions()
+        host.results_with_plugins("rjc_api_routes", kernel=None)
     assert any("rjc_permissions" in message for message in caplog.messages)
+    assert any("rjc_api_routes [builtin.system]" in message for message in caplog.messages)
 
 
 def test_results_are_paired_with_their_plugins() -> None:
