@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -50,6 +50,9 @@ def build_app(kernel: Kernel, *, lifespan: bool = True) -> Starlette:
     webui = _webui_dir()
     if webui is not None:
         routes.append(Mount("/", app=StaticFiles(directory=webui, html=True), name="webui"))
+    else:
+        # Until the web UI is built, the front door leads to the API reference.
+        routes.append(Route("/", lambda request: RedirectResponse("/api/v1/docs"), name="home"))
 
     middleware = [Middleware(_RequestMetrics, kernel=kernel), Middleware(_SecurityHeaders)]
     for extra in kernel.hook.rjc_middleware(kernel=kernel):

@@ -180,3 +180,9 @@ def test_health_and_openapi_are_public(client: TestClient) -> None:
     assert page.headers["content-type"].startswith("text/html")
     assert "/api/v1/orders" in page.text
     assert "<script" not in page.text
+
+
+def test_the_front_door_leads_to_the_api_reference_without_a_built_ui(client: TestClient) -> None:
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 307
+    assert answer.headers["location"] == "/api/v1/docs"
