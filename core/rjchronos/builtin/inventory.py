@@ -72,7 +72,12 @@ def rjc_permissions() -> list[Permission]:
         Permission(WRITE, "Add, change and remove devices", ("operator", "admin"), True),
         Permission("sites.read", "See sites", ("viewer", "operator", "admin")),
         Permission("sites.write", "Add, change and remove sites", ("operator", "admin")),
-        Permission("events.read", "Follow live device events", ("viewer", "operator", "admin")),
+        Permission(
+            "events.read",
+            "Follow live device events (of the devices in scope)",
+            ("viewer", "operator", "admin"),
+            scopable=True,
+        ),
     ]
 
 
@@ -554,9 +559,39 @@ def _last_event_id(call: ApiCall) -> int | None:
     return int(header)
 
 
+class _ScopeFilter:
+    """Which events a scoped caller may see: those of devices within their ``events.read`` scopes.
+
+    Visibility is looked up once per device and remembered for the stream's life (bounded).
+    """
+
+    LIMIT = 10_000
+
+    def __init__(self, kernel: Kernel, scopes: queries.Scopes) -> None:
+        self.kernel = kernel
+        self.scopes = scopes
+        self.seen: dict[str, bool] = {}
+
+    async def allows(self, event: DeviceEvent) -> bool:
+        if queries.unrestricted(self.scopes):
+            return True
+        if event.device_id is None:
+            return False
+        if event.device_id not in self.seen:
+            if len(self.seen) >= self.LIMIT:
+                self.seen.clear()
+            self.seen[event.device_id] = await run_in_threadpool(self._visible, event.device_id)
+        return self.seen[event.device_id]
+
+    def _visible(self, device_id: str) -> bool:
+        with _reading(self.kernel) as session:
+            return queries.device_visible(session, device_id, self.scopes)
+
+
 async def event_stream(call: ApiCall) -> StreamingResponse:
     kernel = call.kernel
     bus = kernel.events
+    in_scope = _ScopeFilter(kernel, call.user.scopes("events.read"))
     types = call.query.get("type")
     for name in types or ():
         if name not in bus.types:
@@ -576,7 +611,8 @@ async def event_stream(call: ApiCall) -> StreamingResponse:
                 page = await run_in_threadpool(_timeline_after, kernel, after, types, devices)
                 for event in page:
                     sent.append(event.id)
-                    yield _sse(event)
+                    if await in_scope.allows(event):
+                        yield _sse(event)
                 after = page[-1].id if len(page) == RESUME_PAGE else None
             caught_up = set(sent)
             while True:
@@ -585,7 +621,7 @@ async def event_stream(call: ApiCall) -> StreamingResponse:
                     yield ": keep-alive\n\n"
                 elif isinstance(item, Missed):
                     yield f"event: missed\ndata: {json.dumps({'missed': item.count})}\n\n"
-                elif item.id not in caught_up:
+                elif item.id not in caught_up and await in_scope.allows(item):
                     yield _sse(item)
         finally:
             subscription.close()

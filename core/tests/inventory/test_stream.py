@@ -144,3 +144,44 @@ def test_the_stream_filters_by_type_and_refuses_unknown_types(
             http.patch(f"{API}/devices/{device['id']}", headers=writer, json={"status": "degraded"})
             _, event = reader.next_event()
             assert (event["type"], event["payload"]["to"]) == ("device.status_changed", "degraded")
+
+
+def test_a_scoped_viewer_sees_only_the_events_of_devices_in_scope(
+    rjc_kernel: Any, writer_token: str
+) -> None:
+    from rjchronos.security.users import bind_role
+
+    writer = {"Authorization": f"Bearer {writer_token}"}
+    user = create_user(rjc_kernel, "north-only", "correct horse battery", roles=())
+    assert user.id is not None
+    bind_role(rjc_kernel, user.id, "viewer", "region:Norte")
+    scoped = {"Authorization": f"Bearer {issue_access_token(rjc_kernel, user)[0]}"}
+    with serving(rjc_kernel) as base, httpx.Client(base_url=base, timeout=DEADLINE) as http:
+
+        def device(name: str, region: str) -> str:
+            site = http.post(
+                f"{API}/sites", headers=writer, json={"name": f"CO {region}", "region": region}
+            )
+            assert site.status_code == 201, site.text
+            olt = http.post(
+                f"{API}/devices",
+                headers=writer,
+                json={"kind": "olt", "name": name, "site_id": site.json()["id"]},
+            )
+            assert olt.status_code == 201, olt.text
+            return str(olt.json()["id"])
+
+        north, south = device("OLT-N", "Norte"), device("OLT-S", "Sul")
+        with http.stream(
+            "GET", f"{API}/events/stream", headers={**scoped, "Last-Event-ID": "0"}
+        ) as live:
+            reader = EventReader(live)
+            _, created = reader.next_event()
+            assert created["device_id"] == north
+            for device_id in (south, north):
+                answer = http.patch(
+                    f"{API}/devices/{device_id}", headers=writer, json={"status": "los"}
+                )
+                assert answer.status_code == 200
+            _, changed = reader.next_event()
+            assert (changed["device_id"], changed["type"]) == (north, "device.status_changed")
