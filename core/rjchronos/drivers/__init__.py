@@ -5,9 +5,12 @@ from rjchronos.drivers.contracts import (
     DeviceFacts,
     Driver,
     DriverMatch,
+    FirmwareFamily,
     Notifier,
+    OltCapability,
     OltDriver,
     ProtocolDriver,
+    UnsupportedOperation,
 )
 from rjchronos.drivers.registry import NAMESPACES, AmbiguousDriverError, Drivers, NoDriverError
 
@@ -19,8 +22,11 @@ __all__ = [
     "Driver",
     "DriverMatch",
     "Drivers",
+    "FirmwareFamily",
     "NoDriverError",
     "Notifier",
+    "OltCapability",
     "OltDriver",
     "ProtocolDriver",
+    "UnsupportedOperation",
 ]

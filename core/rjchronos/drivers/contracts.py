@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
+
+from rjchronos.drivers.olt_model import (
+    AuthorizeRequest,
+    Inventory,
+    Listing,
+    Onu,
+    UnconfiguredOnu,
+    WriteResult,
+)
 
 
 @dataclass(frozen=True)
@@ -67,28 +77,104 @@ class Driver(ABC):
         return cls.match.matches(facts)
 
 
+class OltCapability(StrEnum):
+    """What an OLT driver can do for one firmware family."""
+
+    IDENTIFY = "identify"
+    INVENTORY = "inventory"
+    LIST_ONUS = "list_onus"
+    LIST_UNCONFIGURED = "list_unconfigured"
+    AUTHORIZE = "authorize"
+    DEAUTHORIZE = "deauthorize"
+    REBOOT = "reboot"
+    RESYNC = "resync"
+    SET_ENABLED = "set_enabled"
+
+
+@dataclass(frozen=True)
+class FirmwareFamily:
+    """A group of OLT models and firmware a driver handles the same way."""
+
+    name: str
+    match: DriverMatch
+    capabilities: frozenset[OltCapability]
+
+
+class UnsupportedOperation(RuntimeError):
+    """The driver does not offer this operation for this OLT."""
+
+
 class OltDriver(Driver):
     """Talks to one vendor's OLTs (``rjchronos.drivers.olt``).
 
     Constructed with the OLT's connection settings (host, credentials,
     ports); every method is async and raises an error naming the OLT on
-    failure.
+    failure. Reads return the common model of :mod:`rjchronos.drivers.olt_model`
+    with the rows they could not read; writes return a
+    :class:`~rjchronos.drivers.olt_model.WriteResult`. A driver declares its
+    :attr:`families`; an operation it does not offer raises
+    :class:`UnsupportedOperation`.
     """
+
+    families: ClassVar[tuple[FirmwareFamily, ...]] = ()
 
     def __init__(self, connection: Mapping[str, Any]) -> None:
         self.connection = connection
+
+    @classmethod
+    def matches(cls, facts: DeviceFacts) -> bool:
+        return cls.match.matches(facts) or any(f.match.matches(facts) for f in cls.families)
+
+    @classmethod
+    def family_for(cls, facts: DeviceFacts) -> FirmwareFamily | None:
+        """The first declared family that matches ``facts``."""
+        return next((family for family in cls.families if family.match.matches(facts)), None)
+
+    @classmethod
+    def capabilities_for(cls, facts: DeviceFacts) -> frozenset[OltCapability]:
+        """What the driver can do on this OLT (nothing when no family matches)."""
+        family = cls.family_for(facts)
+        return family.capabilities if family else frozenset()
+
+    def _unsupported(self, operation: str) -> UnsupportedOperation:
+        host = self.connection.get("host", "?")
+        return UnsupportedOperation(f"driver {self.name} cannot {operation} on OLT {host}")
 
     @abstractmethod
     async def identify(self) -> DeviceFacts:
         """Read the OLT's vendor, model, firmware and sysObjectID."""
 
     @abstractmethod
-    async def list_onus(self, port: str | None = None) -> Sequence[Mapping[str, Any]]:
+    async def list_onus(self, port: str | None = None) -> Listing[Onu]:
         """Every authorized ONU (of ``port``, or of the OLT) in the common model."""
 
     @abstractmethod
-    async def list_unconfigured_onus(self) -> Sequence[Mapping[str, Any]]:
+    async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         """ONUs the OLT sees but that are not authorized."""
+
+    async def inventory(self) -> Inventory:
+        """Boards and PON ports with their states, ONU counts and optics."""
+        raise self._unsupported("read the inventory")
+
+    async def authorize(self, request: AuthorizeRequest) -> WriteResult:
+        """Authorize one ONU with its service; the result records every command."""
+        raise self._unsupported("authorize ONUs")
+
+    async def deauthorize(self, port: str, onu_id: int) -> WriteResult:
+        """Remove an ONU and its service ports."""
+        raise self._unsupported("deauthorize ONUs")
+
+    async def reboot(self, port: str, onu_id: int) -> WriteResult:
+        """Restart an ONU."""
+        raise self._unsupported("reboot ONUs")
+
+    async def resync(self, port: str, onu_id: int) -> WriteResult:
+        """Push the ONU's stored configuration to it again."""
+        raise self._unsupported("resync ONUs")
+
+    async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
+        """Activate or deactivate an ONU without removing it."""
+        raise self._unsupported("enable or disable ONUs")
 
     async def close(self) -> None:
         """Release connections."""

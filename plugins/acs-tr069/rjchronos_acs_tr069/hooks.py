@@ -1,0 +1,141 @@
+"""The hooks of the ACS plugin (entry point ``acs-tr069`` of the ``rjchronos`` group)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rjchronos import hookimpl
+from rjchronos.events import EventType
+from rjchronos.http.routing import ApiRoute
+from rjchronos.kernel import Kernel
+from rjchronos.plugins.declarations import ProtocolEndpoint
+from rjchronos.security.permissions import Permission
+from rjchronos_acs_tr069 import api
+from rjchronos_acs_tr069.server import app_factory
+
+DEFAULT_ACS_PORT = 7547
+
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "cpe_auth": {
+            "enum": ["any", "digest", "none"],
+            "default": "any",
+            "description": "CPE authentication: Basic or Digest (any), Digest only, or none (labs)",
+        },
+        "cpe_username": {"type": "string", "default": ""},
+        "cpe_password": {"type": "string", "default": "", "description": "from the environment"},
+        "cpe_password_encrypted": {
+            "type": "string",
+            "default": "",
+            "description": "the CPE password sealed with the instance's secret key",
+        },
+        "connection_request_username": {"type": "string", "default": ""},
+        "connection_request_password": {
+            "type": "string",
+            "default": "",
+            "description": "from the environment",
+        },
+        "connection_request_password_encrypted": {
+            "type": "string",
+            "default": "",
+            "description": "the connection-request password sealed with the instance's secret key",
+        },
+        "connection_request_allow_basic": {"type": "boolean", "default": False},
+        "connection_request_timeout_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 60,
+            "default": 5,
+        },
+        "max_body_bytes": {"type": "integer", "minimum": 1024, "default": 1 << 20},
+        "session_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
+        "retry_after_seconds": {"type": "integer", "minimum": 1, "default": 10},
+        "task_ttl_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": api.DEFAULT_TASK_TTL,
+        },
+    },
+}
+
+_IDENTITY: dict[str, Any] = {
+    "type": "object",
+    "required": ["identity"],
+    "properties": {"identity": {"type": "string"}},
+}
+
+
+@hookimpl
+def rjc_settings_schema() -> dict[str, Any]:
+    return SETTINGS_SCHEMA
+
+
+@hookimpl
+def rjc_migrations() -> str:
+    return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def rjc_permissions() -> list[Permission]:
+    return [
+        Permission(
+            api.PARAMETERS_READ, "Read CPE parameters", ("viewer", "operator", "admin"), True
+        ),
+        Permission(api.TASKS_READ, "See CPE tasks", ("viewer", "operator", "admin"), True),
+        Permission(api.TASKS_WRITE, "Queue CPE tasks", ("operator", "admin"), True),
+    ]
+
+
+@hookimpl
+def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
+    return api.routes(kernel)
+
+
+@hookimpl
+def rjc_protocol_endpoints(kernel: Kernel) -> list[ProtocolEndpoint]:
+    return [ProtocolEndpoint("acs", app_factory, "acs_port", DEFAULT_ACS_PORT)]
+
+
+@hookimpl
+def rjc_serve_options() -> list[click.Option]:
+    return [
+        click.Option(
+            ["--acs-port", "acs_port"],
+            type=int,
+            help=f"CWMP (TR-069) listener port [default {DEFAULT_ACS_PORT}].",
+        )
+    ]
+
+
+@hookimpl
+def rjc_event_types() -> list[EventType]:
+    return [
+        EventType(
+            "cpe.inform",
+            "A CPE opened a CWMP session",
+            payload_schema={
+                **_IDENTITY,
+                "properties": {**_IDENTITY["properties"], "events": {"type": "array"}},
+            },
+        ),
+        EventType("cpe.boot", "A CPE booted (1 BOOT)", payload_schema=_IDENTITY),
+        EventType(
+            "cpe.bootstrap",
+            "A CPE met this ACS for the first time or after a reset (0 BOOTSTRAP)",
+            payload_schema=_IDENTITY,
+        ),
+        EventType(
+            "cpe.value_change",
+            "Parameters under notification changed on a CPE (4 VALUE CHANGE)",
+            payload_schema={
+                "type": "object",
+                "required": ["parameters"],
+                "properties": {"parameters": {"type": "object"}},
+            },
+        ),
+    ]

@@ -1,0 +1,227 @@
+"""The ACS's ASGI application: CWMP over HTTP, one POST per SOAP message.
+
+Answers: a SOAP envelope (200), 204 to end a session, 401 with Digest (and
+Basic) challenges, 503 with Retry-After while the device already has a
+session, and for input the ACS will not read 400/413/415 with a SOAP Fault
+(CWMP 8003) or a plain reason. A method the ACS does not serve gets CWMP
+fault 8000 inside the session (200), so the CPE carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from rjchronos_acs_tr069 import PLUGIN, devices, messages, soap, tasks
+from rjchronos_acs_tr069.auth import CpeCredentials
+from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
+from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from rjchronos.kernel import Kernel
+
+log = logging.getLogger(__name__)
+_ANSWERS = {
+    "TransferComplete": "TransferCompleteResponse",
+    "AutonomousTransferComplete": "AutonomousTransferCompleteResponse",
+    "RequestDownload": "RequestDownloadResponse",
+}
+
+
+@dataclass
+class Acs:
+    """The ACS of one kernel: settings, credentials and the session store."""
+
+    kernel: Kernel
+    sessions: SessionStore
+    credentials: CpeCredentials | None
+    auth_mode: str
+    max_body: int
+    retry_after: int
+
+    @classmethod
+    def from_kernel(cls, kernel: Kernel) -> Acs:
+        settings = kernel.plugin_settings(PLUGIN)
+        password = settings.get("cpe_password") or ""
+        if settings.get("cpe_password_encrypted"):
+            password = kernel.secrets.decrypt(settings["cpe_password_encrypted"])
+        username = settings.get("cpe_username") or ""
+        mode = settings.get("cpe_auth", "any")
+        credentials = None
+        if username and password:
+            # Same credentials, same key: any ACS process accepts another's nonces.
+            key = hashlib.sha256(f"rjc-acs-nonce:{username}:{password}".encode()).digest()
+            credentials = CpeCredentials(username, password, key, allow_basic=mode != "digest")
+        elif mode != "none":
+            log.warning(
+                "ACS: no CPE credentials configured (cpe_username and cpe_password): "
+                "every CPE will be refused until they are set, or cpe_auth is 'none'"
+            )
+        return cls(
+            kernel=kernel,
+            sessions=MemorySessionStore(float(settings.get("session_timeout_seconds", 30))),
+            credentials=credentials,
+            auth_mode=mode,
+            max_body=int(settings.get("max_body_bytes", 1 << 20)),
+            retry_after=int(settings.get("retry_after_seconds", 10)),
+        )
+
+
+def _xml(data: bytes, status: int = 200, session: CwmpSession | None = None) -> Response:
+    response = Response(data, status_code=status, media_type=soap.CONTENT_TYPE)
+    if session is not None:
+        response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict")
+    return response
+
+
+def _fault(
+    namespace: str, code: int, reason: str, status: int, cwmp_id: str | None = None
+) -> Response:
+    return _xml(
+        soap.envelope(namespace, soap.fault(namespace, code, reason), cwmp_id=cwmp_id), status
+    )
+
+
+def build_app(kernel: Kernel) -> Starlette:
+    """The CWMP listener of ``kernel`` (served on ``--acs-port``)."""
+    acs = Acs.from_kernel(kernel)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await _handle(acs, request)
+        except BadRequest as exc:
+            if exc.status == 400:
+                return _fault(soap.CWMP_1_0, 8003, exc.reason, 400)
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+
+    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=["POST"])])
+    app.state.acs = acs
+    return app
+
+
+async def _handle(acs: Acs, request: Request) -> Response:
+    body = await read_body(
+        request.stream(),
+        content_length=request.headers.get("content-length"),
+        content_encoding=request.headers.get("content-encoding"),
+        limit=acs.max_body,
+    )
+    cookie = request.cookies.get(COOKIE)
+    session = acs.sessions.get(cookie) if cookie else None
+    if not body.strip():
+        return await _next(acs, session) if session else Response(status_code=204)
+    namespace = session.namespace if session else soap.CWMP_1_0
+    try:
+        envelope = messages.read_envelope(parse_xml(body))
+    except messages.MalformedMessage as exc:
+        return _fault(namespace, 8003, str(exc), 400)
+    namespace = envelope.namespace or namespace
+    if envelope.method == "Inform":
+        return await _inform(acs, request, envelope, namespace, session)
+    if session is None:
+        return _fault(namespace, 8003, "no session: a session starts with an Inform", 400)
+    if envelope.method == "Fault" or envelope.method.endswith("Response"):
+        await run_in_threadpool(tasks.handle_answer, acs.kernel, session, envelope)
+        return await _next(acs, session)
+    if envelope.method == "GetRPCMethods":
+        return _answer(session, soap.get_rpc_methods_response(session.namespace), envelope)
+    if envelope.method in _ANSWERS:
+        try:
+            answer = soap.empty_response(session.namespace, _ANSWERS[envelope.method])
+        except soap.UnsupportedMethod as exc:
+            return _fault(session.namespace, 8000, str(exc), 200, envelope.cwmp_id)
+        return _answer(session, answer, envelope)
+    return _fault(
+        session.namespace, 8000, f"method {envelope.method} not supported", 200, envelope.cwmp_id
+    )
+
+
+def _answer(session: CwmpSession, body: etree._Element, envelope: messages.Envelope) -> Response:
+    return _xml(soap.envelope(session.namespace, body, cwmp_id=envelope.cwmp_id))
+
+
+def _authorised(acs: Acs, request: Request) -> Response | None:
+    """``None`` when the CPE may go on; else the 401 to send."""
+    if acs.auth_mode == "none":
+        return None
+    header = request.headers.get("authorization")
+    if acs.credentials is not None and acs.credentials.check(header, request.method):
+        return None
+    response = PlainTextResponse("authentication required", status_code=401)
+    for challenge in acs.credentials.challenge() if acs.credentials else ['Basic realm="acs"']:
+        response.headers.append("WWW-Authenticate", challenge)
+    return response
+
+
+async def _inform(
+    acs: Acs,
+    request: Request,
+    envelope: messages.Envelope,
+    namespace: str,
+    session: CwmpSession | None,
+) -> Response:
+    refused = _authorised(acs, request)
+    if refused is not None:
+        return refused
+    try:
+        inform = messages.read_inform(envelope.body)
+    except messages.MalformedMessage as exc:
+        return _fault(namespace, 8003, str(exc), 400, envelope.cwmp_id)
+    if session is not None:
+        # A new Inform always starts a new session, whatever cookie comes with it.
+        acs.sessions.end(session.id)
+    busy = acs.sessions.device_session(inform.identity)
+    if busy is not None:
+        return _busy(acs, inform.identity)
+    device_id = await run_in_threadpool(_record, acs.kernel, inform)
+    version = soap.agree_version(envelope.supported_versions, namespace)
+    fresh = CwmpSession(inform.identity, device_id, namespace, version)
+    if not acs.sessions.begin(fresh):
+        return _busy(acs, inform.identity)
+    body = soap.envelope(
+        namespace, soap.inform_response(namespace), cwmp_id=envelope.cwmp_id, use_version=version
+    )
+    return _xml(body, session=fresh)
+
+
+def _busy(acs: Acs, identity: str) -> Response:
+    return PlainTextResponse(
+        f"device {identity} already has a CWMP session; retry later",
+        status_code=503,
+        headers={"Retry-After": str(acs.retry_after)},
+    )
+
+
+def _record(kernel: Kernel, inform: messages.Inform) -> str:
+    device_id = devices.record_inform(kernel, inform)
+    tasks.requeue_interrupted(kernel, device_id)
+    return device_id
+
+
+async def _next(acs: Acs, session: CwmpSession) -> Response:
+    """Send the next queued RPC, or end the session with 204."""
+    request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
+    if request is None:
+        acs.sessions.end(session.id)
+        response = Response(status_code=204)
+        response.delete_cookie(COOKIE)
+        return response
+    session.sent += 1
+    session.request_id = f"{session.task_id}.{session.sent}"
+    body = soap.request_body(session.namespace, request)
+    return _xml(soap.envelope(session.namespace, body, cwmp_id=session.request_id))
+
+
+def app_factory(kernel: Any) -> Starlette:
+    """``ProtocolEndpoint.app_factory`` of the ``acs`` listener."""
+    return build_app(kernel)

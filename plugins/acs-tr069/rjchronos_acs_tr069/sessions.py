@@ -1,0 +1,89 @@
+"""CWMP sessions: one per device at a time, found by cookie, ended by timeout.
+
+State lives behind :class:`SessionStore` so that a shared store (Redis, the
+database) can replace :class:`MemorySessionStore` when several ACS
+processes sit behind one load balancer; today it is in memory, per process,
+and a load balancer must pin a session by its cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+COOKIE = "rjc_cwmp"
+
+
+@dataclass
+class CwmpSession:
+    """What the ACS remembers between the HTTP messages of one CWMP session."""
+
+    device_key: str
+    device_id: str
+    namespace: str
+    version: str | None = None
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    last_activity: float = field(default_factory=time.monotonic)
+    #: The task being run, the ``cwmp:ID`` of the request sent for it, and its step.
+    task_id: str | None = None
+    request_id: str | None = None
+    step: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
+    sent: int = 0
+
+
+class SessionStore(Protocol):
+    """Where sessions live; one process's memory now, a shared store later."""
+
+    def begin(self, session: CwmpSession) -> bool:
+        """Start ``session``; ``False`` while its device has another live session."""
+
+    def get(self, session_id: str) -> CwmpSession | None:
+        """The live session with this id (touched), or ``None``."""
+
+    def end(self, session_id: str) -> None:
+        """Forget a session."""
+
+    def device_session(self, device_key: str) -> CwmpSession | None:
+        """The live session of a device, if any."""
+
+
+class MemorySessionStore:
+    """Sessions in this process's memory, expired ``timeout`` seconds after their last message."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._sessions: dict[str, CwmpSession] = {}
+        self._by_device: dict[str, str] = {}
+
+    def _live(self, session: CwmpSession | None) -> CwmpSession | None:
+        if session is None:
+            return None
+        if time.monotonic() - session.last_activity > self.timeout:
+            self.end(session.id)
+            return None
+        return session
+
+    def begin(self, session: CwmpSession) -> bool:
+        if self.device_session(session.device_key) is not None:
+            return False
+        self._sessions[session.id] = session
+        self._by_device[session.device_key] = session.id
+        return True
+
+    def get(self, session_id: str) -> CwmpSession | None:
+        session = self._live(self._sessions.get(session_id))
+        if session is not None:
+            session.last_activity = time.monotonic()
+        return session
+
+    def end(self, session_id: str) -> None:
+        session = self._sessions.pop(session_id, None)
+        if session is not None and self._by_device.get(session.device_key) == session_id:
+            del self._by_device[session.device_key]
+
+    def device_session(self, device_key: str) -> CwmpSession | None:
+        session_id = self._by_device.get(device_key)
+        return self._live(self._sessions.get(session_id)) if session_id else None
