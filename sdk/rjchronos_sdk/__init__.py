@@ -17,7 +17,12 @@ notice, however handy it looks inside ``rjchronos``.
 - Driver contracts: :class:`Driver`, :class:`DriverMatch`,
   :class:`DeviceFacts`, :class:`OltDriver`, :class:`ProtocolDriver`,
   :class:`Notifier`, :class:`Notification`, :class:`DeliveryResult`,
-  :class:`Analyzer`.
+  :class:`Analyzer`, :class:`UnsupportedOperation`.
+- The OLT model every OLT driver speaks: :class:`Onu`, :class:`OnuStatus`,
+  :class:`UnconfiguredOnu`, :class:`Board`, :class:`PonPort`,
+  :class:`Inventory`, :class:`Listing`, :class:`ParseIssue`,
+  :class:`AuthorizeRequest`, :class:`CliStep`, :class:`WriteResult`,
+  :class:`OltCapability`.
 - :class:`Kernel` (for type hints) and :func:`normalise_gpon_serial`.
 
 Testing helpers live in :mod:`rjchronos_sdk.pytest_plugin` (fixtures, loaded
@@ -34,8 +39,23 @@ from rjchronos.drivers.contracts import (
     DriverMatch,
     Notification,
     Notifier,
+    OltCapability,
     OltDriver,
     ProtocolDriver,
+    UnsupportedOperation,
+)
+from rjchronos.drivers.olt_model import (
+    AuthorizeRequest,
+    Board,
+    CliStep,
+    Inventory,
+    Listing,
+    Onu,
+    OnuStatus,
+    ParseIssue,
+    PonPort,
+    UnconfiguredOnu,
+    WriteResult,
 )
 from rjchronos.events import DeviceEvent, EventType
 from rjchronos.http.problems import Problem
@@ -59,6 +79,9 @@ __all__ = [
     "AnalyzerSpec",
     "ApiCall",
     "ApiRoute",
+    "AuthorizeRequest",
+    "Board",
+    "CliStep",
     "CollectorSpec",
     "CpeQuirk",
     "CustomerSource",
@@ -68,20 +91,30 @@ __all__ = [
     "Driver",
     "DriverMatch",
     "EventType",
+    "Inventory",
     "Kernel",
+    "Listing",
     "MenuItem",
     "Notification",
     "Notifier",
     "NotifierType",
+    "OltCapability",
     "OltDriver",
+    "Onu",
+    "OnuStatus",
     "Panel",
+    "ParseIssue",
     "Permission",
+    "PonPort",
     "Problem",
     "ProtocolDriver",
     "ProtocolEndpoint",
     "ProvisioningExtension",
     "Schedule",
     "TaskHandler",
+    "UnconfiguredOnu",
+    "UnsupportedOperation",
+    "WriteResult",
     "hookimpl",
     "normalise_gpon_serial",
 ]
