@@ -96,20 +96,29 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_demo_help_is_honest_about_the_simulators() -> None:
+def test_demo_help_says_what_the_simulated_cpes_do() -> None:
     from click.testing import CliRunner
 
     from rjchronos_sdk.demo import demo_command
 
-    text = CliRunner().invoke(demo_command, ["--help"]).output
-    assert "CWMP CPE and" in text and "simulators" in text and "ACS and OLT plugins" in text
+    text = " ".join(CliRunner().invoke(demo_command, ["--help"]).output.split())
+    assert "a fleet of simulated CPEs" in text and "informs the ACS on --acs-port" in text
 
 
-def test_rjchronos_demo_serves_the_lab_and_prints_the_first_password(tmp_path: Path) -> None:
-    port = _free_port()
+def test_rjchronos_demo_serves_the_lab_and_simulated_cpes_inform_its_acs(tmp_path: Path) -> None:
+    port, acs_port = _free_port(), _free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("RJC_", "PYTEST_"))}
     environment["RJC_HOME"] = str(tmp_path / "home")
-    command = [str(Path(sys.executable).parent / "rjchronos"), "demo", "--port", str(port)]
+    command = [
+        str(Path(sys.executable).parent / "rjchronos"),
+        "demo",
+        "--port",
+        str(port),
+        "--acs-port",
+        str(acs_port),
+        "--cpes",
+        "4",
+    ]
     server = subprocess.Popen(
         command,
         env=environment,
@@ -142,11 +151,21 @@ def test_rjchronos_demo_serves_the_lab_and_prints_the_first_password(tmp_path: P
                 "/api/v1/auth/token", json={"username": "admin", "password": password}
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            devices = client.get("/api/v1/devices", params={"limit": 100}, headers=headers).json()
             customers = client.get("/api/v1/customers", headers=headers).json()
-        assert len(devices["items"]) == 16
+            devices: list[dict[str, Any]] = []
+            while len(devices) < 16 + 4:  # the lab, then the simulated CPEs as they inform
+                assert time.monotonic() < deadline, "".join(lines)
+                time.sleep(0.3)
+                devices = client.get(
+                    "/api/v1/devices", params={"limit": 100}, headers=headers
+                ).json()["items"]
+        informed = devices[16:]
+        assert len(devices) == 16 + 4
+        assert {d["kind"] for d in informed} == {"cpe"}
+        assert all(d["identity"] and d["last_seen"] for d in informed)
         assert len(customers["items"]) == 8
         assert "Demo lab: 16 devices and 8 customers in Rio de Janeiro" in "".join(lines)
+        assert "4 simulated CPEs will inform the ACS" in "".join(lines)
     finally:
         server.send_signal(signal.SIGINT)
         try:
