@@ -294,6 +294,18 @@ class OltCommandError(RuntimeError):
         self.error = error
 
 
+class OltConnectionError(ConnectionError):
+    """An OLT could not be reached or logged into, or stopped answering.
+
+    ``host`` names the OLT (``address:port``); ``problem`` says what went wrong.
+    """
+
+    def __init__(self, host: str, problem: str) -> None:
+        super().__init__(f"OLT {host}: {problem}")
+        self.host = host
+        self.problem = problem
+
+
 class CliSession(Protocol):
     """A privileged CLI session on one OLT (the transport lives in the driver's plugin)."""
 

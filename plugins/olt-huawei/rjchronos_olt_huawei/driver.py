@@ -1,13 +1,18 @@
 """The ``huawei-smartax`` OLT driver: SmartAX CLI commands, parsed into the common model.
 
-The driver speaks through a :class:`CliSession` handed to it: a privileged
-session on which :data:`~rjchronos_olt_huawei.commands.SESSION_SETUP` has
-run. Opening that session over SSH or Telnet is not part of this package yet.
+Built from connection settings (``host``, ``ssh_port``, ``username``,
+``password``, ``timeout``), it opens its own SSH session through scrapli
+(:mod:`rjchronos_sdk.olt.cli`); with a ``community`` (and ``snmp_port``,
+``max_repetitions``, ``snmp_timeout``) it reads ONU status and optics over
+SNMP (:mod:`rjchronos_sdk.olt.snmp`). Tests may hand it any :class:`CliSession` as
+``session=`` instead of SSH.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,13 +31,15 @@ from rjchronos.drivers.olt_model import (
     CliStep,
     InvalidRequest,
     Listing,
+    OltCommandError,
     Onu,
     UnconfiguredOnu,
     WriteResult,
     apply_steps,
     read,
 )
-from rjchronos_olt_huawei import commands, parsers
+from rjchronos_olt_huawei import commands, parsers, snmp
+from rjchronos_sdk.olt import CliPlatform, CliSettings, ScrapliCli, SnmpClient, SnmpSettings
 
 _CLI_CAPABILITIES = frozenset(
     {
@@ -49,6 +56,29 @@ _HUAWEI = ("Huawei",)
 
 #: ONT ids a GPON port offers on SmartAX.
 MAX_ONT_ID = 127
+
+#: The SmartAX CLI for the transport: user/privileged/config prompts and its (y/n) questions.
+PLATFORM = CliPlatform(
+    prompt=r"^[\w.\-@/:]{1,63}(?:\([\w.\-@/:]+\))?[>#]\s?$|\(y/n\)(?:\[\w\])?:\s?$",
+    question=r"\(y/n\)",
+    setup=commands.SESSION_SETUP,
+)
+_NO_READING = 2147483647
+#: How SmartAX says an auto-find or service-port list is empty.
+_NONE_FOUND = re.compile(
+    r"automatically found ONTs do not exist|No service virtual port can be operated", re.IGNORECASE
+)
+#: The ONT columns one SNMP poll of a port reads.
+_POLLED = (
+    "ont_serial",
+    "ont_description",
+    "ont_run_status",
+    "ont_distance",
+    "ont_last_down_cause",
+    "ont_rx_power",
+    "ont_tx_power",
+    "olt_rx_power",
+)
 
 
 class HuaweiSmartAxDriver(OltDriver):
@@ -73,22 +103,42 @@ class HuaweiSmartAxDriver(OltDriver):
         self.host = str(connection.get("host", "?"))
         default_vlan = connection.get("default_vlan")
         self.default_vlan = int(default_vlan) if default_vlan is not None else None
-
-    def _cli(self) -> CliSession:
-        if self.session is None:
-            raise UnsupportedOperation(
-                f"driver {self.name} has no CLI session for OLT {self.host}: "
-                "pass one as session= (the SSH/Telnet transport is not part of this driver yet)"
-            )
-        return self.session
-
-    async def _read(self, mode: tuple[str, ...], command: str) -> str:
-        return await read(
-            self._cli(), mode, command, leave=commands.LEAVE, error=commands.ERROR, host=self.host
+        self.ssh = (
+            None
+            if session is not None
+            else ScrapliCli(CliSettings.from_connection(connection), PLATFORM)
+        )
+        self.snmp = (
+            SnmpClient(SnmpSettings.from_connection(connection))
+            if "community" in connection
+            else None
         )
 
+    @contextlib.asynccontextmanager
+    async def _cli(self) -> AsyncIterator[CliSession]:
+        if self.session is not None:
+            yield self.session
+            return
+        assert self.ssh is not None
+        async with self.ssh.session() as session:
+            yield session
+
+    async def _read(self, mode: tuple[str, ...], command: str) -> str:
+        async with self._cli() as session:
+            return await read(
+                session, mode, command, leave=commands.LEAVE, error=commands.ERROR, host=self.host
+            )
+
     async def _write(self, steps: Sequence[CliStep]) -> WriteResult:
-        return await apply_steps(self._cli(), steps, leave=commands.LEAVE, error=commands.ERROR)
+        async with self._cli() as session:
+            return await apply_steps(session, steps, leave=commands.LEAVE, error=commands.ERROR)
+
+    async def close(self) -> None:
+        """Log out of the CLI and release the SNMP socket."""
+        if self.ssh is not None:
+            await self.ssh.close()
+        if self.snmp is not None:
+            self.snmp.close()
 
     async def identify(self) -> DeviceFacts:
         command = "display version"
@@ -98,6 +148,8 @@ class HuaweiSmartAxDriver(OltDriver):
         """ONUs of one port: status and causes from the summary, optics from optical-info."""
         if port is None:
             raise UnsupportedOperation(f"driver {self.name} lists ONUs one PON port at a time")
+        if self.snmp is not None:
+            return await self._poll_onus(port)
         board = commands.gpon_mode(port)
         summary_command = f"display ont info summary {port}"
         summary = parsers.parse_onu_summary(
@@ -107,9 +159,31 @@ class HuaweiSmartAxDriver(OltDriver):
         optics = parsers.parse_optics(optics_command, await self._read(board, optics_command))
         return Listing(parsers.with_optics(summary, optics), [*summary.issues, *optics.issues])
 
+    async def _poll_onus(self, port: str) -> Listing[Onu]:
+        """ONUs of one port over SNMP: one GETBULK walk per column, limited to the port's rows."""
+        frame, slot, number = (int(part) for part in port.split("/"))
+        if_index = snmp.gpon_if_index(frame, slot, number)
+        assert self.snmp is not None
+        table = await self.snmp.walk_columns(
+            {name: f"{snmp.OID[name]}.{if_index}" for name in _POLLED}
+        )
+        suffixes = sorted(table["ont_serial"], key=int)
+        return Listing(
+            [
+                _onu(port, int(ont), {name: table[name].get(ont) for name in _POLLED})
+                for ont in suffixes
+            ]
+        )
+
     async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         command = "display ont autofind all"
-        output = await self._read(commands.CONFIG, command)
+        try:
+            output = await self._read(commands.CONFIG, command)
+        except OltCommandError as exc:
+            # SmartAX reports an empty auto-find list as a failure.
+            if not _NONE_FOUND.search(exc.error):
+                raise
+            return Listing()
         return parsers.parse_autofind(command, output, self._zone())
 
     async def authorize(self, request: AuthorizeRequest) -> WriteResult:
@@ -134,7 +208,13 @@ class HuaweiSmartAxDriver(OltDriver):
     async def deauthorize(self, port: str, onu_id: int) -> WriteResult:
         """Remove the ONT's service ports, then the ONT."""
         command = f"display service-port port {port} ont {onu_id}"
-        listed = parsers.parse_service_ports(command, await self._read((), command))
+        try:
+            listed = parsers.parse_service_ports(command, await self._read((), command))
+        except OltCommandError as exc:
+            # SmartAX reports "no service ports" as a failure.
+            if not _NONE_FOUND.search(exc.error):
+                raise
+            listed = Listing()
         indexes = [row.index for row in listed if row.port == port and row.onu_id == onu_id]
         return await self._write(commands.deauthorize_steps(port, onu_id, indexes))
 
@@ -148,3 +228,25 @@ class HuaweiSmartAxDriver(OltDriver):
         """The OLT clock's zone (``timezone`` setting), for times printed without one."""
         zone = self.connection.get("timezone")
         return ZoneInfo(str(zone)) if zone else UTC
+
+
+def _onu(port: str, onu_id: int, row: Mapping[str, Any]) -> Onu:
+    """One ONT from its SNMP row (absent columns read as "no reading")."""
+
+    def number(name: str, default: int = _NO_READING) -> int:
+        value = row.get(name)
+        return default if value is None else int(value)
+
+    cause = number("ont_last_down_cause", -1)
+    return Onu(
+        port=port,
+        onu_id=onu_id,
+        serial=snmp.serial_from_octets(row["ont_serial"]),
+        status=snmp.onu_status(number("ont_run_status", -1), cause),
+        last_down_cause=snmp.down_cause(cause),
+        distance_m=snmp.distance_m(number("ont_distance", -1)),
+        rx_dbm=snmp.ont_power_dbm(number("ont_rx_power")),
+        tx_dbm=snmp.ont_power_dbm(number("ont_tx_power")),
+        olt_rx_dbm=snmp.olt_rx_dbm(number("olt_rx_power")),
+        description=bytes(row.get("ont_description") or b"").decode(errors="replace"),
+    )

@@ -132,8 +132,9 @@ def deauthorize_steps(port: str, onu_id: int, family: Family = "zxan") -> list[C
 
 
 def reboot_steps(port: str, onu_id: int, family: Family = "zxan") -> list[CliStep]:
-    """Restart the ONU through OMCI."""
-    return [CliStep((*CONFIG, f"pon-onu-mng {onu_interface(port, onu_id, family)}"), "reboot")]
+    """Restart the ONU through OMCI (ZXAN asks to confirm: the answer is the second step)."""
+    mng = (*CONFIG, f"pon-onu-mng {onu_interface(port, onu_id, family)}")
+    return [CliStep(mng, "reboot"), CliStep(mng, "yes")]
 
 
 def set_enabled_steps(

@@ -1,13 +1,19 @@
 """The ``zte-zxan`` (C300/C320) and ``zte-titan`` (C600/C650) OLT drivers.
 
-Both speak through a :class:`CliSession` handed to them: a privileged session
-on which :data:`~rjchronos_olt_zte.commands.SESSION_SETUP` has run. Opening
-that session over SSH or Telnet is not part of this package yet.
+Built from connection settings (``host``, ``ssh_port``, ``username``,
+``password``, ``timeout``), they open their own SSH session through scrapli
+(:mod:`rjchronos_sdk.olt.cli`, prompts from :mod:`.platform`); with a ``community`` (and
+``snmp_port``, ``max_repetitions``, ``snmp_timeout``) the ZXAN driver
+identifies the OLT and reads ONU status and optics over SNMP (the 1012 tree,
+:mod:`rjchronos_sdk.olt.snmp`). Tests may hand them any :class:`CliSession` as
+``session=`` instead of SSH.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, tzinfo
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -33,11 +39,13 @@ from rjchronos.drivers.olt_model import (
     apply_steps,
     read,
 )
-from rjchronos_olt_zte import commands, parsers
+from rjchronos_olt_zte import commands, parsers, platform, snmp
+from rjchronos_sdk.olt import CliSettings, ScrapliCli, SnmpClient, SnmpSettings
 
 _ZTE = ("ZTE",)
 _ZXAN_CAPABILITIES = frozenset(
     {
+        OltCapability.IDENTIFY,
         OltCapability.INVENTORY,
         OltCapability.LIST_ONUS,
         OltCapability.LIST_UNCONFIGURED,
@@ -49,6 +57,20 @@ _ZXAN_CAPABILITIES = frozenset(
 )
 #: ONU ids a GPON port offers on ZXAN.
 MAX_ONU_ID = 128
+
+_SYS_DESCR, _SYS_OBJECT_ID = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0"
+#: ``ZXA10 C320, ZTE ZXA10 Software Version: V2.1.0``
+_DESCR = re.compile(r"(?P<model>ZXA10 C\d+)\b.*?Version:?\s*(?P<version>\S+)?", re.IGNORECASE)
+#: The 1012-tree ONU columns one SNMP poll of a port reads (Rx/Tx rows end in ``.1``, the ANI).
+_POLLED = (
+    "onu_serial",
+    "onu_name",
+    "onu_type",
+    "onu_phase",
+    "onu_distance",
+    "onu_rx_power",
+    "onu_tx_power",
+)
 
 
 class ZteZxanDriver(OltDriver):
@@ -73,14 +95,32 @@ class ZteZxanDriver(OltDriver):
         self.host = str(connection.get("host", "?"))
         default_vlan = connection.get("default_vlan")
         self.default_vlan = int(default_vlan) if default_vlan is not None else None
+        self.ssh = (
+            None
+            if session is not None
+            else ScrapliCli(CliSettings.from_connection(connection), platform.CLI_PLATFORM)
+        )
+        self.snmp = (
+            SnmpClient(SnmpSettings.from_connection(connection))
+            if "community" in connection
+            else None
+        )
 
-    def _cli(self) -> CliSession:
-        if self.session is None:
-            raise UnsupportedOperation(
-                f"driver {self.name} has no CLI session for OLT {self.host}: "
-                "pass one as session= (the SSH/Telnet transport is not part of this driver yet)"
-            )
-        return self.session
+    @contextlib.asynccontextmanager
+    async def _cli(self) -> AsyncIterator[CliSession]:
+        if self.session is not None:
+            yield self.session
+            return
+        assert self.ssh is not None
+        async with self.ssh.session() as session:
+            yield session
+
+    async def close(self) -> None:
+        """Log out of the CLI and release the SNMP socket."""
+        if self.ssh is not None:
+            await self.ssh.close()
+        if self.snmp is not None:
+            self.snmp.close()
 
     def _zone(self) -> tzinfo:
         """The OLT clock's zone (``timezone`` setting)."""
@@ -88,16 +128,29 @@ class ZteZxanDriver(OltDriver):
         return ZoneInfo(str(zone)) if zone else UTC
 
     async def _read(self, command: str) -> str:
-        return await read(
-            self._cli(), (), command, leave=commands.LEAVE, error=commands.ERROR, host=self.host
-        )
+        async with self._cli() as session:
+            return await read(
+                session, (), command, leave=commands.LEAVE, error=commands.ERROR, host=self.host
+            )
 
     async def _write(self, steps: Sequence[CliStep]) -> WriteResult:
-        return await apply_steps(self._cli(), steps, leave=commands.LEAVE, error=commands.ERROR)
+        async with self._cli() as session:
+            return await apply_steps(session, steps, leave=commands.LEAVE, error=commands.ERROR)
 
     async def identify(self) -> DeviceFacts:
-        """ZXAN's ``show version`` layout is not yet captured: identify by SNMP sysDescr."""
-        raise self._unsupported("identify over the CLI")
+        """By SNMP sysDescr and sysObjectID (ZXAN's ``show version`` layout is not captured)."""
+        if self.snmp is None:
+            raise self._unsupported("identify without SNMP (set a community)")
+        values = await self.snmp.get(_SYS_DESCR, _SYS_OBJECT_ID)
+        descr = bytes(values.get(_SYS_DESCR, b"")).decode(errors="replace")
+        found = _DESCR.search(descr)
+        return DeviceFacts(
+            vendor="ZTE",
+            model=found["model"] if found else "",
+            firmware=(found["version"] or "") if found else "",
+            sys_object_id=str(values.get(_SYS_OBJECT_ID, "")),
+            sys_descr=descr,
+        )
 
     async def inventory(self) -> Inventory:
         """Boards from ``show card`` (PON port states are not read yet)."""
@@ -109,6 +162,8 @@ class ZteZxanDriver(OltDriver):
         """ONUs of one port: phase state, serial and type, ONU Rx."""
         if port is None:
             raise UnsupportedOperation(f"driver {self.name} lists ONUs one PON port at a time")
+        if self.snmp is not None:
+            return await self._poll_onus(port)
         olt = commands.olt_interface(port, self.family)
         state_command = f"show gpon onu state {olt}"
         config_command = f"show running-config interface {olt}"
@@ -119,6 +174,22 @@ class ZteZxanDriver(OltDriver):
         )
         readings = parsers.parse_onu_rx(rx_command, await self._read(rx_command))
         return parsers.with_rx(parsers.with_identity(states, configured), readings)
+
+    async def _poll_onus(self, port: str) -> Listing[Onu]:
+        """ONUs of one port over SNMP: one GETBULK walk per 1012-tree column, the port's rows."""
+        _, slot, number = (int(part) for part in port.split("/"))
+        index = snmp.index_1012(slot, number)
+        assert self.snmp is not None
+        table = await self.snmp.walk_columns(
+            {name: f"{snmp.OID_1012[name]}.{index}" for name in _POLLED}
+        )
+        # Optics rows carry the ANI after the ONU id: ``<onuId>.1``.
+        for name in ("onu_rx_power", "onu_tx_power"):
+            table[name] = {key.split(".")[0]: value for key, value in table[name].items()}
+        rows = {
+            onu: {name: table[name].get(onu) for name in _POLLED} for onu in table["onu_serial"]
+        }
+        return Listing([_onu(port, int(onu), rows[onu]) for onu in sorted(rows, key=int)])
 
     async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         command = "show gpon onu uncfg"
@@ -188,3 +259,29 @@ class ZteTitanDriver(ZteZxanDriver):
 
     async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         raise self._unsupported("list unconfigured ONUs")
+
+    async def identify(self) -> DeviceFacts:
+        raise self._unsupported("identify")
+
+
+def _onu(port: str, onu_id: int, row: Mapping[str, Any]) -> Onu:
+    """One ONU from its 1012-tree SNMP row (absent columns read as "no reading")."""
+
+    def number(name: str) -> int:
+        value = row.get(name)
+        return snmp.NO_VALUE if value is None else int(value)
+
+    def text(name: str) -> str:
+        return bytes(row.get(name) or b"").decode(errors="replace")
+
+    return Onu(
+        port=port,
+        onu_id=onu_id,
+        serial=snmp.serial_from_octets(row["onu_serial"]),
+        status=snmp.status_1012(number("onu_phase")),
+        distance_m=snmp.distance_m(number("onu_distance")),
+        rx_dbm=snmp.power_dbm(number("onu_rx_power")),
+        tx_dbm=snmp.power_dbm(number("onu_tx_power")),
+        type=text("onu_type"),
+        name=text("onu_name"),
+    )

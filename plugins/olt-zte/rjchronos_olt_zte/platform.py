@@ -1,8 +1,8 @@
 """The ZXAN CLI described as data, in the shape of a scrapli platform definition.
 
 No scrapli-community platform exists for ZTE OLTs; these are the prompts,
-privilege levels, error strings and session set-up a transport needs. They
-are plain data so the prompt patterns are tested here, before any transport.
+privilege levels, error strings and session set-up a transport needs, as
+plain data. :data:`CLI_PLATFORM` is what :mod:`rjchronos_sdk.olt.cli` runs on.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from rjchronos_olt_zte.commands import ERROR, SESSION_SETUP
+from rjchronos_sdk.olt import CliPlatform
 
 _NAME = r"[\w.\-@/:]{1,63}"
 
@@ -62,3 +63,14 @@ _LEVELS = [(name, re.compile(level.pattern)) for name, level in PRIVILEGE_LEVELS
 def level_of(prompt: str) -> str | None:
     """The privilege level a prompt line shows, or None."""
     return next((name for name, pattern in _LEVELS if pattern.match(prompt)), None)
+
+
+#: ZXAN's confirmations (``Confirm to reboot?  [yes/no]:``) end a command's output like a prompt.
+QUESTION = r"\[yes/no\]:\s?$"
+#: The transport's view: any level's prompt or a question; ``enable`` then no paging.
+CLI_PLATFORM = CliPlatform(
+    prompt="|".join([*(level.pattern for level in PRIVILEGE_LEVELS.values()), QUESTION]),
+    question=QUESTION,
+    setup=("enable", *ON_OPEN_COMMANDS),
+    login_answer="no",
+)

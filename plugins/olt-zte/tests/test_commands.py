@@ -122,9 +122,8 @@ def test_delete_reboot_enable_follow_the_reference() -> None:
         CliStep(olt, "no onu 1"),
         CliStep((), "write"),
     ]
-    assert commands.reboot_steps("1/1/1", 1) == [
-        CliStep((*commands.CONFIG, "pon-onu-mng gpon-onu_1/1/1:1"), "reboot")
-    ]
+    mng = (*commands.CONFIG, "pon-onu-mng gpon-onu_1/1/1:1")
+    assert commands.reboot_steps("1/1/1", 1) == [CliStep(mng, "reboot"), CliStep(mng, "yes")]
     assert commands.set_enabled_steps("1/3/1", 2, False, "titan")[0] == CliStep(
         (*commands.CONFIG, "interface gpon_onu-1/3/1:2"), "shutdown"
     )

@@ -110,6 +110,11 @@ class HuaweiShell(Shell):
             (r"display ont info (\d+) (\d+) (\d+) (\d+)", every, HuaweiShell._one_onu),
             (r"display ont optical-info (\d+) all", {"interface"}, HuaweiShell._optics),
             (r"display service-port all", every, HuaweiShell._service_ports),
+            (
+                r"display service-port port (\d+)/(\d+)/(\d+)(?: ont (\d+))?",
+                every,
+                HuaweiShell._service_ports,
+            ),
             (r"ont add (\d+)(?: (\d+))? sn-auth (.+)", {"interface"}, HuaweiShell._ont_add),
             (r"ont delete (\d+) (\d+)", {"interface"}, HuaweiShell._ont_delete),
             (r"ont reset (\d+) (\d+)", {"interface"}, HuaweiShell._ont_reset),
@@ -496,8 +501,15 @@ class HuaweiShell(Shell):
         lines.append("  " + "-" * 77)
         return Reply("\n".join(lines) + "\n")
 
-    def _service_ports(self, _: re.Match[str]) -> Reply:
+    def _service_ports(self, match: re.Match[str]) -> Reply:
         flows = sorted(self.state.service_ports.values(), key=lambda sp: sp.index)
+        if match.lastindex:  # ``display service-port port F/S/P [ont N]``
+            slot, port, onu_id = int(match[2]), int(match[3]), match[4]
+            flows = [
+                f
+                for f in flows
+                if (f.slot, f.port) == (slot, port) and (onu_id is None or f.onu_id == int(onu_id))
+            ]
         if not flows:
             return Reply("  Failure: No service virtual port can be operated\n")
         lines = [

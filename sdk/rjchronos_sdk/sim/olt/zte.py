@@ -86,6 +86,7 @@ class ZteShell(Shell):
             (rf"show pon power onu-rx {OLT_PORT}", shows, ZteShell._onu_rx),
             (rf"show gpon onu detail-info {ONU}", shows, ZteShell._detail),
             (r"show gpon onu by sn (\S+)", shows, ZteShell._by_serial),
+            (rf"show running-config interface {OLT_PORT}", shows, ZteShell._olt_config),
             (r"show card", shows, ZteShell._card),
             (r"show version", {"user", *shows}, ZteShell._version),
             (r"onu (\d+) type (\S+) sn (\S+)", {"olt-if"}, ZteShell._onu_add),
@@ -313,6 +314,17 @@ class ZteShell(Shell):
         return Reply(
             f"SearchResult\n-----------------\ngpon-onu_1/{onu.slot}/{onu.port}:{onu.onu_id}\n"
         )
+
+    def _olt_config(self, match: re.Match[str]) -> Reply:
+        slot, port = int(match[1]), int(match[2])
+        pon = self.state.port(slot, port)
+        lines = ["Building configuration...", "!", f"interface gpon-olt_1/{slot}/{port}"]
+        lines += ["  no shutdown"]
+        lines += [
+            f"  onu {onu.onu_id} type {onu.equipment} sn {onu.serial}"
+            for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id)
+        ]
+        return Reply("\n".join([*lines, "!", "end"]) + "\n")
 
     def _card(self, _: re.Match[str]) -> Reply:
         cards = [
