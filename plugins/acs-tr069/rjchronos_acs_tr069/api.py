@@ -63,6 +63,16 @@ def list_parameters(call: ApiCall) -> dict[str, Any]:
 def _queue(call: ApiCall) -> dict[str, Any]:
     with call.kernel.db.session() as session:
         _visible_cpe(call, session, TASKS_WRITE)
+    body = call.body
+    if body["type"] == "cancel_transfer" and not tasks.transfer_task(
+        call.kernel, call.path["id"], body["task"]
+    ):
+        raise Problem(
+            422,
+            "Invalid task",
+            "cancel_transfer names a download or upload task of this device",
+            invalid_params=[{"name": "body.task", "reason": "no such transfer task"}],
+        )
     ttl = float(call.kernel.plugin_settings(PLUGIN).get("task_ttl_seconds", DEFAULT_TASK_TTL))
     task = tasks.create_task(
         call.kernel, call.path["id"], call.body, actor=call.user.actor, ttl=ttl
@@ -80,6 +90,9 @@ def _current(call: ApiCall, task_id: str) -> dict[str, Any]:
 
 async def create_task(call: ApiCall) -> dict[str, Any]:
     """Queue a task; it runs at the CPE's next session.
+
+    Downloads and uploads stay ``running`` after the CPE accepts them until
+    its TransferComplete (CommandKey: the task id) finishes them.
 
     With ``?wait=N`` the ACS also sends a connection request and waits up to
     N seconds for the task to finish; ``connection_request`` then says

@@ -13,7 +13,7 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.kernel import Kernel
 from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
-from rjchronos_acs_tr069 import api
+from rjchronos_acs_tr069 import api, api_profiles
 from rjchronos_acs_tr069.server import app_factory
 
 DEFAULT_ACS_PORT = 7547
@@ -55,6 +55,21 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "max_body_bytes": {"type": "integer", "minimum": 1024, "default": 1 << 20},
         "session_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
         "retry_after_seconds": {"type": "integer", "minimum": 1, "default": 10},
+        "task_retry_base_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": 30,
+        },
+        "task_retry_max_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": 3600,
+        },
+        "task_max_attempts": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 5,
+        },
         "task_ttl_seconds": {
             "type": "number",
             "exclusiveMinimum": 0,
@@ -88,12 +103,23 @@ def rjc_permissions() -> list[Permission]:
         ),
         Permission(api.TASKS_READ, "See CPE tasks", ("viewer", "operator", "admin"), True),
         Permission(api.TASKS_WRITE, "Queue CPE tasks", ("operator", "admin"), True),
+        Permission(
+            api_profiles.PROFILES_READ, "See provisioning profiles", ("viewer", "operator", "admin")
+        ),
+        Permission(
+            api_profiles.PROFILES_WRITE,
+            "Change provisioning profiles and PPPoE credentials",
+            ("admin",),
+        ),
+        Permission(
+            api_profiles.PROVISION, "Run a CPE's on-demand profiles", ("operator", "admin"), True
+        ),
     ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return api.routes(kernel)
+    return [*api.routes(kernel), *api_profiles.routes(kernel)]
 
 
 @hookimpl
@@ -137,5 +163,27 @@ def rjc_event_types() -> list[EventType]:
                 "required": ["parameters"],
                 "properties": {"parameters": {"type": "object"}},
             },
+        ),
+        EventType(
+            "cpe.transfer_complete",
+            "A CPE reported a download or upload finished, or failed (TransferComplete)",
+            payload_schema={
+                "type": "object",
+                "required": ["fault_code"],
+                "properties": {
+                    "fault_code": {"type": "integer"},
+                    "task": {"type": ["string", "null"]},
+                },
+            },
+        ),
+        EventType(
+            "cpe.provisioned",
+            "Provisioning changed a CPE (values set, objects added, notifications)",
+            payload_schema={"type": "object", "required": ["profiles", "set"]},
+        ),
+        EventType(
+            "cpe.provisioning_failed",
+            "A CPE answered a provisioning RPC with a fault",
+            payload_schema={"type": "object", "required": ["method", "fault"]},
         ),
     ]

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rjchronos_acs_tr069 import PLUGIN, devices, messages, soap, tasks
+from rjchronos_acs_tr069 import PLUGIN, devices, messages, provisioning, soap, tasks
 from rjchronos_acs_tr069.auth import CpeCredentials
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
@@ -131,11 +131,14 @@ async def _handle(acs: Acs, request: Request) -> Response:
     if session is None:
         return _fault(namespace, 8003, "no session: a session starts with an Inform", 400)
     if envelope.method == "Fault" or envelope.method.endswith("Response"):
-        await run_in_threadpool(tasks.handle_answer, acs.kernel, session, envelope)
+        if not await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
+            await run_in_threadpool(tasks.handle_answer, acs.kernel, session, envelope)
         return await _next(acs, session)
     if envelope.method == "GetRPCMethods":
         return _answer(session, soap.get_rpc_methods_response(session.namespace), envelope)
     if envelope.method in _ANSWERS:
+        if envelope.method in ("TransferComplete", "AutonomousTransferComplete"):
+            await run_in_threadpool(tasks.transfer_complete, acs.kernel, session, envelope)
         try:
             answer = soap.empty_response(session.namespace, _ANSWERS[envelope.method])
         except soap.UnsupportedMethod as exc:
@@ -188,6 +191,7 @@ async def _inform(
     fresh = CwmpSession(inform.identity, device_id, namespace, version)
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)
+    provisioning.begin(fresh, inform)
     body = soap.envelope(
         namespace, soap.inform_response(namespace), cwmp_id=envelope.cwmp_id, use_version=version
     )
@@ -210,14 +214,17 @@ def _record(kernel: Kernel, inform: messages.Inform) -> str:
 
 async def _next(acs: Acs, session: CwmpSession) -> Response:
     """Send the next queued RPC, or end the session with 204."""
-    request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
+    # Provisioning converges the device first; queued tasks then run on the result.
+    request = await provisioning.next_request(acs.kernel, session)
+    if request is None:
+        request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
     if request is None:
         acs.sessions.end(session.id)
         response = Response(status_code=204)
         response.delete_cookie(COOKIE)
         return response
     session.sent += 1
-    session.request_id = f"{session.task_id}.{session.sent}"
+    session.request_id = f"{session.task_id or 'provision'}.{session.sent}"
     body = soap.request_body(session.namespace, request)
     return _xml(soap.envelope(session.namespace, body, cwmp_id=session.request_id))
 

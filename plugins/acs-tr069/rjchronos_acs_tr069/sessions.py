@@ -32,6 +32,8 @@ class CwmpSession:
     step: str = ""
     state: dict[str, Any] = field(default_factory=dict)
     sent: int = 0
+    #: The provisioning engine's state in this session (``provisioning.Run``).
+    provisioning: Any = None
 
 
 class SessionStore(Protocol):

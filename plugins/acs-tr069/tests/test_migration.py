@@ -13,7 +13,14 @@ from rjchronos.db.migrate import alembic_config, branches, current, heads, upgra
 from rjchronos_acs_tr069 import PLUGIN
 from rjchronos_acs_tr069.models import ACS_METADATA
 
-TABLES = {"acs_parameters", "acs_tasks"}
+TABLES = {
+    "acs_parameters",
+    "acs_tasks",
+    "acs_profiles",
+    "acs_profile_versions",
+    "acs_pppoe_credentials",
+    "acs_provision_requests",
+}
 
 
 def differences(kernel: Any) -> list[Any]:
@@ -30,7 +37,7 @@ def differences(kernel: Any) -> list[Any]:
 
 def test_the_migrated_tables_are_the_models(acs_kernel: Any) -> None:
     assert current(acs_kernel) == heads(acs_kernel)
-    assert "acs_0001" in heads(acs_kernel)
+    assert "acs_0002" in heads(acs_kernel)
     assert set(inspect(acs_kernel.db.engine).get_table_names()) >= TABLES
     assert differences(acs_kernel) == []
 
