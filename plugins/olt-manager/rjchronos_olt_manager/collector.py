@@ -1,0 +1,240 @@
+"""The collector of one OLT: PON ports, ONUs, their state and optics, and the events between.
+
+A collection reads everything from the OLT first and writes afterwards, so
+a connection that breaks halfway leaves inventory as the last good read. A
+dead OLT is recorded on that OLT (status ``offline``, ``olt.unreachable``)
+and the job ends normally: each OLT is its own job, so the others carry on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from rjchronos.db.types import utcnow
+from rjchronos.drivers.contracts import OltDriver, UnsupportedOperation
+from rjchronos.drivers.olt_model import (
+    Listing,
+    OltCommandError,
+    OltConnectionError,
+    Onu,
+    OnuStatus,
+    UnconfiguredOnu,
+)
+from rjchronos.inventory import service
+from rjchronos.inventory.errors import NotFound
+from rjchronos.telemetry.store import Sample
+from rjchronos_olt_manager import store
+from rjchronos_olt_manager.connection import DriverChoiceError, Olt, open_driver
+
+if TYPE_CHECKING:
+    from rjchronos.kernel import Kernel
+
+log = logging.getLogger(__name__)
+
+JOB_TYPE = "olt.collect"
+#: Inventory status of each ONU status.
+STATUS = {
+    OnuStatus.ONLINE: "online",
+    OnuStatus.LOS: "los",
+    OnuStatus.DYING_GASP: "dying_gasp",
+    OnuStatus.OFFLINE: "offline",
+    OnuStatus.AUTH_FAILED: "offline",
+    OnuStatus.SYNCING: "degraded",
+    OnuStatus.UNKNOWN: "unknown",
+}
+#: The event each inventory status raises when an ONU enters it.
+EVENTS = {
+    "online": "onu.online",
+    "los": "onu.los",
+    "dying_gasp": "onu.dying_gasp",
+    "offline": "onu.offline",
+}
+OPTICS = (("rx_dbm", "onu.rx_dbm"), ("tx_dbm", "onu.tx_dbm"), ("olt_rx_dbm", "onu.olt_rx_dbm"))
+#: A scheduled run this much earlier than the OLT's own interval still collects.
+INTERVAL_SLACK = timedelta(seconds=5)
+
+
+def pon_identity(olt_id: str, port: str) -> str:
+    """The inventory identity of a PON port: unique per OLT and port."""
+    return f"olt:{olt_id}:pon:{port}"
+
+
+async def read_olt(
+    driver: OltDriver, pon_ports: Sequence[str]
+) -> tuple[dict[str, Listing[Onu]], Listing[UnconfiguredOnu]]:
+    """The ONUs of every PON port and the unconfigured ONUs, as the driver reads them.
+
+    Ports come from the OLT's settings, the driver's inventory when it has
+    one, and the ports where unconfigured ONUs wait.
+    """
+    ports = set(pon_ports)
+    with contextlib.suppress(UnsupportedOperation):
+        ports |= {port.name for port in (await driver.inventory()).pon_ports}
+    try:
+        unconfigured = await driver.list_unconfigured_onus()
+    except UnsupportedOperation:
+        unconfigured = Listing()
+    ports |= {onu.port for onu in unconfigured}
+    return {port: await driver.list_onus(port) for port in sorted(ports)}, unconfigured
+
+
+async def collect(kernel: Kernel, olt_id: str, *, scheduled: bool = False) -> dict[str, Any]:
+    """Collect one OLT now; the summary becomes the job's result."""
+    try:
+        olt = store.load(kernel, olt_id)
+    except NotFound:
+        return {"olt": olt_id, "skipped": "no such OLT"}
+    last = olt.settings.last_collected_at
+    if scheduled and last and utcnow() - last < _interval(olt) - INTERVAL_SLACK:
+        return {"olt": olt_id, "skipped": "collected within its interval"}
+    try:
+        async with open_driver(kernel, olt) as driver:
+            listings, unconfigured = await read_olt(driver, olt.settings.pon_ports)
+    except (OltConnectionError, OltCommandError, DriverChoiceError) as exc:
+        record_failure(kernel, olt_id, str(exc))
+        return {"olt": olt_id, "ok": False, "error": str(exc)}
+    return record(kernel, olt_id, listings, unconfigured)
+
+
+def _interval(olt: Olt) -> timedelta:
+    return timedelta(seconds=olt.settings.interval_seconds)
+
+
+def record_failure(kernel: Kernel, olt_id: str, error: str) -> None:
+    """Mark the OLT offline with its error; ``olt.unreachable`` on the transition."""
+    log.warning("collecting OLT %s failed: %s", olt_id, error)
+    with kernel.db.session() as session:
+        olt = store.load(kernel, olt_id, session=session)
+        olt.settings.last_error = error
+        session.add(olt.settings)
+        if service.set_status(kernel, olt_id, "offline", details={"error": error}, session=session):
+            kernel.events.emit("olt.unreachable", olt_id, {"error": error}, session=session)
+
+
+def record(
+    kernel: Kernel,
+    olt_id: str,
+    listings: Mapping[str, Listing[Onu]],
+    unconfigured: Listing[UnconfiguredOnu],
+) -> dict[str, Any]:
+    """Write one collection: ports and ONUs to inventory, events, then optics to telemetry."""
+    now = utcnow()
+    samples: list[Sample] = []
+    changed = 0
+    issues = sum(len(listing.issues) for listing in listings.values()) + len(unconfigured.issues)
+    with kernel.db.session() as session:
+        olt = store.load(kernel, olt_id, session=session)
+        for port, listing in listings.items():
+            pon, _ = service.upsert_device(
+                kernel,
+                {
+                    "kind": "pon",
+                    "identity": pon_identity(olt_id, port),
+                    "name": f"{olt.device.name} {port}",
+                    "parent_id": olt_id,
+                },
+                session=session,
+            )
+            for onu in listing:
+                device_id, status_changed = _record_onu(kernel, session, olt, pon.id, onu, now)
+                changed += status_changed
+                samples += _samples(onu, device_id, olt_id, now)
+        _discovered(kernel, session, olt, unconfigured)
+        olt.settings.last_collected_at = now
+        olt.settings.last_error = ""
+        session.add(olt.settings)
+        service.set_status(kernel, olt_id, "online", seen_at=now, session=session)
+    if samples:
+        kernel.telemetry.write(samples)
+    return {
+        "olt": olt_id,
+        "ok": True,
+        "ports": len(listings),
+        "onus": sum(len(listing) for listing in listings.values()),
+        "status_changes": changed,
+        "unconfigured": len(unconfigured),
+        "samples": len(samples),
+        "parse_issues": issues,
+    }
+
+
+def _record_onu(
+    kernel: Kernel, session: Session, olt: Olt, pon_id: str, onu: Onu, now: datetime
+) -> tuple[str, bool]:
+    """Upsert one ONU under its PON port and record its status: its id and whether it changed."""
+    existing = service.find_device(kernel, serial=onu.serial, kind="onu", session=session)
+    fields: dict[str, Any] = {
+        "kind": "onu",
+        "serial": onu.serial,
+        "model": onu.type,
+        "attributes": {
+            **(existing.attributes if existing else {}),
+            "olt_port": onu.port,
+            "onu_id": onu.onu_id,
+            "distance_m": onu.distance_m,
+            "last_down_cause": onu.last_down_cause,
+            "description": onu.description,
+        },
+    }
+    if existing is None or not existing.name:
+        fields["name"] = onu.name or onu.description or onu.serial
+    # An ONU placed under a splitter of this OLT stays there; one new or moved goes under its port.
+    if existing is None or existing.olt_id != olt.id:
+        fields["parent_id"] = pon_id
+    device, created = service.upsert_device(kernel, fields, session=session)
+    status = STATUS[onu.status]
+    previous = "unknown" if created else device.status
+    details = {"last_down_cause": onu.last_down_cause} if status != "online" else {}
+    seen_at = now if status == "online" else None
+    if not service.set_status(
+        kernel, device.id, status, seen_at=seen_at, details=details, session=session
+    ):
+        return device.id, False
+    event = EVENTS.get(status)
+    if event and not (created and status == "online"):
+        kernel.events.emit(
+            event,
+            device.id,
+            {
+                "olt_id": olt.id,
+                "port": onu.port,
+                "onu_id": onu.onu_id,
+                "serial": onu.serial,
+                "from": previous,
+                "last_down_cause": onu.last_down_cause,
+            },
+            session=session,
+        )
+    return device.id, True
+
+
+def _discovered(
+    kernel: Kernel, session: Session, olt: Olt, unconfigured: Listing[UnconfiguredOnu]
+) -> None:
+    """``onu.discovered`` once for each unconfigured ONU not seen by the last collection."""
+    seen = set(olt.settings.unconfigured_seen)
+    for onu in unconfigured:
+        if onu.serial not in seen:
+            kernel.events.emit(
+                "onu.discovered",
+                olt.id,
+                {"serial": onu.serial, "port": onu.port, "equipment_id": onu.equipment_id},
+                session=session,
+            )
+    olt.settings.unconfigured_seen = sorted({onu.serial for onu in unconfigured})
+
+
+def _samples(onu: Onu, device_id: str, olt_id: str, now: datetime) -> list[Sample]:
+    """The ONU's optical readings (those it has) as samples of its device."""
+    labels = {"olt": olt_id, "port": onu.port}
+    return [
+        Sample(device_id, metric, now, value, labels)
+        for field, metric in OPTICS
+        if (value := getattr(onu, field)) is not None
+    ]

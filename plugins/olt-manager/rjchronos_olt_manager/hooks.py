@@ -1,0 +1,129 @@
+"""The hooks of the OLT manager (entry point ``olt-manager`` of the ``rjchronos`` group)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from rjchronos import hookimpl
+from rjchronos.events import EventType
+from rjchronos.http.routing import ApiRoute
+from rjchronos.jobs.spec import CollectorSpec, TaskHandler
+from rjchronos.kernel import Kernel
+from rjchronos.security.permissions import Permission
+from rjchronos_olt_manager import PLUGIN, api, collector
+
+DEFAULT_POLL_SECONDS = 300
+
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "poll_seconds": {
+            "type": "integer",
+            "minimum": 30,
+            "default": DEFAULT_POLL_SECONDS,
+            "description": "how often the collector looks at each OLT (each OLT keeps its own "
+            "interval_seconds on top)",
+        },
+        "jitter_seconds": {"type": "integer", "minimum": 0, "default": 60},
+        "collect_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 240},
+    },
+}
+
+_ONU_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["olt_id", "port", "onu_id", "serial"],
+    "properties": {
+        "olt_id": {"type": "string"},
+        "port": {"type": "string"},
+        "onu_id": {"type": "integer"},
+        "serial": {"type": "string"},
+        "from": {"type": "string"},
+        "last_down_cause": {"type": ["string", "null"]},
+    },
+}
+
+
+def _settings(kernel: Kernel) -> Mapping[str, Any]:
+    return kernel.plugin_settings(PLUGIN)
+
+
+@hookimpl
+def rjc_settings_schema() -> dict[str, Any]:
+    return SETTINGS_SCHEMA
+
+
+@hookimpl
+def rjc_migrations() -> str:
+    return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def rjc_permissions() -> list[Permission]:
+    return [
+        Permission(api.OLTS_READ, "See OLTs and their ONUs", ("viewer", "operator", "admin"), True),
+        Permission(api.OLTS_WRITE, "Add, change, test and remove OLTs", ("admin",), True),
+        Permission(
+            api.OLTS_AUTHORIZE, "Authorize, reboot and remove ONUs", ("operator", "admin"), True
+        ),
+    ]
+
+
+@hookimpl
+def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
+    return api.routes(kernel)
+
+
+async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
+    return await collector.collect(
+        kernel, str(params["device_id"]), scheduled="collector" in params
+    )
+
+
+@hookimpl
+def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
+    timeout = float(_settings(kernel).get("collect_timeout_seconds", 240))
+    # One attempt: a dead OLT is recorded on the OLT, and the next poll is the retry.
+    return [TaskHandler(collector.JOB_TYPE, _collect, max_attempts=1, timeout=timeout)]
+
+
+@hookimpl
+def rjc_collectors(kernel: Kernel) -> list[CollectorSpec]:
+    settings = _settings(kernel)
+    return [
+        CollectorSpec(
+            "olt.poll",
+            "olt",
+            collector.JOB_TYPE,
+            every=timedelta(seconds=int(settings.get("poll_seconds", DEFAULT_POLL_SECONDS))),
+            jitter=timedelta(seconds=int(settings.get("jitter_seconds", 60))),
+        )
+    ]
+
+
+@hookimpl
+def rjc_event_types() -> list[EventType]:
+    return [
+        EventType("onu.online", "An ONU came (back) online", payload_schema=_ONU_EVENT),
+        EventType("onu.los", "An ONU lost its optical signal", "major", _ONU_EVENT),
+        EventType("onu.dying_gasp", "An ONU lost its power (dying gasp)", "major", _ONU_EVENT),
+        EventType("onu.offline", "An ONU went offline", "minor", _ONU_EVENT),
+        EventType(
+            "onu.discovered",
+            "An OLT found an ONU that is not authorized",
+            payload_schema={
+                "type": "object",
+                "required": ["serial", "port"],
+                "properties": {"serial": {"type": "string"}, "port": {"type": "string"}},
+            },
+        ),
+        EventType(
+            "olt.unreachable",
+            "An OLT could not be collected",
+            "major",
+            {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        ),
+    ]
