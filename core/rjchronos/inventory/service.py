@@ -267,7 +267,38 @@ def create_device(
             actor,
             session=s,
         )
+        _link_by_serial(kernel, s, device, actor)
         return device
+
+
+def _link_by_serial(kernel: Kernel, session: Session, device: Device, actor: str | None) -> None:
+    """Put an ONT-type CPE under the ONU with its serial, whichever of the two appears first.
+
+    The OLT and the ACS see one box under one GPON serial (the OLT prints
+    ``HWTC-11E70E9A`` where CWMP sends ``4857544311E70E9A``; both are stored
+    canonical). Only a CPE without a parent is placed, so an operator's link wins.
+    """
+    if not device.serial or device.kind not in ("cpe", "onu"):
+        return
+    if device.kind == "cpe":
+        if device.parent_id is None:
+            onu = session.execute(
+                select(devices.c.id).where(
+                    devices.c.serial == device.serial, devices.c.kind == "onu"
+                )
+            ).scalar_one_or_none()
+            if onu is not None:
+                update_device(kernel, device.id, {"parent_id": onu}, actor=actor, session=session)
+        return
+    orphans = session.execute(
+        select(devices.c.id).where(
+            devices.c.serial == device.serial,
+            devices.c.kind == "cpe",
+            devices.c.parent_id.is_(None),
+        )
+    ).scalars()
+    for cpe in list(orphans):
+        update_device(kernel, cpe, {"parent_id": device.id}, actor=actor, session=session)
 
 
 def update_device(

@@ -112,3 +112,37 @@ def test_links_and_missing_devices(rjc_kernel: Any) -> None:
     ):
         with pytest.raises(NotFound, match="01NOPE"):
             call()
+
+
+def test_an_ont_cpe_goes_under_the_onu_with_its_serial_whichever_comes_first(
+    rjc_kernel: Any,
+) -> None:
+    olt = service.create_device(rjc_kernel, {"kind": "olt", "name": "OLT"})
+    pon = service.create_device(rjc_kernel, {"kind": "pon", "name": "0/1/0", "parent_id": olt.id})
+    onu = service.create_device(
+        rjc_kernel, {"kind": "onu", "serial": "HWTC-11E70E9A", "parent_id": pon.id}
+    )
+    cpe, _ = service.upsert_device(
+        rjc_kernel, {"kind": "cpe", "identity": "00E0FC-HG8245H-1", "serial": "4857544311E70E9A"}
+    )
+    assert (cpe.parent_id, cpe.olt_id) == (onu.id, olt.id)
+
+    early, _ = service.upsert_device(
+        rjc_kernel, {"kind": "cpe", "identity": "00E0FC-HG8245H-2", "serial": "HWTC11E70E9B"}
+    )
+    assert early.parent_id is None
+    late, _ = service.upsert_device(
+        rjc_kernel, {"kind": "onu", "serial": "4857544311E70E9B", "parent_id": pon.id}
+    )
+    assert service.get_device(rjc_kernel, early.id).parent_id == late.id
+    below_olt = {row["id"] for row in service.subtree(rjc_kernel, olt.id)}
+    assert {cpe.id, early.id} <= below_olt
+
+
+def test_an_operators_link_is_kept_when_an_onu_with_the_serial_appears(rjc_kernel: Any) -> None:
+    router = service.create_device(rjc_kernel, {"kind": "onu", "name": "elsewhere"})
+    cpe = service.create_device(
+        rjc_kernel, {"kind": "cpe", "serial": "HWTC11E70E9C", "parent_id": router.id}
+    )
+    service.create_device(rjc_kernel, {"kind": "onu", "serial": "HWTC11E70E9C"})
+    assert service.get_device(rjc_kernel, cpe.id).parent_id == router.id
