@@ -7,65 +7,15 @@ olt-huawei, olt-manager and acs-tr069.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-import uvicorn
 from sqlalchemy import select
 
 from rjchronos.inventory.models import Device
 from rjchronos_sdk.sim.cpe import Fleet
 from rjchronos_sdk.sim.olt import OltSimulator
-
-T = TypeVar("T")
-DEADLINE = 30.0
-
-
-class Loop:
-    """An event loop in a thread of its own, for the simulators."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(DEADLINE)
-
-    def call(self, function: Callable[[], T]) -> T:
-        async def on_loop() -> T:
-            return function()
-
-        return self.run(on_loop())
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = time.monotonic()
-    while not server.started:
-        assert time.monotonic() - started < DEADLINE, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    finally:
-        server.should_exit = True
-        thread.join(DEADLINE)
-        sock.close()
+from rjchronos_sdk.testing import DEADLINE, LoopThread, serve_asgi
 
 
 def test_an_authorized_onu_comes_online_and_its_cpe_appears_under_it(
@@ -79,12 +29,12 @@ def test_an_authorized_onu_comes_online_and_its_cpe_appears_under_it(
         plugin_settings={"acs-tr069": {"cpe_auth": "none"}},
     )
     api = rjc_client_factory("admin", kernel=kernel)
-    loop = Loop()
+    loop = LoopThread()
     olt = OltSimulator("huawei", ports=1, onus_per_port=1, seed=7, drift_interval=0)
     loop.run(olt.start())
     try:
-        with serving(build_app(kernel)) as acs_url:
-            fleet = Fleet(acs_url, 1, "tr181", seed=11, ont=True, interval=3600)
+        with serve_asgi(build_app(kernel)) as acs_url:
+            fleet = Fleet(f"{acs_url}/", 1, "tr181", seed=11, ont=True, interval=3600)
             loop.run(fleet.start())
             try:
                 loop.run(fleet.wait_until(lambda: fleet.counters["informs"] >= 1, DEADLINE))

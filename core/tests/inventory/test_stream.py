@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from rjchronos.security.tokens import issue_access_token
 from rjchronos.security.users import create_user
+from rjchronos_sdk.testing import serve_asgi
 
 API = "/api/v1"
 #: Upper bound on any wait in these tests; a healthy run needs a fraction of it.
 DEADLINE = 15.0
 
 
-@contextmanager
-def serving(kernel: Any) -> Iterator[str]:
-    """Run the kernel's app in uvicorn on a free port; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        kernel.asgi(), log_level="warning", lifespan="on", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = time.monotonic()
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() - started < DEADLINE, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(DEADLINE)
-        sock.close()
+def serving(kernel: Any) -> Any:
+    """Run the kernel's app (with its lifespan) under uvicorn on a free port; its base URL."""
+    return serve_asgi(kernel.asgi(), lifespan="on")
 
 
 class EventReader:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
+
+from rjchronos_sdk.testing import serve_asgi
 
 XSD_DIR = Path(__file__).parent / "data" / "xsd"
 #: Remote schema locations the CWMP XSDs name, mapped to the local copies.
@@ -180,22 +178,4 @@ def read(response: Any) -> Any:
     return read_envelope(parse_xml(response.content))
 
 
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free port of 127.0.0.1; its base URL."""
-    import uvicorn
-
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+served = serve_asgi

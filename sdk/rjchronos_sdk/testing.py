@@ -1,0 +1,78 @@
+"""Test helpers for plugins whose tests need real servers and simulators.
+
+- :func:`serve_asgi` serves an ASGI app (the API, a protocol endpoint) with
+  uvicorn on a free port of 127.0.0.1, in a thread, for the length of a block.
+- :class:`LoopThread` runs an event loop in a thread of its own, so a
+  synchronous test (and the API's TestClient) can drive asyncio simulators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
+
+#: The longest any helper here waits; a healthy run needs a fraction of it.
+DEADLINE = 30.0
+
+
+@contextmanager
+def serve_asgi(app: Any, *, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 and yield its base URL (``http://127.0.0.1:PORT``)."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan=lifespan, log_level="warning",
+        timeout_graceful_shutdown=2,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() - started > DEADLINE:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(DEADLINE)
+
+
+class LoopThread:
+    """An asyncio event loop running in a daemon thread until :meth:`close`."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = DEADLINE) -> T:
+        """Run ``coroutine`` on the loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def call(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the loop's thread (simulator state is not thread-safe)."""
+
+        async def on_loop() -> T:
+            return function()
+
+        return self.run(on_loop())
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(DEADLINE)
+        self.loop.close()
+
+    def __enter__(self) -> LoopThread:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
