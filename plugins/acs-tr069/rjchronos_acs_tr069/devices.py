@@ -32,12 +32,15 @@ def _first_suffix(parameters: Iterable[ParameterValue], suffix: str) -> str | No
 
 
 def inventory_fields(inform: Inform) -> dict[str, Any]:
-    """The inventory fields an Inform reports (only those present)."""
+    """The inventory fields an Inform reports (only those present).
+
+    ``last_seen`` is not among them: marking the device online sets it, and
+    as a field it would change on every Inform and emit ``device.updated``.
+    """
     fields: dict[str, Any] = {
         "kind": "cpe",
         "identity": inform.identity,
         "serial": canonical_serial(inform.serial_number),
-        "last_seen": utcnow(),
     }
     if inform.manufacturer:
         fields["vendor"] = inform.manufacturer[:64]
@@ -59,9 +62,13 @@ def inventory_fields(inform: Inform) -> dict[str, Any]:
     return fields
 
 
-def record_inform(kernel: Kernel, inform: Inform) -> str:
-    """Upsert the device, store the reported parameters and emit its events; its id."""
-    with kernel.db.session() as session:
+def record_inform(kernel: Kernel, inform: Inform, session: Session | None = None) -> str:
+    """Upsert the device, store the reported parameters and emit its events; its id.
+
+    With ``session`` the work joins that transaction (the caller commits).
+    """
+    unit = contextlib.nullcontext(session) if session is not None else kernel.db.session()
+    with unit as session:
         device, _ = service.upsert_device(
             kernel, inventory_fields(inform), actor=ACTOR, session=session
         )

@@ -207,8 +207,10 @@ def _busy(acs: Acs, identity: str) -> Response:
 
 
 def _record(kernel: Kernel, inform: messages.Inform) -> str:
-    device_id = devices.record_inform(kernel, inform)
-    tasks.requeue_interrupted(kernel, device_id)
+    # One transaction (one pooled connection, one commit) for all an Inform writes.
+    with kernel.db.session() as session:
+        device_id = devices.record_inform(kernel, inform, session)
+        tasks.requeue_interrupted(kernel, device_id, session)
     return device_id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -200,21 +201,23 @@ def _retry_at(task: CpeTask) -> datetime | None:
     return datetime.fromisoformat(when) if when else None
 
 
-def requeue_interrupted(kernel: Kernel, device_id: str) -> None:
+def requeue_interrupted(kernel: Kernel, device_id: str, session: Session | None = None) -> None:
     """Tasks left running by a session that died go back to the queue, with backoff.
 
     A task interrupted once runs again at the next session; the n-th
     interruption after that delays it ``task_retry_base_seconds * 2**(n-2)``
     (at most ``task_retry_max_seconds``); at ``task_max_attempts`` it becomes
     a fault. Accepted transfers keep waiting for their
-    TransferComplete until the task expires.
+    TransferComplete until the task expires. With ``session`` the work
+    joins that transaction.
     """
     settings = kernel.plugin_settings(PLUGIN)
     base = float(settings.get("task_retry_base_seconds", DEFAULT_RETRY_BASE))
     cap = float(settings.get("task_retry_max_seconds", DEFAULT_RETRY_MAX))
     most = int(settings.get("task_max_attempts", DEFAULT_MAX_ATTEMPTS))
     now = utcnow()
-    with kernel.db.session() as session:
+    unit = contextlib.nullcontext(session) if session is not None else kernel.db.session()
+    with unit as session:
         running = (
             session.execute(
                 select(CpeTask).where(
