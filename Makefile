@@ -52,4 +52,5 @@ format:
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup test-services
+	@scripts/ensure-snmpbulkwalk
 	@set -e; for bench in bench/*.py; do echo "==> $$bench"; $(PY) "$$bench"; done

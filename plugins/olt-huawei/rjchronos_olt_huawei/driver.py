@@ -69,7 +69,7 @@ _NONE_FOUND = re.compile(
     r"automatically found ONTs do not exist|No service virtual port can be operated", re.IGNORECASE
 )
 #: The ONT columns one SNMP poll of a port reads.
-_POLLED = (
+POLLED_COLUMNS = (
     "ont_serial",
     "ont_description",
     "ont_run_status",
@@ -165,12 +165,12 @@ class HuaweiSmartAxDriver(OltDriver):
         if_index = snmp.gpon_if_index(frame, slot, number)
         assert self.snmp is not None
         table = await self.snmp.walk_columns(
-            {name: f"{snmp.OID[name]}.{if_index}" for name in _POLLED}
+            {name: f"{snmp.OID[name]}.{if_index}" for name in POLLED_COLUMNS}
         )
         suffixes = sorted(table["ont_serial"], key=int)
         return Listing(
             [
-                _onu(port, int(ont), {name: table[name].get(ont) for name in _POLLED})
+                _onu(port, int(ont), {name: table[name].get(ont) for name in POLLED_COLUMNS})
                 for ont in suffixes
             ]
         )

@@ -19,7 +19,7 @@ from pysnmp.hlapi.v1arch.asyncio import (
     ObjectType,
     SnmpDispatcher,
     UdpTransportTarget,
-    bulk_walk_cmd,
+    bulk_cmd,
     get_cmd,
 )
 from pysnmp.proto import rfc1905
@@ -123,31 +123,35 @@ class SnmpClient:
 
     async def walk(self, column: str) -> Column:
         """Every row under ``column`` by GETBULK, keyed by the index after it."""
-        prefix = column.strip(".") + "."
+        root = tuple(int(part) for part in column.strip(".").split("."))
+        depth = len(root)
         rows: Column = {}
+        cursor: tuple[int, ...] = root
+        community = CommunityData(self.settings.community)
         async with self._limit:
             dispatcher, target = await self._open()
-            walk = bulk_walk_cmd(
-                dispatcher,
-                CommunityData(self.settings.community),
-                target,
-                0,
-                self.settings.max_repetitions,
-                ObjectType(ObjectIdentity(column)),
-                lexicographicMode=False,
-                lookupMib=False,
-            )
-            try:
-                async for indication, status, _, var_binds in walk:
-                    if indication or status:
-                        raise self._failed(f"walk of {column}", indication, status)
-                    for name, value in var_binds:
-                        oid = str(name)
-                        if oid.startswith(prefix):
-                            rows[oid[len(prefix) :]] = plain(value)
-            finally:
-                await walk.aclose()
-        return rows
+            while True:
+                # Plain (OID, Null) pairs and tuple comparisons: a walk of
+                # thousands of rows needs no MIB lookups and no OID strings.
+                indication, status, _, var_binds = await bulk_cmd(
+                    dispatcher,
+                    community,
+                    target,
+                    0,
+                    self.settings.max_repetitions,
+                    (univ.ObjectIdentifier(cursor), univ.Null("")),
+                    lookupMib=False,
+                )
+                if indication or status:
+                    raise self._failed(f"walk of {column}", indication, status)
+                for name, value in var_binds:
+                    oid = name.asTuple()
+                    if oid[:depth] != root or oid <= cursor or _missing(value):
+                        return rows
+                    rows[".".join(map(str, oid[depth:]))] = plain(value)
+                    cursor = oid
+                if not var_binds:
+                    return rows
 
     async def walk_columns(self, columns: Mapping[str, str]) -> dict[str, Column]:
         """Several columns at once (each one walk), keyed as in ``columns``."""
