@@ -101,6 +101,15 @@ class TelemetryStore(ABC):
         """
 
     @abstractmethod
+    def averages(
+        self, entities: Iterable[str], metric: str, start: datetime, end: datetime
+    ) -> dict[str, float]:
+        """The mean of ``metric`` per entity over ``[start, end)``, in one read.
+
+        Entities without a sample in the range are left out.
+        """
+
+    @abstractmethod
     def metrics(self, entity: str) -> list[str]:
         """The metrics stored for ``entity``, sorted."""
 

@@ -142,3 +142,13 @@ def test_bad_input_is_refused(rjc_kernel: Any) -> None:
         store.series("dev-1", "m", T0, minute(1), resolution=timedelta(milliseconds=1500))
     with pytest.raises(ValueError, match="timezone-aware"):
         store.delete_before(naive)
+
+
+def test_averages_of_many_entities_in_one_read(rjc_kernel: Any) -> None:
+    store = rjc_kernel.telemetry
+    store.write(ramp("dev-1") + ramp("dev-2") + ramp("dev-3", "other.metric"))
+    means = store.averages(["dev-1", "dev-2", "dev-3", "ghost"], "onu.rx_power_dbm", T0, minute(10))
+    assert means == {"dev-1": 4.5, "dev-2": 4.5}  # minutes 0..9; no samples, no entry
+    assert store.averages([], "onu.rx_power_dbm", T0, minute(10)) == {}
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.averages(["dev-1"], "onu.rx_power_dbm", T0.replace(tzinfo=None), minute(1))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from starlette.responses import JSONResponse
 
+from rjchronos.db.types import utcnow
 from rjchronos.drivers.contracts import OltDriver, UnsupportedOperation
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
@@ -24,7 +26,7 @@ from rjchronos.inventory import queries, service
 from rjchronos.inventory.errors import Conflict, InvalidField, NotFound
 from rjchronos.inventory.models import Device, devices
 from rjchronos.kernel import Kernel
-from rjchronos_olt_manager import collector, schemas, store
+from rjchronos_olt_manager import PLUGIN, collector, schemas, signals, store
 from rjchronos_olt_manager.connection import DriverChoiceError, Olt, identify, open_driver
 from rjchronos_olt_manager.models import connections
 
@@ -157,6 +159,46 @@ def create_olt(call: ApiCall) -> JSONResponse:
 
 def get_olt(call: ApiCall) -> dict[str, Any]:
     return store.render(_olt(call, OLTS_READ))
+
+
+def signal_matrix(call: ApiCall) -> dict[str, Any]:
+    """Every ONU's optics per PON port, bucketed, with outliers and degradation."""
+    olt = _olt(call, OLTS_READ)
+    kernel = call.kernel
+    settings = kernel.plugin_settings(PLUGIN)
+    thresholds = signals.Thresholds(
+        good_dbm=settings.get("signal_good_dbm", -25.0),
+        critical_dbm=settings.get("signal_critical_dbm", -27.0),
+        outlier_db=settings.get("signal_outlier_db", 3.0),
+        degradation_db=settings.get("signal_degradation_db", 2.0),
+    )
+    with kernel.db.session() as session:
+        rows = session.execute(
+            select(Device).where(devices.c.olt_id == olt.id, devices.c.kind == "onu")
+        ).scalars()
+        onus = [
+            signals.OnuOptics(
+                id=device.id,
+                name=device.name,
+                serial=device.serial or "",
+                port=str(device.attributes.get("olt_port", "")),
+                status=device.status,
+                rx_dbm=device.attributes.get("rx_dbm"),
+                tx_dbm=device.attributes.get("tx_dbm"),
+                olt_rx_dbm=device.attributes.get("olt_rx_dbm"),
+            )
+            for device in rows
+        ]
+    ids = [onu.id for onu in onus]
+    baselines = {
+        name: kernel.telemetry.averages(ids, "onu.rx_dbm", start, end)
+        for name, (start, end) in signals.baseline_windows(utcnow()).items()
+    }
+    return {
+        "olt_id": olt.id,
+        "thresholds": asdict(thresholds),
+        "ports": signals.build_matrix(onus, baselines, thresholds),
+    }
 
 
 def update_olt(call: ApiCall) -> dict[str, Any]:
@@ -318,6 +360,14 @@ def routes(kernel: Kernel) -> list[ApiRoute]:
             summary="Add an OLT",
         ),
         ApiRoute("GET", one, get_olt, OLTS_READ, tags=tags, summary="One OLT"),
+        ApiRoute(
+            "GET",
+            f"{one}/signal-matrix",
+            signal_matrix,
+            OLTS_READ,
+            tags=tags,
+            summary="Optical signal matrix: ONU Rx/Tx/OLT Rx per PON port, buckets, diagnoses",
+        ),
         ApiRoute(
             "PATCH",
             one,

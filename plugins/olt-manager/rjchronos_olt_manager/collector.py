@@ -180,6 +180,8 @@ def _record_onu(
             "distance_m": onu.distance_m,
             "last_down_cause": onu.last_down_cause,
             "description": onu.description,
+            # The latest optics, so the signal matrix reads one row per ONU.
+            **{field: getattr(onu, field) for field, _ in OPTICS},
         },
     }
     if existing is None or not existing.name:

@@ -30,6 +30,28 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         },
         "jitter_seconds": {"type": "integer", "minimum": 0, "default": 60},
         "collect_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 240},
+        "signal_good_dbm": {
+            "type": "number",
+            "default": -25.0,
+            "description": "ONU Rx at or above: good",
+        },
+        "signal_critical_dbm": {
+            "type": "number",
+            "default": -27.0,
+            "description": "below: critical",
+        },
+        "signal_outlier_db": {
+            "type": "number",
+            "minimum": 0,
+            "default": 3.0,
+            "description": "dB below the port's median that flags one ONU",
+        },
+        "signal_degradation_db": {
+            "type": "number",
+            "minimum": 0,
+            "default": 2.0,
+            "description": "Rx fall against 7 or 30 days ago that flags one",
+        },
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,26 @@ class SqlTelemetryStore(TelemetryStore):
         if resolution is None:
             return [(row[0], float(row[1])) for row in rows]
         return [(self.bucket_time(row[0]), float(row[1])) for row in rows]
+
+    def averages(
+        self, entities: Iterable[str], metric: str, start: datetime, end: datetime
+    ) -> dict[str, float]:
+        check_range(start, end, None)
+        c = self.table.c
+        wanted = sorted(set(entities))
+        found: dict[str, float] = {}
+        with self.db.engine.connect() as connection:
+            for offset in range(0, len(wanted), 1000):  # bounded IN lists
+                chunk = wanted[offset : offset + 1000]
+                statement = (
+                    select(c.entity, func.avg(c.value))
+                    .where(c.entity.in_(chunk), c.metric == metric, c.time >= start, c.time < end)
+                    .group_by(c.entity)
+                )
+                found.update(
+                    (entity, float(mean)) for entity, mean in connection.execute(statement)
+                )
+        return found
 
     def metrics(self, entity: str) -> list[str]:
         c = self.table.c
