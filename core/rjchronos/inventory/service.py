@@ -328,13 +328,18 @@ def upsert_device(
     *,
     actor: str | None = None,
     session: Session | None = None,
+    status: str | None = None,
 ) -> tuple[Device, bool]:
     """Create the device, or update the one with the same identity, or serial and kind.
 
     Drivers and the ACS call this with what a device reports. Returns the
     device and whether it was created. Without a ``session`` a concurrent
-    creation of the same device is retried once as an update.
+    creation of the same device is retried once as an update. ``status``
+    records the device's status in the same pass, as :func:`set_status` does
+    (the row is found and locked once).
     """
+    if status is not None:
+        _clean("status", status)
     fields = clean_device_fields(data, creating=True)
     if not fields.get("identity") and not fields.get("serial"):
         raise InvalidField("serial", "an upsert needs a serial or an identity to match on")
@@ -342,21 +347,25 @@ def upsert_device(
     for attempt in range(attempts):
         try:
             with _unit(kernel, session) as s:
-                existing = _match(s, fields)
-                if existing is None:
+                device = _match(s, fields)
+                created = device is None
+                if device is None:
                     try:
-                        return create_device(kernel, fields, actor=actor, session=s), True
+                        device = create_device(kernel, fields, actor=actor, session=s)
                     except Conflict as exc:  # nothing matched a moment ago: another writer won
                         raise _Raced(exc.field, exc.reason, exc.existing_id) from None
-                if existing.kind != fields["kind"]:
+                elif device.kind != fields["kind"]:
                     raise Conflict(
                         "kind",
-                        f"the identity belongs to a {existing.kind}, not a {fields['kind']}",
-                        existing.id,
+                        f"the identity belongs to a {device.kind}, not a {fields['kind']}",
+                        device.id,
                     )
-                device = _locked(s, existing.id)
-                _apply(kernel, s, device, {k: v for k, v in fields.items() if k != "kind"}, actor)
-                return device, False
+                else:
+                    changes = {k: v for k, v in fields.items() if k != "kind"}
+                    _apply(kernel, s, device, changes, actor)
+                if status is not None:
+                    _record_status(kernel, s, device, status, None, None, actor)
+                return device, created
         except _Raced:
             if attempt + 1 == attempts:
                 raise
@@ -381,25 +390,37 @@ def set_status(
     _clean("status", status)
     with _unit(kernel, session) as s:
         device = _locked(s, device_id)
-        now = utcnow()
-        if seen_at is not None or status == "online":
-            device.last_seen = seen_at or now
-        if device.status == status:
-            return False
-        previous, device.status, device.status_since, device.updated_at = (
-            device.status,
-            status,
-            now,
-            now,
-        )
-        kernel.events.emit(
-            "device.status_changed",
-            device.id,
-            {"from": previous, "to": status, **(details or {})},
-            actor,
-            session=s,
-        )
-        return True
+        return _record_status(kernel, s, device, status, seen_at, details, actor)
+
+
+def _record_status(
+    kernel: Kernel,
+    session: Session,
+    device: Device,
+    status: str,
+    seen_at: datetime | None,
+    details: Mapping[str, Any] | None,
+    actor: str | None,
+) -> bool:
+    now = utcnow()
+    if seen_at is not None or status == "online":
+        device.last_seen = seen_at or now
+    if device.status == status:
+        return False
+    previous, device.status, device.status_since, device.updated_at = (
+        device.status,
+        status,
+        now,
+        now,
+    )
+    kernel.events.emit(
+        "device.status_changed",
+        device.id,
+        {"from": previous, "to": status, **(details or {})},
+        actor,
+        session=session,
+    )
+    return True
 
 
 def link_parent(
@@ -570,18 +591,20 @@ def _locked(session: Session, device_id: str) -> Device:
 
 
 def _match(session: Session, fields: Mapping[str, Any]) -> Device | None:
-    if fields.get("identity"):
+    """The device with the identity, else the serial and kind, of ``fields``, its row locked."""
+    for condition in (
+        devices.c.identity == fields["identity"] if fields.get("identity") else None,
+        (devices.c.serial == fields["serial"]) & (devices.c.kind == fields["kind"])
+        if fields.get("serial")
+        else None,
+    ):
+        if condition is None:
+            continue
         found = session.execute(
-            select(Device).where(devices.c.identity == fields["identity"])
+            select(Device).where(condition).with_for_update()
         ).scalar_one_or_none()
         if found is not None:
             return found
-    if fields.get("serial"):
-        return session.execute(
-            select(Device).where(
-                devices.c.serial == fields["serial"], devices.c.kind == fields["kind"]
-            )
-        ).scalar_one_or_none()
     return None
 
 

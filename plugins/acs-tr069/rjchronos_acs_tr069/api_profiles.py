@@ -22,12 +22,14 @@ from rjchronos_acs_tr069.profiles import (
     Profile,
     ProfileVersion,
     ProvisionRequest,
+    changed,
     check_document,
     profile_rows,
     render,
     save,
     version_rows,
 )
+from rjchronos_acs_tr069.sessions import work_queued
 
 PROFILES_READ = "acs.profiles.read"
 PROFILES_WRITE = "acs.profiles.write"
@@ -77,6 +79,7 @@ def create_profile(call: ApiCall) -> dict[str, Any]:
     with call.kernel.db.session() as session:
         profile = _store(call, Profile(name=call.body["name"], document={}), session)
         shown = render(profile)
+    changed()
     call.audit("acs.profiles.create", f"profile:{shown['id']}", call.body)
     return shown
 
@@ -92,6 +95,7 @@ def update_profile(call: ApiCall) -> dict[str, Any]:
     with call.kernel.db.session() as session:
         profile = _store(call, _found(session, call.path["id"]), session)
         shown = render(profile)
+    changed()
     call.audit(
         "acs.profiles.update", f"profile:{shown['id']}", {"version": shown["version"], **call.body}
     )
@@ -105,6 +109,7 @@ def delete_profile(call: ApiCall) -> None:
         name = profile.name
         session.execute(delete(ProfileVersion).where(version_rows.c.profile_id == profile.id))
         session.delete(profile)
+    changed()
     call.audit("acs.profiles.delete", f"profile:{call.path['id']}", {"name": name})
 
 
@@ -137,6 +142,7 @@ def _request_provisioning(call: ApiCall) -> None:
         row = session.get(ProvisionRequest, device_id) or ProvisionRequest(device_id=device_id)
         row.requested_by, row.requested_at = call.user.actor, utcnow()
         session.add(row)
+    work_queued()
     call.audit("acs.provision", f"device:{device_id}")
 
 

@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, exists, select
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
 from rjchronos.serials import canonical_serial, normalise_mac
+from rjchronos_acs_tr069 import PLUGIN
 from rjchronos_acs_tr069.messages import Inform, ParameterValue
-from rjchronos_acs_tr069.models import CpeParameter, parameters
+from rjchronos_acs_tr069.models import CpeParameter, parameters, task_rows
+from rjchronos_acs_tr069.profiles import ProvisionRequest
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
 
 ACTOR = "acs"
+#: Seconds an unchanged parameter's ``read_at`` may age before an Inform rewrites it.
+DEFAULT_READ_AT_REFRESH = 300.0
 #: Inform parameters that fill inventory fields, TR-098 and TR-181 spellings alike.
 _FIRMWARE = ("DeviceInfo.SoftwareVersion",)
 _HARDWARE = ("DeviceInfo.HardwareVersion",)
 _MODEL = ("DeviceInfo.ModelName",)
 _WAN_IP_SUFFIXES = (".ExternalIPAddress", ".IPv4Address.1.IPAddress")
 _MAC_SUFFIX = ".MACAddress"
+requests = cast(Table, ProvisionRequest.__table__)  # type: ignore[attr-defined]
 
 
 def _first_suffix(parameters: Iterable[ParameterValue], suffix: str) -> str | None:
@@ -62,49 +69,88 @@ def inventory_fields(inform: Inform) -> dict[str, Any]:
     return fields
 
 
-def record_inform(kernel: Kernel, inform: Inform, session: Session | None = None) -> str:
-    """Upsert the device, store the reported parameters and emit its events; its id.
+@dataclass(frozen=True)
+class Recorded:
+    """What recording an Inform learnt: the device, and whether work waits for it."""
 
-    With ``session`` the work joins that transaction (the caller commits).
+    device_id: str
+    model: str
+    firmware: str
+    tags: frozenset[str]
+    customer_id: str | None
+    #: Tasks pending or running, and a provisioning request, at the time of the Inform.
+    tasks_queued: bool
+    provision_requested: bool
+
+
+def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
+    """Upsert the device (online), store the reported parameters and emit its events.
+
+    The work joins ``session`` (the caller commits). A periodic Inform, and
+    nothing else, writes no ``cpe.inform`` event unless the setting
+    ``periodic_inform_events`` is on: at a 15-minute interval a million CPEs
+    would write 96 million timeline rows a day.
     """
-    unit = contextlib.nullcontext(session) if session is not None else kernel.db.session()
-    with unit as session:
-        device, _ = service.upsert_device(
-            kernel, inventory_fields(inform), actor=ACTOR, session=session
+    settings = kernel.plugin_settings(PLUGIN)
+    device, _ = service.upsert_device(
+        kernel, inventory_fields(inform), actor=ACTOR, session=session, status="online"
+    )
+    refresh = float(settings.get("read_at_refresh_seconds", DEFAULT_READ_AT_REFRESH))
+    changed = store_values(session, device.id, inform.parameters, refresh_after=refresh)
+    codes = inform.event_codes
+    identity = {"identity": inform.identity}
+    emit = kernel.events.emit
+    if set(codes) - {"2 PERIODIC"} or settings.get("periodic_inform_events", False):
+        emit("cpe.inform", device.id, {"events": codes, **identity}, ACTOR, session=session)
+    if "1 BOOT" in codes:
+        emit("cpe.boot", device.id, identity, ACTOR, session=session)
+    if "0 BOOTSTRAP" in codes:
+        emit("cpe.bootstrap", device.id, identity, ACTOR, session=session)
+    if "4 VALUE CHANGE" in codes and changed:
+        emit("cpe.value_change", device.id, {"parameters": changed}, ACTOR, session=session)
+    tasks_queued, provision_requested = session.execute(
+        select(
+            exists().where(
+                task_rows.c.device_id == device.id, task_rows.c.status.in_(("pending", "running"))
+            ),
+            exists().where(requests.c.device_id == device.id),
         )
-        service.set_status(kernel, device.id, "online", actor=ACTOR, session=session)
-        changed = store_values(session, device.id, inform.parameters)
-        codes = inform.event_codes
-        emit = kernel.events.emit
-        emit(
-            "cpe.inform",
-            device.id,
-            {"events": codes, "identity": inform.identity},
-            ACTOR,
-            session=session,
-        )
-        if "1 BOOT" in codes:
-            emit("cpe.boot", device.id, {"identity": inform.identity}, ACTOR, session=session)
-        if "0 BOOTSTRAP" in codes:
-            emit("cpe.bootstrap", device.id, {"identity": inform.identity}, ACTOR, session=session)
-        if "4 VALUE CHANGE" in codes and changed:
-            emit("cpe.value_change", device.id, {"parameters": changed}, ACTOR, session=session)
-        return device.id
+    ).one()
+    return Recorded(
+        device_id=device.id,
+        model=device.model or "",
+        firmware=device.firmware or "",
+        tags=frozenset(device.tags or ()),
+        customer_id=device.customer_id,
+        tasks_queued=bool(tasks_queued),
+        provision_requested=bool(provision_requested),
+    )
 
 
 def store_values(
-    session: Session, device_id: str, values: Iterable[ParameterValue]
+    session: Session,
+    device_id: str,
+    values: Iterable[ParameterValue],
+    *,
+    refresh_after: float = 0.0,
 ) -> dict[str, str]:
-    """Store read values; the paths whose value changed, with their new value."""
+    """Store read values; the paths whose value changed, with their new value.
+
+    An unchanged value keeps its ``read_at`` until that is ``refresh_after``
+    seconds old, which spares a write of every parameter at every Inform.
+    """
     values = list(values)
     stored = _stored(session, device_id, [v.name for v in values])
     changed: dict[str, str] = {}
     now = utcnow()
+    stale = now - timedelta(seconds=refresh_after)
     for value in values:
         row = stored.get(value.name)
         if row is None:
             row = CpeParameter(device_id=device_id, path=value.name)
             stored[value.name] = row
+        elif (row.value, row.type) == (value.value, value.type) and row.read_at > stale:
+            continue
         if row.value is not None and row.value != value.value:
             changed[value.name] = value.value
         row.value, row.type, row.read_at = value.value, value.type, now

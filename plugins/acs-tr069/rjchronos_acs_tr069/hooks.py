@@ -13,7 +13,7 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.kernel import Kernel
 from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
-from rjchronos_acs_tr069 import api, api_profiles
+from rjchronos_acs_tr069 import api, api_profiles, devices, profiles
 from rjchronos_acs_tr069.server import app_factory
 
 DEFAULT_ACS_PORT = 7547
@@ -74,6 +74,23 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "type": "number",
             "exclusiveMinimum": 0,
             "default": api.DEFAULT_TASK_TTL,
+        },
+        "periodic_inform_events": {
+            "type": "boolean",
+            "default": False,
+            "description": "write a cpe.inform timeline event for Informs that are only periodic",
+        },
+        "read_at_refresh_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": devices.DEFAULT_READ_AT_REFRESH,
+            "description": "age at which an Inform rewrites the read time of an unchanged value",
+        },
+        "profile_cache_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": profiles.DEFAULT_CACHE_SECONDS,
+            "description": "how long an ACS process reuses the profiles it read",
         },
     },
 }

@@ -7,9 +7,11 @@ engine in :mod:`rjchronos_acs_tr069.provisioning` converges devices to it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, ForeignKey, String, Table, select
 from sqlmodel import Field, Session
@@ -19,6 +21,7 @@ from rjchronos.db.ids import new_id
 from rjchronos.db.types import JsonDocument, UtcDateTime, utcnow
 from rjchronos.http.problems import Problem
 from rjchronos.inventory.models import Device, devices
+from rjchronos_acs_tr069 import PLUGIN
 from rjchronos_acs_tr069.models import AcsModel
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 #: Inform events that run profiles, and ``on_demand`` (``POST /devices/{id}/provision``).
 TRIGGERS = ("0 BOOTSTRAP", "1 BOOT", "2 PERIODIC", "on_demand")
 ROOTS = ("InternetGatewayDevice.", "Device.")
+DEFAULT_CACHE_SECONDS = 5.0
 _IGD = "InternetGatewayDevice."
 _WLAN = _IGD + "LANDevice.1.WLANConfiguration.{n}."
 _PPP_098 = _IGD + "WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1."
@@ -276,8 +280,14 @@ def facts(session: Session, device: Device, oui: str, product_class: str) -> Fac
     )
 
 
-def applies(document: dict[str, Any], found: Facts, triggers: set[str]) -> bool:
-    """Whether the profile runs for a device with these facts in a session with ``triggers``."""
+def applies(
+    document: dict[str, Any], found: Facts, triggers: set[str], *, plan_known: bool = True
+) -> bool:
+    """Whether the profile runs for a device with these facts in a session with ``triggers``.
+
+    With ``plan_known`` false a plan precondition counts as met (a first,
+    cheap pass before the customer's plan is read).
+    """
     if not document.get("enabled", True) or not triggers & set(document["triggers"]):
         return False
     pre = document.get("preconditions", {})
@@ -292,13 +302,51 @@ def applies(document: dict[str, Any], found: Facts, triggers: set[str]) -> bool:
         return False
     if not set(pre.get("tags", ())) <= found.tags:
         return False
-    return not ("plan" in pre and found.plan not in pre["plan"])
+    return not (plan_known and "plan" in pre and found.plan not in pre["plan"])
 
 
-def matching(session: Session, found: Facts, triggers: set[str]) -> list[Profile]:
+@dataclass(frozen=True)
+class Current:
+    """A profile's current version, as sessions read it from the cache."""
+
+    name: str
+    version: int
+    document: dict[str, Any]
+
+
+#: Profiles read per kernel: (when read, the change count then, the profiles by name).
+_cache: WeakKeyDictionary[Kernel, tuple[float, int, tuple[Current, ...]]] = WeakKeyDictionary()
+_changes = 0
+
+
+def changed() -> None:
+    """Note that profiles changed (once committed): this process reads them afresh."""
+    global _changes
+    _changes += 1
+
+
+def current(kernel: Kernel) -> tuple[Current, ...]:
+    """Every profile by name, cached so that sessions do not read them each time.
+
+    A change through this process's API shows at once; one made by another
+    process (``--role acs`` beside an API process) within
+    ``profile_cache_seconds`` (default 5).
+    """
+    ttl = float(kernel.plugin_settings(PLUGIN).get("profile_cache_seconds", DEFAULT_CACHE_SECONDS))
+    now, changes = time.monotonic(), _changes
+    cached = _cache.get(kernel)
+    if cached is not None and cached[1] == changes and now - cached[0] < ttl:
+        return cached[2]
+    with kernel.db.session() as session:
+        rows = session.execute(select(Profile).order_by(profile_rows.c.name)).scalars()
+        profiles = tuple(Current(p.name, p.version, p.document) for p in rows)
+    _cache[kernel] = (now, changes, profiles)
+    return profiles
+
+
+def matching(kernel: Kernel, found: Facts, triggers: set[str]) -> list[Current]:
     """The profiles that apply, by name: where two set one path, the later name wins."""
-    rows = session.execute(select(Profile).order_by(profile_rows.c.name)).scalars()
-    return [p for p in rows if applies(p.document, found, triggers)]
+    return [p for p in current(kernel) if applies(p.document, found, triggers)]
 
 
 def pppoe_credentials(kernel: Kernel, session: Session, customer_id: str) -> tuple[str, str] | None:

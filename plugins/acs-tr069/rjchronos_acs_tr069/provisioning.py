@@ -23,7 +23,8 @@ from rjchronos.catalog import apply_provisioning_extensions
 from rjchronos.inventory.models import Device
 from rjchronos.security.audit import mask_secrets
 from rjchronos_acs_tr069 import devices, faults, messages, profiles
-from rjchronos_acs_tr069.sessions import CwmpSession
+from rjchronos_acs_tr069.profiles import Facts
+from rjchronos_acs_tr069.sessions import CwmpSession, queued_since
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
 
 if TYPE_CHECKING:
@@ -67,15 +68,43 @@ class Run:
     attributes_written: dict[str, int] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The device as the Inform left it (plan unknown), and whether provisioning was requested.
+    facts: Facts | None = None
+    requested: bool = True
 
 
-def begin(session: CwmpSession, inform: messages.Inform) -> None:
+def begin(session: CwmpSession, inform: messages.Inform, recorded: devices.Recorded) -> None:
     """Remember what the Inform says, for the engine's turn later in the session."""
     session.provisioning = Run(
         triggers=set(inform.event_codes) & set(profiles.TRIGGERS),
         oui=inform.oui,
         product_class=inform.product_class,
         known={p.name: p.value for p in inform.parameters},
+        facts=Facts(
+            oui=inform.oui,
+            product_class=inform.product_class,
+            model=recorded.model,
+            firmware=recorded.firmware,
+            tags=recorded.tags,
+            plan=None,
+            customer_id=recorded.customer_id,
+        ),
+        requested=recorded.provision_requested,
+    )
+
+
+def _worth_loading(kernel: Kernel, session: CwmpSession, run: Run) -> bool:
+    """Whether the database may hold work for this session: a request, or a profile that applies.
+
+    Profiles come from :func:`profiles.current` (cached) and are checked
+    against what the Inform reported, the customer's plan aside; most
+    periodic sessions end here without a query.
+    """
+    if run.requested or queued_since(session.queue_mark) or run.facts is None:
+        return True
+    return bool(run.triggers) and any(
+        profiles.applies(p.document, run.facts, run.triggers, plan_known=False)
+        for p in profiles.current(kernel)
     )
 
 
@@ -105,7 +134,7 @@ def _load(kernel: Kernel, session: CwmpSession, run: Run) -> Device | None:
         if device is None:
             return None
         found = profiles.facts(db, device, run.oui, run.product_class)
-        matched = profiles.matching(db, found, run.triggers)
+        matched = profiles.matching(kernel, found, run.triggers)
         if not matched:
             return None
         root = next((r for r in profiles.ROOTS if any(k.startswith(r) for k in run.known)), None)
@@ -151,7 +180,8 @@ async def next_request(kernel: Kernel, session: CwmpSession) -> AcsRequest | Non
     if run is None or run.step == "done":
         return None
     if run.step == "start":
-        device = await run_in_threadpool(_load, kernel, session, run)
+        worth = await run_in_threadpool(_worth_loading, kernel, session, run)
+        device = await run_in_threadpool(_load, kernel, session, run) if worth else None
         if device is None:
             run.step = "done"
             return None

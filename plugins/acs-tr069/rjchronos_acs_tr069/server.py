@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -186,12 +187,21 @@ async def _inform(
     busy = acs.sessions.device_session(inform.identity)
     if busy is not None:
         return _busy(acs, inform.identity)
-    device_id = await run_in_threadpool(_record, acs.kernel, inform)
+    # Taken before the queue is read: work queued after it is looked for again.
+    mark = time.monotonic()
+    recorded = await run_in_threadpool(_record, acs.kernel, inform)
     version = soap.agree_version(envelope.supported_versions, namespace)
-    fresh = CwmpSession(inform.identity, device_id, namespace, version)
+    fresh = CwmpSession(
+        inform.identity,
+        recorded.device_id,
+        namespace,
+        version,
+        tasks_queued=recorded.tasks_queued,
+        queue_mark=mark,
+    )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)
-    provisioning.begin(fresh, inform)
+    provisioning.begin(fresh, inform, recorded)
     body = soap.envelope(
         namespace, soap.inform_response(namespace), cwmp_id=envelope.cwmp_id, use_version=version
     )
@@ -206,19 +216,20 @@ def _busy(acs: Acs, identity: str) -> Response:
     )
 
 
-def _record(kernel: Kernel, inform: messages.Inform) -> str:
+def _record(kernel: Kernel, inform: messages.Inform) -> devices.Recorded:
     # One transaction (one pooled connection, one commit) for all an Inform writes.
     with kernel.db.session() as session:
-        device_id = devices.record_inform(kernel, inform, session)
-        tasks.requeue_interrupted(kernel, device_id, session)
-    return device_id
+        recorded = devices.record_inform(kernel, inform, session)
+        if recorded.tasks_queued:
+            tasks.requeue_interrupted(kernel, recorded.device_id, session)
+    return recorded
 
 
 async def _next(acs: Acs, session: CwmpSession) -> Response:
     """Send the next queued RPC, or end the session with 204."""
     # Provisioning converges the device first; queued tasks then run on the result.
     request = await provisioning.next_request(acs.kernel, session)
-    if request is None:
+    if request is None and session.may_have_tasks():
         request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
     if request is None:
         acs.sessions.end(session.id)

@@ -4,6 +4,13 @@ State lives behind :class:`SessionStore` so that a shared store (Redis, the
 database) can replace :class:`MemorySessionStore` when several ACS
 processes sit behind one load balancer; today it is in memory, per process,
 and a load balancer must pin a session by its cookie.
+
+Because a session stays in one process, that process knows whether work
+for the CPE was queued while the session ran: the Inform's transaction
+checks the device's queue once, and later messages ask the database again
+only when :func:`work_queued` has been called since (a task or provisioning
+request created by this process). Work queued by another process runs at the
+CPE's next session, which a connection request starts at once.
 """
 
 from __future__ import annotations
@@ -14,6 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 COOKIE = "rjc_cwmp"
+_last_queued = 0.0
+
+
+def work_queued() -> None:
+    """Note that a task or provisioning request was just committed for some CPE."""
+    global _last_queued
+    _last_queued = time.monotonic()
+
+
+def queued_since(mark: float) -> bool:
+    """Whether :func:`work_queued` was called at or after ``mark`` (``time.monotonic()``)."""
+    return _last_queued >= mark
 
 
 @dataclass
@@ -34,6 +53,13 @@ class CwmpSession:
     sent: int = 0
     #: The provisioning engine's state in this session (``provisioning.Run``).
     provisioning: Any = None
+    #: Whether the device had tasks when its queue was checked at ``queue_mark``.
+    tasks_queued: bool = True
+    queue_mark: float = 0.0
+
+    def may_have_tasks(self) -> bool:
+        """Whether the task queue is worth reading now."""
+        return self.tasks_queued or queued_since(self.queue_mark)
 
 
 class SessionStore(Protocol):

@@ -14,7 +14,7 @@ from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
 from rjchronos_acs_tr069 import PLUGIN, devices, faults, messages, soap
 from rjchronos_acs_tr069.models import CpeTask, task_rows
-from rjchronos_acs_tr069.sessions import CwmpSession
+from rjchronos_acs_tr069.sessions import CwmpSession, work_queued
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
 
 if TYPE_CHECKING:
@@ -161,6 +161,7 @@ def create_task(
     )
     with kernel.db.session() as session:
         session.add(task)
+    work_queued()
     return task
 
 

@@ -1,0 +1,134 @@
+"""What a periodic session costs the database, and that the savings lose nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from acs_testkit import DEFAULT_PARAMETERS, ScriptedCpe, acs_settings, read
+from sqlalchemy import event, text
+
+from rjchronos.inventory import service
+
+IDENTITY = "00259E-HG8245-485754430A1B2C3D"
+SSID = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"
+INTERVAL = "InternetGatewayDevice.ManagementServer.PeriodicInformInterval"
+
+
+@contextmanager
+def statements(kernel: Any) -> Iterator[list[str]]:
+    """The SQL statements the kernel's database runs inside the block."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.split(None, 1)[0].upper())
+
+    event.listen(kernel.db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(kernel.db.engine, "before_cursor_execute", note)
+
+
+def known_device(cpe: ScriptedCpe, kernel: Any) -> str:
+    cpe.inform()
+    assert cpe.post().status_code == 204
+    device = service.find_device(kernel, identity=IDENTITY)
+    assert device is not None
+    return device.id
+
+
+def event_types(kernel: Any, device_id: str) -> list[str]:
+    with kernel.db.session() as session:
+        query = text("SELECT type FROM device_events WHERE device_id = :d ORDER BY id")
+        rows = session.execute(query, {"d": device_id})
+        return [t for (t,) in rows]
+
+
+def read_at(kernel: Any, device_id: str, path: str) -> Any:
+    with kernel.db.session() as session:
+        return session.execute(
+            text("SELECT read_at FROM acs_parameters WHERE device_id = :d AND path = :p"),
+            {"d": device_id, "p": path},
+        ).scalar_one()
+
+
+def test_a_periodic_session_with_nothing_queued_is_one_short_transaction(
+    cpe: ScriptedCpe, acs_kernel: Any
+) -> None:
+    device_id = known_device(cpe, acs_kernel)
+    before = event_types(acs_kernel, device_id)
+    with statements(acs_kernel) as inform:
+        assert read(cpe.inform(events=("2 PERIODIC",))).method == "InformResponse"
+    with statements(acs_kernel) as end:
+        assert cpe.post().status_code == 204
+    # Device found and locked once, last_seen written, parameters read, queue checked.
+    assert inform.count("SELECT") == 3, inform
+    assert inform.count("UPDATE") == 1 and "INSERT" not in inform, inform
+    assert end == []
+    # A periodic Inform alone leaves no timeline row (periodic_inform_events is off).
+    assert event_types(acs_kernel, device_id) == before
+    device = service.get_device(acs_kernel, device_id)
+    assert device is not None and device.status == "online"
+
+
+def test_unchanged_values_keep_read_at_until_it_is_stale(cpe: ScriptedCpe, acs_kernel: Any) -> None:
+    device_id = known_device(cpe, acs_kernel)
+    cpe.inform(events=("2 PERIODIC",), parameters={**DEFAULT_PARAMETERS, SSID: ("home", "string")})
+    cpe.post()
+    first = read_at(acs_kernel, device_id, SSID)
+    cpe.inform(events=("2 PERIODIC",), parameters={**DEFAULT_PARAMETERS, SSID: ("home", "string")})
+    cpe.post()
+    assert read_at(acs_kernel, device_id, SSID) == first
+    cpe.inform(events=("2 PERIODIC",), parameters={SSID: ("elsewhere", "string")})
+    cpe.post()
+    assert read_at(acs_kernel, device_id, SSID) > first
+
+
+def test_periodic_inform_events_can_be_turned_on(rjc_kernel_factory: Any) -> None:
+    from starlette.testclient import TestClient
+
+    from rjchronos_acs_tr069 import PLUGIN, hooks
+    from rjchronos_acs_tr069.server import build_app
+
+    settings = {**acs_settings(), "periodic_inform_events": True}
+    kernel = rjc_kernel_factory(plugins={PLUGIN: hooks}, plugin_settings={PLUGIN: settings})
+    with TestClient(build_app(kernel), base_url="http://127.0.0.1:7547") as http:
+        cpe = ScriptedCpe(http)
+        device_id = known_device(cpe, kernel)
+        cpe.inform(events=("2 PERIODIC",))
+        cpe.post()
+    assert event_types(kernel, device_id).count("cpe.inform") == 2
+
+
+def test_a_task_queued_during_a_session_runs_in_it(
+    cpe: ScriptedCpe, acs_kernel: Any, api: Any
+) -> None:
+    device_id = known_device(cpe, acs_kernel)
+    cpe.inform(events=("2 PERIODIC",))  # the queue is empty when the Inform is recorded
+    response = api.post(
+        f"/api/v1/devices/{device_id}/tasks", json={"type": "get_parameter_values", "paths": [SSID]}
+    )
+    assert response.status_code == 201, response.text
+    request = read(cpe.post())
+    assert request.method == "GetParameterValues"
+    assert [s.text for s in request.body[0]] == [SSID]
+
+
+def test_a_profile_created_after_sessions_applies_at_the_next(
+    cpe: ScriptedCpe, acs_kernel: Any, api: Any
+) -> None:
+    known_device(cpe, acs_kernel)
+    cpe.inform(events=("2 PERIODIC",))
+    assert cpe.post().status_code == 204  # no profile: nothing to do (and none cached)
+    body = {
+        "name": "interval",
+        "triggers": ["2 PERIODIC"],
+        "desired": {"parameters": {"periodic_inform_interval": 900}},
+    }
+    assert api.post("/api/v1/profiles", json=body).status_code == 201
+    cpe.inform(events=("2 PERIODIC",))
+    request = read(cpe.post())
+    assert request.method in ("GetParameterValues", "SetParameterValues")
+    assert INTERVAL in cpe.last.text
