@@ -10,36 +10,28 @@ SNMP (:mod:`rjchronos_sdk.olt.snmp`). Tests may hand it any :class:`CliSession` 
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, tzinfo
+from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rjchronos.drivers.contracts import (
     DeviceFacts,
     DriverMatch,
     FirmwareFamily,
     OltCapability,
-    OltDriver,
     UnsupportedOperation,
 )
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
-    CliSession,
-    CliStep,
     InvalidRequest,
     Listing,
     OltCommandError,
     Onu,
     UnconfiguredOnu,
     WriteResult,
-    apply_steps,
-    read,
 )
 from rjchronos_olt_huawei import commands, parsers, snmp
-from rjchronos_sdk.olt import CliPlatform, CliSettings, ScrapliCli, SnmpClient, SnmpSettings
+from rjchronos_sdk.olt import CliOltDriver, CliPlatform
 
 _CLI_CAPABILITIES = frozenset(
     {
@@ -81,7 +73,7 @@ POLLED_COLUMNS = (
 )
 
 
-class HuaweiSmartAxDriver(OltDriver):
+class HuaweiSmartAxDriver(CliOltDriver):
     """Huawei SmartAX MA5600T/MA5800/EA5800 through the CLI."""
 
     name = "huawei-smartax"
@@ -96,53 +88,13 @@ class HuaweiSmartAxDriver(OltDriver):
         FirmwareFamily("EA5800", DriverMatch(vendors=_HUAWEI, models=r"EA58"), _CLI_CAPABILITIES),
     )
     capabilities = _CLI_CAPABILITIES
-
-    def __init__(self, connection: Mapping[str, Any], session: CliSession | None = None) -> None:
-        super().__init__(connection)
-        self.session = session
-        self.host = str(connection.get("host", "?"))
-        default_vlan = connection.get("default_vlan")
-        self.default_vlan = int(default_vlan) if default_vlan is not None else None
-        self.ssh = (
-            None
-            if session is not None
-            else ScrapliCli(CliSettings.from_connection(connection), PLATFORM)
-        )
-        self.snmp = (
-            SnmpClient(SnmpSettings.from_connection(connection))
-            if "community" in connection
-            else None
-        )
-
-    @contextlib.asynccontextmanager
-    async def _cli(self) -> AsyncIterator[CliSession]:
-        if self.session is not None:
-            yield self.session
-            return
-        assert self.ssh is not None
-        async with self.ssh.session() as session:
-            yield session
-
-    async def _read(self, mode: tuple[str, ...], command: str) -> str:
-        async with self._cli() as session:
-            return await read(
-                session, mode, command, leave=commands.LEAVE, error=commands.ERROR, host=self.host
-            )
-
-    async def _write(self, steps: Sequence[CliStep]) -> WriteResult:
-        async with self._cli() as session:
-            return await apply_steps(session, steps, leave=commands.LEAVE, error=commands.ERROR)
-
-    async def close(self) -> None:
-        """Log out of the CLI and release the SNMP socket."""
-        if self.ssh is not None:
-            await self.ssh.close()
-        if self.snmp is not None:
-            self.snmp.close()
+    cli_platform = PLATFORM
+    leave = commands.LEAVE
+    error = commands.ERROR
 
     async def identify(self) -> DeviceFacts:
         command = "display version"
-        return parsers.parse_version(command, await self._read((), command))
+        return parsers.parse_version(command, await self._read(command))
 
     async def list_onus(self, port: str | None = None) -> Listing[Onu]:
         """ONUs of one port: status and causes from the summary, optics from optical-info."""
@@ -153,10 +105,10 @@ class HuaweiSmartAxDriver(OltDriver):
         board = commands.gpon_mode(port)
         summary_command = f"display ont info summary {port}"
         summary = parsers.parse_onu_summary(
-            summary_command, await self._read((), summary_command), self._zone()
+            summary_command, await self._read(summary_command), self._zone()
         )
         optics_command = f"display ont optical-info {port.split('/')[2]} all"
-        optics = parsers.parse_optics(optics_command, await self._read(board, optics_command))
+        optics = parsers.parse_optics(optics_command, await self._read(optics_command, board))
         return Listing(parsers.with_optics(summary, optics), [*summary.issues, *optics.issues])
 
     async def _poll_onus(self, port: str) -> Listing[Onu]:
@@ -178,7 +130,7 @@ class HuaweiSmartAxDriver(OltDriver):
     async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         command = "display ont autofind all"
         try:
-            output = await self._read(commands.CONFIG, command)
+            output = await self._read(command, commands.CONFIG)
         except OltCommandError as exc:
             # SmartAX reports an empty auto-find list as a failure.
             if not _NONE_FOUND.search(exc.error):
@@ -197,9 +149,7 @@ class HuaweiSmartAxDriver(OltDriver):
     async def _free_onu_id(self, port: str) -> int:
         frame, slot, number = port.split("/")
         command = f"display ont info {frame} {slot} {number} all"
-        used = {
-            onu.onu_id for onu in parsers.parse_onu_table(command, await self._read((), command))
-        }
+        used = {onu.onu_id for onu in parsers.parse_onu_table(command, await self._read(command))}
         free = next((i for i in range(MAX_ONT_ID + 1) if i not in used), None)
         if free is None:
             raise InvalidRequest("port", f"port {port} has no free ONT id")
@@ -209,7 +159,7 @@ class HuaweiSmartAxDriver(OltDriver):
         """Remove the ONT's service ports, then the ONT."""
         command = f"display service-port port {port} ont {onu_id}"
         try:
-            listed = parsers.parse_service_ports(command, await self._read((), command))
+            listed = parsers.parse_service_ports(command, await self._read(command))
         except OltCommandError as exc:
             # SmartAX reports "no service ports" as a failure.
             if not _NONE_FOUND.search(exc.error):
@@ -223,11 +173,6 @@ class HuaweiSmartAxDriver(OltDriver):
 
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         return await self._write(commands.set_enabled_steps(port, onu_id, enabled))
-
-    def _zone(self) -> tzinfo:
-        """The OLT clock's zone (``timezone`` setting), for times printed without one."""
-        zone = self.connection.get("timezone")
-        return ZoneInfo(str(zone)) if zone else UTC
 
 
 def _onu(port: str, onu_id: int, row: Mapping[str, Any]) -> Onu:

@@ -11,36 +11,28 @@ identifies the OLT and reads ONU status and optics over SNMP (the 1012 tree,
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, tzinfo
+from collections.abc import Mapping
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from rjchronos.drivers.contracts import (
     DeviceFacts,
     DriverMatch,
     FirmwareFamily,
     OltCapability,
-    OltDriver,
     UnsupportedOperation,
 )
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
-    CliSession,
-    CliStep,
     InvalidRequest,
     Inventory,
     Listing,
     Onu,
     UnconfiguredOnu,
     WriteResult,
-    apply_steps,
-    read,
 )
 from rjchronos_olt_zte import commands, parsers, platform, snmp
-from rjchronos_sdk.olt import CliSettings, ScrapliCli, SnmpClient, SnmpSettings
+from rjchronos_sdk.olt import CliOltDriver
 
 _ZTE = ("ZTE",)
 _ZXAN_CAPABILITIES = frozenset(
@@ -73,7 +65,7 @@ _POLLED = (
 )
 
 
-class ZteZxanDriver(OltDriver):
+class ZteZxanDriver(CliOltDriver):
     """ZTE ZXA10 C300/C320 (ZXAN) through the CLI."""
 
     name = "zte-zxan"
@@ -88,54 +80,9 @@ class ZteZxanDriver(OltDriver):
         ),
     )
     capabilities = _ZXAN_CAPABILITIES
-
-    def __init__(self, connection: Mapping[str, Any], session: CliSession | None = None) -> None:
-        super().__init__(connection)
-        self.session = session
-        self.host = str(connection.get("host", "?"))
-        default_vlan = connection.get("default_vlan")
-        self.default_vlan = int(default_vlan) if default_vlan is not None else None
-        self.ssh = (
-            None
-            if session is not None
-            else ScrapliCli(CliSettings.from_connection(connection), platform.CLI_PLATFORM)
-        )
-        self.snmp = (
-            SnmpClient(SnmpSettings.from_connection(connection))
-            if "community" in connection
-            else None
-        )
-
-    @contextlib.asynccontextmanager
-    async def _cli(self) -> AsyncIterator[CliSession]:
-        if self.session is not None:
-            yield self.session
-            return
-        assert self.ssh is not None
-        async with self.ssh.session() as session:
-            yield session
-
-    async def close(self) -> None:
-        """Log out of the CLI and release the SNMP socket."""
-        if self.ssh is not None:
-            await self.ssh.close()
-        if self.snmp is not None:
-            self.snmp.close()
-
-    def _zone(self) -> tzinfo:
-        """The OLT clock's zone (``timezone`` setting)."""
-        zone = self.connection.get("timezone")
-        return ZoneInfo(str(zone)) if zone else UTC
-
-    async def _read(self, command: str) -> str:
-        async with self._cli() as session:
-            return await read(
-                session, (), command, leave=commands.LEAVE, error=commands.ERROR, host=self.host
-            )
-
-    async def _write(self, steps: Sequence[CliStep]) -> WriteResult:
-        async with self._cli() as session:
-            return await apply_steps(session, steps, leave=commands.LEAVE, error=commands.ERROR)
+    cli_platform = platform.CLI_PLATFORM
+    leave = commands.LEAVE
+    error = commands.ERROR
 
     async def identify(self) -> DeviceFacts:
         """By SNMP sysDescr and sysObjectID (ZXAN's ``show version`` layout is not captured)."""

@@ -6,6 +6,7 @@ parsers and index math to itself.
 """
 
 from rjchronos_sdk.olt.cli import CliPlatform, CliSettings, ScrapliCli
+from rjchronos_sdk.olt.driver import CliOltDriver
 from rjchronos_sdk.olt.snmp import SnmpClient, SnmpSettings
 
-__all__ = ["CliPlatform", "CliSettings", "ScrapliCli", "SnmpClient", "SnmpSettings"]
+__all__ = ["CliOltDriver", "CliPlatform", "CliSettings", "ScrapliCli", "SnmpClient", "SnmpSettings"]
