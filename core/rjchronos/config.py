@@ -45,6 +45,8 @@ class Settings:
     session_ttl: int = 12 * 3600
     login_attempts_per_minute: int = 10
     pii_retention_days: int = 5 * 365
+    telemetry_retention_days: int = 90
+    telemetry_rollup_retention_days: int = 2 * 365
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
 

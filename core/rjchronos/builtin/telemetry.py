@@ -15,6 +15,7 @@ from rjchronos.db.types import utcnow
 from rjchronos.http.problems import Problem, not_found
 from rjchronos.http.routing import ApiCall, ApiRoute
 from rjchronos.inventory.models import Device
+from rjchronos.jobs.spec import Schedule, TaskHandler
 from rjchronos.security.permissions import Permission
 from rjchronos.telemetry.params import parse_instant, parse_resolution
 from rjchronos.telemetry.store import MAX_NAME, Point, Sample
@@ -87,6 +88,45 @@ SERIES_QUERY: dict[str, dict[str, Any]] = {
     "end": {**_TIME, "description": "range end, excluded (default: now)"},
     "resolution": {"type": "string", "description": _RESOLUTION["description"]},
 }
+
+
+MAINTAIN_JOB = "telemetry.maintain"
+RETENTION_JOB = "telemetry.retention"
+
+
+@hookimpl
+def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
+    return [
+        TaskHandler(MAINTAIN_JOB, run_maintain, max_attempts=3, timeout=1800),
+        TaskHandler(RETENTION_JOB, run_retention, max_attempts=3, timeout=3600),
+    ]
+
+
+@hookimpl
+def rjc_schedules(kernel: Kernel) -> list[Schedule]:
+    return [
+        Schedule(MAINTAIN_JOB, MAINTAIN_JOB, every=timedelta(minutes=5)),
+        Schedule(RETENTION_JOB, RETENTION_JOB, every=timedelta(days=1), jitter=timedelta(hours=1)),
+    ]
+
+
+def run_maintain(kernel: Kernel, params: Any) -> dict[str, Any]:
+    """Job handler: roll up the closed buckets, create the partitions of the days ahead."""
+    return dict(kernel.telemetry.maintain(utcnow()))
+
+
+def run_retention(kernel: Kernel, params: Any) -> dict[str, Any]:
+    """Job handler: drop samples older than ``telemetry_retention_days`` and rollups older
+    than ``telemetry_rollup_retention_days``."""
+    now = utcnow()
+    settings = kernel.settings
+    samples = kernel.telemetry.delete_before(
+        now - timedelta(days=settings.telemetry_retention_days)
+    )
+    rollups = kernel.telemetry.delete_rollups_before(
+        now - timedelta(days=settings.telemetry_rollup_retention_days)
+    )
+    return {"samples_deleted": samples, "rollups_deleted": rollups}
 
 
 @hookimpl

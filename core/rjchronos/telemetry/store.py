@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 Point = tuple[datetime, float]
 #: Longest entity and metric names.
 MAX_NAME = 128
+#: Widths of the rollups every backend keeps, in seconds: 5 minutes and 1 hour.
+ROLLUP_WIDTHS = (300, 3600)
+#: Automatic resolution: the longest range read raw, and the widths for longer ones.
+RAW_UP_TO = timedelta(hours=6)
+AUTO_RESOLUTIONS = (
+    (timedelta(days=7), timedelta(minutes=5)),
+    (timedelta(days=90), timedelta(hours=1)),
+)
+LONGEST_BUCKET = timedelta(days=1)
 
 #: Backend class per database dialect, as ``module:Class``; the class is
 #: built with the kernel's :class:`~rjchronos.db.Database`. A partitioned
@@ -68,6 +77,44 @@ class Sample:
     @property
     def key(self) -> tuple[str, str, datetime]:
         return self.entity, self.metric, self.time
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """How many samples, their sum, minimum and maximum; the mean is ``total / count``."""
+
+    count: int
+    total: float
+    minimum: float
+    maximum: float
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count
+
+    def __add__(self, other: Summary) -> Summary:
+        return Summary(
+            self.count + other.count,
+            self.total + other.total,
+            min(self.minimum, other.minimum),
+            max(self.maximum, other.maximum),
+        )
+
+
+def resolution_for(start: datetime, end: datetime) -> timedelta | None:
+    """The resolution a range is read at when none is asked for.
+
+    Raw samples up to 6 hours, 5-minute buckets up to 7 days, 1-hour buckets
+    up to 90 days, days beyond: a few thousand points at most, each bucket
+    width one the rollups answer.
+    """
+    span = end - start
+    if span <= RAW_UP_TO:
+        return None
+    for longest, width in AUTO_RESOLUTIONS:
+        if span <= longest:
+            return width
+    return LONGEST_BUCKET
 
 
 class TelemetryStore(ABC):
@@ -115,7 +162,35 @@ class TelemetryStore(ABC):
 
     @abstractmethod
     def delete_before(self, time: datetime) -> int:
-        """Delete every sample older than ``time`` (retention); how many went."""
+        """Delete every sample older than ``time`` (retention); how many went.
+
+        Rollups are kept: they have a retention of their own
+        (:meth:`delete_rollups_before`), so history stays readable at 5 minutes
+        and 1 hour after the raw samples are gone.
+        """
+
+    def summaries(
+        self, entities: Iterable[str], metric: str, start: datetime, end: datetime
+    ) -> dict[str, Summary]:
+        """Count, sum, minimum and maximum of ``metric`` per entity over ``[start, end)``.
+
+        Entities without a sample in the range are left out.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no summaries")
+
+    def roll_up(  # noqa: B027 (optional: a backend without rollups has nothing to do)
+        self, start: datetime, end: datetime, entities: Iterable[str] | None = None
+    ) -> None:
+        """Recompute the rollups of every bucket that ``[start, end)`` touches (a backfill)."""
+
+    def maintain(self, now: datetime) -> dict[str, object]:
+        """Periodic upkeep (the ``telemetry.maintain`` job): roll up closed buckets and, where
+        the backend partitions, create the partitions of the days ahead. What was done."""
+        return {}
+
+    def delete_rollups_before(self, time: datetime) -> int:
+        """Delete the rollups of buckets that start before ``time``; how many went."""
+        return 0
 
 
 def unique_samples(samples: Iterable[Sample]) -> list[Sample]:
