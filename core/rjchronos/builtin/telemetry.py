@@ -1,8 +1,12 @@
-"""Built-in plugin: the telemetry API (read series, write samples).
+"""Built-in plugin: the telemetry API (read series, aggregates by topology, write samples),
+and the telemetry jobs (rollups and partitions ahead every 5 minutes, retention daily).
 
 Points are ``[time, value]`` pairs, times ISO-8601 in UTC. Without a
-resolution a series holds the raw samples; with one (seconds or an ISO-8601
-duration such as ``PT5M``) it holds the average of each bucket.
+resolution the store picks one from the range (raw up to 6 hours, then
+5-minute, 1-hour, 1-day buckets); ``raw`` asks for the samples; a width
+(seconds or an ISO-8601 duration such as ``PT5M``) gives the average of each
+bucket. Reads are limited to the devices in the caller's ``telemetry.read``
+scopes: a device outside them answers 404, as if absent.
 """
 
 from __future__ import annotations
@@ -10,15 +14,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from rjchronos import hookimpl
 from rjchronos.db.types import utcnow
 from rjchronos.http.problems import Problem, not_found
 from rjchronos.http.routing import ApiCall, ApiRoute
-from rjchronos.inventory.models import Device
+from rjchronos.inventory.models import DEVICE_KINDS, devices
+from rjchronos.inventory.queries import scope_condition, unrestricted
 from rjchronos.jobs.spec import Schedule, TaskHandler
 from rjchronos.security.permissions import Permission
+from rjchronos.telemetry import aggregates
 from rjchronos.telemetry.params import parse_instant, parse_resolution
-from rjchronos.telemetry.store import MAX_NAME, Point, Sample
+from rjchronos.telemetry.store import MAX_NAME, Point, Sample, resolution_for
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
@@ -33,7 +41,8 @@ _NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
 _TIME = {"type": "string", "description": "ISO-8601 with zone, such as 2024-05-01T12:00:00Z"}
 _RESOLUTION = {
     "type": ["string", "integer", "null"],
-    "description": "bucket width: seconds or an ISO-8601 duration such as PT5M",
+    "description": "bucket width: seconds or an ISO-8601 duration such as PT5M; "
+    "'raw' for the samples; absent or 'auto' to choose from the range",
 }
 QUERY_BODY: dict[str, Any] = {
     "type": "object",
@@ -88,8 +97,24 @@ SERIES_QUERY: dict[str, dict[str, Any]] = {
     "end": {**_TIME, "description": "range end, excluded (default: now)"},
     "resolution": {"type": "string", "description": _RESOLUTION["description"]},
 }
+AGGREGATE_QUERY: dict[str, dict[str, Any]] = {
+    "group_by": {
+        "type": "string",
+        "enum": list(aggregates.GROUPINGS),
+        "description": "olt, pon, region, model, or firmware (device shares; no metric)",
+    },
+    "metric": {**_NAME, "description": "metric to aggregate (required but for firmware)"},
+    "kind": {
+        "type": "string",
+        "enum": list(DEVICE_KINDS),
+        "description": "kind of device aggregated (default onu)",
+    },
+    "start": SERIES_QUERY["start"],
+    "end": SERIES_QUERY["end"],
+}
 
 
+READ = "telemetry.read"
 MAINTAIN_JOB = "telemetry.maintain"
 RETENTION_JOB = "telemetry.retention"
 
@@ -158,7 +183,9 @@ def _range(values: dict[str, Any], prefix: str) -> tuple[datetime, datetime, tim
     if end <= start:
         raise _invalid(f"{prefix}.end", "must be after start", title)
     resolution = None
-    if values.get("resolution") not in (None, ""):
+    if str(values.get("resolution") or "auto").lower() == "auto":
+        resolution = resolution_for(start, end)
+    elif str(values["resolution"]).lower() != "raw":
         try:
             resolution = parse_resolution(values["resolution"])
         except ValueError as exc:
@@ -200,9 +227,18 @@ def _points(
     return [[time.isoformat(), value] for time, value in points]
 
 
-def _device_exists(call: ApiCall, device_id: str) -> bool:
+def _visible(call: ApiCall, device_ids: list[str]) -> set[str]:
+    """Which of ``device_ids`` are devices in the caller's ``telemetry.read`` scopes."""
+    statement = select(devices.c.id).where(devices.c.id.in_(device_ids))
+    condition = scope_condition(call.user.scopes(READ))
+    if condition is not None:
+        statement = statement.where(condition)
     with call.kernel.db.session() as session:
-        return session.get(Device, device_id) is not None
+        return set(session.execute(statement).scalars())
+
+
+def _device_exists(call: ApiCall, device_id: str) -> bool:
+    return device_id in _visible(call, [device_id])
 
 
 def device_series(call: ApiCall) -> dict[str, Any]:
@@ -236,6 +272,17 @@ def device_metrics(call: ApiCall) -> dict[str, Any]:
 def query_series(call: ApiCall) -> dict[str, Any]:
     body = call.body
     start, end, resolution = _range(body, "body")
+    if not unrestricted(call.user.scopes(READ)):
+        # A scoped caller reads devices in scope only; anything else is as if absent.
+        visible = _visible(call, body["entities"])
+        for index, entity in enumerate(body["entities"]):
+            if entity not in visible:
+                raise Problem(
+                    404,
+                    "Not found",
+                    f"body.entities.{index}: no device {entity}",
+                    invalid_params=[{"name": f"body.entities.{index}", "reason": "not found"}],
+                )
     series = [
         {
             "entity": entity,
@@ -258,6 +305,31 @@ def query_series(call: ApiCall) -> dict[str, Any]:
         "end": end.isoformat(),
         "resolution_seconds": int(resolution.total_seconds()) if resolution else None,
         "series": series,
+    }
+
+
+def query_aggregates(call: ApiCall) -> dict[str, Any]:
+    query = call.query
+    group_by = query.get("group_by")
+    if not group_by:
+        raise _invalid("query.group_by", f"required: one of {', '.join(aggregates.GROUPINGS)}")
+    metric = query.get("metric")
+    if group_by != "firmware" and not metric:
+        raise _invalid("query.metric", "required: the metric to aggregate")
+    start, end, _ = _range({**query, "resolution": "raw"}, "query")
+    kind = query.get("kind") or "onu"
+    with call.kernel.db.session() as session:
+        members = aggregates.members(session, group_by, kind, call.user.scopes(READ))
+    answer: dict[str, Any] = {"group_by": group_by, "kind": kind, "devices": len(members)}
+    if group_by == "firmware":
+        return {**answer, "groups": aggregates.shares(members)}
+    groups = aggregates.metric_groups(call.kernel.telemetry, members, str(metric), start, end)
+    return {
+        **answer,
+        "metric": metric,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "groups": groups,
     }
 
 
@@ -331,6 +403,16 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             tags=tags,
             summary="Series of one metric for several entities",
             body_schema=QUERY_BODY,
+        ),
+        ApiRoute(
+            "GET",
+            "/telemetry/query",
+            query_aggregates,
+            permission="telemetry.read",
+            tags=tags,
+            summary="A metric's mean, minimum and maximum, or device shares per firmware, "
+            "grouped by OLT, PON, region or model",
+            query=AGGREGATE_QUERY,
         ),
         ApiRoute(
             "POST",

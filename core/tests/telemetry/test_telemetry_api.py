@@ -111,9 +111,15 @@ def test_raw_series_too_long_asks_for_a_resolution(
     many = [Sample(device_id, "fast", T0 + timedelta(seconds=i), float(i)) for i in range(10_001)]
     rjc_kernel.telemetry.write(many)
     url = f"/api/v1/devices/{device_id}/telemetry"
-    answer = viewer.get(url, params={"metric": "fast", "start": iso(0), "end": iso(600)})
+    raw = {"metric": "fast", "start": iso(0), "end": iso(600), "resolution": "raw"}
+    answer = viewer.get(url, params=raw)
     assert answer.status_code == 422
     assert answer.json()["invalid_params"][0]["name"] == "query.resolution"
+    # Without a resolution, 10 hours are read in 5-minute buckets.
+    auto = viewer.get(url, params={"metric": "fast", "start": iso(0), "end": iso(600)})
+    assert auto.json()["resolution_seconds"] == 300
+    assert [p[0] for p in auto.json()["points"]][:3] == [iso(0), iso(5), iso(10)]
+    assert auto.json()["points"][0][1] == pytest.approx(149.5)  # seconds 0..299
     bucketed = viewer.get(
         url, params={"metric": "fast", "start": iso(0), "end": iso(600), "resolution": "PT1M"}
     )
