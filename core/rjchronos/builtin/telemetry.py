@@ -157,7 +157,12 @@ def run_retention(kernel: Kernel, params: Any) -> dict[str, Any]:
 @hookimpl
 def rjc_permissions() -> list[Permission]:
     return [
-        Permission("telemetry.read", "Read telemetry series", ("admin", "operator", "viewer")),
+        Permission(
+            READ,
+            "Read telemetry series and aggregates (of the devices in scope)",
+            ("admin", "operator", "viewer"),
+            True,
+        ),
         Permission("telemetry.write", "Write telemetry samples (integrations)", ("admin",)),
     ]
 
