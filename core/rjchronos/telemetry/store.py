@@ -195,8 +195,11 @@ class TelemetryStore(ABC):
 
 def unique_samples(samples: Iterable[Sample]) -> list[Sample]:
     """``samples`` without repeats of one (entity, metric, time), the first one kept."""
+    batch = list(samples)
+    if len({(s.entity, s.metric, s.time) for s in batch}) == len(batch):
+        return batch  # the usual case, checked without building a dict of samples
     seen: dict[tuple[str, str, datetime], Sample] = {}
-    for sample in samples:
+    for sample in batch:
         seen.setdefault(sample.key, sample)
     return list(seen.values())
 

@@ -96,24 +96,30 @@ class PostgresTelemetryStore(SqlTelemetryStore):
         self._days |= wanted
 
     def write(self, samples: Iterable[Sample]) -> int:
-        batch = unique_samples(samples)
+        # Repeats within the batch fail the COPY like stored ones and go the slow way.
+        batch = list(samples)
         if not batch:
             return 0
-        days = partitions.days_between(min(s.time for s in batch), max(s.time for s in batch))
+        times = [s.time for s in batch]
+        oldest = min(times)
+        days = partitions.days_between(oldest, max(times))
         with self.db.engine.begin() as connection:
             raw = connection.connection.driver_connection  # the psycopg connection
             assert raw is not None
             with raw.cursor() as cursor:
                 self._ensure_days(cursor, days)
                 written = self._write_batch(cursor, batch, days)
-            self.catch_up(connection, batch)
+            self.catch_up(connection, batch, oldest)
         return written
 
     def _write_batch(self, cursor: Any, batch: list[Sample], days: list[date]) -> int:
+        # A batch of one day goes straight into its partition, without routing each row.
+        single = len(days) == 1 and self.layout == "partitioned"
+        target = partitions.partition_name(days[0]) if single else "telemetry_samples"
         for attempt in (1, 2):
             cursor.execute("SAVEPOINT telemetry_copy")
             try:
-                _copy(cursor, "telemetry_samples", batch)
+                _copy(cursor, target, batch)
             except psycopg.errors.UniqueViolation:
                 cursor.execute("ROLLBACK TO SAVEPOINT telemetry_copy")
                 break
@@ -123,10 +129,16 @@ class PostgresTelemetryStore(SqlTelemetryStore):
                     raise
                 self._ensure_days(cursor, days, fresh=True)
                 continue
+            except psycopg.errors.UndefinedTable:  # the same, straight into the partition
+                cursor.execute("ROLLBACK TO SAVEPOINT telemetry_copy")
+                if attempt == 2:
+                    raise
+                self._ensure_days(cursor, days, fresh=True)
+                continue
             cursor.execute("RELEASE SAVEPOINT telemetry_copy")
             return len(batch)
         cursor.execute(_CREATE_STAGING)
-        _copy(cursor, _STAGING, batch)
+        _copy(cursor, _STAGING, unique_samples(batch))
         cursor.execute(_MOVE)
         written: int = cursor.rowcount
         return written

@@ -103,16 +103,21 @@ class SqlTelemetryStore(TelemetryStore):
         if resolution is None:
             return self._raw(entity, metric, start, end, limit)
         seconds = int(resolution.total_seconds())
-        buckets: dict[datetime, list[float]] = {}
         with self.db.engine.connect() as connection:
-            for low, high, width in self._plan(connection, start, end, seconds):
-                for bucket, total, count in self._buckets(
-                    connection, entity, metric, low, high, seconds, width
-                ):
-                    into = buckets.setdefault(self.bucket_time(bucket), [0.0, 0])
-                    into[0] += float(total)
-                    into[1] += int(count)
-        points = [(time, total / count) for time, (total, count) in sorted(buckets.items())]
+            pieces = [
+                self._buckets(connection, entity, metric, low, high, seconds, width)
+                for low, high, width in self._plan(connection, start, end, seconds)
+            ]
+        if len(pieces) == 1:  # in bucket order already
+            points = [(bucket, float(total) / int(count)) for bucket, total, count in pieces[0]]
+        else:  # a bucket may straddle two pieces
+            sums: dict[datetime, float] = {}
+            counts: dict[datetime, int] = {}
+            for piece in pieces:
+                for bucket, total, count in piece:
+                    sums[bucket] = sums.get(bucket, 0.0) + float(total)
+                    counts[bucket] = counts.get(bucket, 0) + int(count)
+            points = [(bucket, sums[bucket] / counts[bucket]) for bucket in sorted(sums)]
         return points[:limit] if limit is not None else points
 
     def _raw(
@@ -159,8 +164,9 @@ class SqlTelemetryStore(TelemetryStore):
         high: datetime,
         seconds: int,
         width: int | None,
-    ) -> Iterable[Any]:
-        """``(bucket, sum, count)`` rows of ``seconds`` wide buckets, from raw or a rollup."""
+    ) -> list[Any]:
+        """``(bucket start, sum, count)`` of ``seconds`` wide buckets, from raw or a rollup,
+        in bucket order."""
         if width is None:
             c = self.table.c
             bucket = self.bucket(seconds).label("bucket")
@@ -168,7 +174,22 @@ class SqlTelemetryStore(TelemetryStore):
                 select(bucket, func.sum(c.value), func.count(c.value))
                 .where(c.entity == entity, c.metric == metric, c.time >= low, c.time < high)
                 .group_by(bucket)
+                .order_by(bucket)
             )
+        elif seconds == width:
+            r = rollups_table.c
+            statement = (
+                select(r.bucket, r.total, r.count)
+                .where(
+                    r.entity == entity,
+                    r.metric == metric,
+                    r.width == width,
+                    r.bucket >= low,
+                    r.bucket < high,
+                )
+                .order_by(r.bucket)
+            )
+            return list(connection.execute(statement).all())  # already times
         else:
             r = rollups_table.c
             bucket = self.bucket(seconds, r.bucket).label("bucket")
@@ -182,8 +203,9 @@ class SqlTelemetryStore(TelemetryStore):
                     r.bucket < high,
                 )
                 .group_by(bucket)
+                .order_by(bucket)
             )
-        return connection.execute(statement).all()
+        return [(self.bucket_time(b), t, n) for b, t, n in connection.execute(statement)]
 
     # -- summaries ------------------------------------------------------------
 
@@ -314,10 +336,12 @@ class SqlTelemetryStore(TelemetryStore):
         with self.db.engine.begin() as connection:
             self._roll_range(connection, start, end, None if entities is None else sorted(entities))
 
-    def catch_up(self, connection: Connection, batch: list[Sample]) -> None:
+    def catch_up(
+        self, connection: Connection, batch: list[Sample], oldest: datetime | None = None
+    ) -> None:
         """Re-roll, in the write's transaction, the buckets of samples older than the mark."""
         mark = self._marks(connection).get(min(ROLLUP_WIDTHS))
-        if mark is None:
+        if mark is None or (oldest is not None and oldest >= mark):
             return
         late = [s for s in batch if s.time < mark]
         if late:
