@@ -59,6 +59,7 @@ class PostgresTelemetryStore(SqlTelemetryStore):
     """Samples in day partitions keyed by (entity, metric, time), loaded with binary COPY."""
 
     insert = staticmethod(insert)
+    roll_step = timedelta(days=1)  # a day partition per statement: its grouping stays in memory
 
     def __init__(self, db: Any) -> None:
         super().__init__(db)

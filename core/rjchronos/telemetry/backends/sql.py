@@ -13,6 +13,7 @@ so its buckets are the same whether rollups exist or not.
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,8 @@ class SqlTelemetryStore(TelemetryStore):
     """A store on the ``telemetry_samples`` table; backends add ``write`` and bucketing."""
 
     table: Table = samples_table
+    #: Roll up long ranges this much at a time (``None``: in one statement).
+    roll_step: timedelta | None = None
     #: The dialect's ``insert`` (with ``on_conflict_do_update``).
     insert: Callable[[Table], Any]
 
@@ -277,6 +280,12 @@ class SqlTelemetryStore(TelemetryStore):
         """
         if low >= high:
             return
+        step = self.roll_step
+        if step is not None and high - low > step:  # one partition's worth at a time
+            for window in range(math.ceil((high - low) / step)):
+                window_low = low + window * step
+                self._roll(connection, width, window_low, min(high, window_low + step), entities)
+            return
         finest = min(ROLLUP_WIDTHS)
         if width == finest:
             c = self.table.c
@@ -302,6 +311,8 @@ class SqlTelemetryStore(TelemetryStore):
                 select(entity, metric, literal(width), bucket, *values)
                 .where(*condition)
                 .group_by(entity, metric, bucket)
+                # In key order: a series' rows land together and the key index grows at its end.
+                .order_by(entity, metric, bucket)
             )
             statement = self.insert(rollups_table).from_select(
                 ["entity", "metric", "width", "bucket", "count", "total", "minimum", "maximum"],
