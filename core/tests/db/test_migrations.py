@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from rjchronos.db.metadata import core_metadata
 from rjchronos.db.migrate import alembic_config, current, heads, upgrade
+from rjchronos.telemetry.models import TelemetrySample
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:autogenerate skipping metadata-specified expression-based index"
@@ -143,3 +144,34 @@ def test_an_uninstalled_plugins_history_does_not_block_upgrades(
 
     reinstalled = rjc_kernel_factory(plugins={"probe": migrating_plugin()})
     assert current(reinstalled) == heads(reinstalled)
+
+
+def test_samples_stored_before_partitioning_move_into_their_days(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    from datetime import UTC, datetime
+
+    kernel = rjc_kernel_factory()
+    config = alembic_config(kernel)
+    with kernel.db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    times = [datetime(2024, 5, day, 23, 59, tzinfo=UTC) for day in (1, 2)]
+    table = TelemetrySample.__table__  # type: ignore[attr-defined]
+    with kernel.db.engine.begin() as connection:
+        connection.execute(
+            table.insert(),
+            [
+                {"entity": "d", "metric": "m", "time": time, "value": float(n), "labels": {}}
+                for n, time in enumerate(times)
+            ],
+        )
+    upgrade(kernel)
+    assert schema_differences(kernel) == []
+    points = kernel.telemetry.series("d", "m", times[0], datetime(2024, 5, 3, tzinfo=UTC))
+    assert points == [(times[0], 0.0), (times[1], 1.0)]
+    if not kernel.db.is_sqlite:
+        assert telemetry_partitions(kernel) == {
+            "telemetry_samples_p20240501",
+            "telemetry_samples_p20240502",
+        }

@@ -59,7 +59,16 @@ def test_rollups_match_the_raw_samples(rjc_kernel: Any) -> None:
         width: store.series("onu-1", METRIC, T0, T0 + timedelta(hours=3), resolution=width)
         for width in (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
     }
+    span = (T0 + timedelta(minutes=7), T0 + timedelta(hours=3))
+    summaries = store.summaries(["onu-1", "onu-2"], METRIC, *span)
     store.maintain(T0 + timedelta(hours=2, minutes=31))  # rolls up to 02:30
+    # Summaries now come from the 1-hour rollups (01:00-02:00) and raw samples around them.
+    after = store.summaries(["onu-1", "onu-2"], METRIC, *span)
+    for entity, summary in summaries.items():
+        assert after[entity].count == summary.count
+        assert after[entity].total == pytest.approx(summary.total)
+        assert (after[entity].minimum, after[entity].maximum) == (summary.minimum, summary.maximum)
+    assert summaries["onu-1"].count == 3 * 180 - 21
 
     five = rollup_rows(rjc_kernel, 300)
     hours = rollup_rows(rjc_kernel, 3600)
@@ -103,6 +112,8 @@ def test_series_reads_the_rollups_where_they_reach(rjc_kernel: Any) -> None:
         "onu-1", METRIC, T0, T0 + timedelta(hours=2), resolution=timedelta(hours=1)
     )
     assert hourly == [(T0, -10.0), (T0 + timedelta(hours=1), -10.0)]
+    summary = store.summaries(["onu-1"], METRIC, T0, T0 + timedelta(hours=2))["onu-1"]
+    assert (summary.count, summary.total) == (120, -1200.0)
     # 5-minute buckets come from the 5-minute rollups, untouched.
     assert {
         v

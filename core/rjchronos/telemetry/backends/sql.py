@@ -215,31 +215,56 @@ class SqlTelemetryStore(TelemetryStore):
     def summaries(
         self, entities: Iterable[str], metric: str, start: datetime, end: datetime
     ) -> dict[str, Summary]:
+        """Per entity, from the 1-hour rollups where they reach and raw samples elsewhere."""
         check_range(start, end, None)
-        c = self.table.c
         wanted = sorted(set(entities))
         found: dict[str, Summary] = {}
         with self.db.engine.connect() as connection:
+            pieces = self._plan(connection, start, end, max(ROLLUP_WIDTHS))
             for offset in range(0, len(wanted), CHUNK):  # bounded IN lists
-                statement = (
-                    select(
-                        c.entity,
-                        func.count(c.value),
-                        func.sum(c.value),
-                        func.min(c.value),
-                        func.max(c.value),
-                    )
-                    .where(
-                        c.entity.in_(wanted[offset : offset + CHUNK]),
-                        c.metric == metric,
-                        c.time >= start,
-                        c.time < end,
-                    )
-                    .group_by(c.entity)
-                )
-                for entity, count, total, low, high in connection.execute(statement):
-                    found[entity] = Summary(int(count), float(total), float(low), float(high))
+                chunk = wanted[offset : offset + CHUNK]
+                for low, high, width in pieces:
+                    for entity, count, total, least, most in connection.execute(
+                        self._summary_statement(chunk, metric, low, high, width)
+                    ):
+                        summary = Summary(int(count), float(total), float(least), float(most))
+                        found[entity] = found[entity] + summary if entity in found else summary
         return found
+
+    def _summary_statement(
+        self, chunk: list[str], metric: str, low: datetime, high: datetime, width: int | None
+    ) -> Any:
+        if width is None:
+            c = self.table.c
+            return (
+                select(
+                    c.entity,
+                    func.count(c.value),
+                    func.sum(c.value),
+                    func.min(c.value),
+                    func.max(c.value),
+                )
+                .where(c.entity.in_(chunk), c.metric == metric, c.time >= low, c.time < high)
+                .group_by(c.entity)
+            )
+        r = rollups_table.c
+        return (
+            select(
+                r.entity,
+                func.sum(r.count),
+                func.sum(r.total),
+                func.min(r.minimum),
+                func.max(r.maximum),
+            )
+            .where(
+                r.entity.in_(chunk),
+                r.metric == metric,
+                r.width == width,
+                r.bucket >= low,
+                r.bucket < high,
+            )
+            .group_by(r.entity)
+        )
 
     def averages(
         self, entities: Iterable[str], metric: str, start: datetime, end: datetime
