@@ -130,7 +130,9 @@ def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
 @hookimpl
 def rjc_schedules(kernel: Kernel) -> list[Schedule]:
     return [
-        Schedule(MAINTAIN_JOB, MAINTAIN_JOB, every=timedelta(minutes=5)),
+        Schedule(
+            MAINTAIN_JOB, MAINTAIN_JOB, every=timedelta(minutes=5), jitter=timedelta(minutes=1)
+        ),
         Schedule(RETENTION_JOB, RETENTION_JOB, every=timedelta(days=1), jitter=timedelta(hours=1)),
     ]
 
