@@ -208,6 +208,11 @@ def test_duplicates_keep_the_first_value_on_the_copy_path(rjc_kernel: Any) -> No
     values = dict(store.series("onu-1", METRIC, T0, T0 + timedelta(minutes=15)))
     assert values[T0 + timedelta(minutes=9)] == -20.0
     assert values[T0 + timedelta(minutes=10)] == -5.0
+    # A repeat inside a new batch only: the first of the two is kept.
+    later = T0 + timedelta(hours=1)
+    repeat = [Sample("onu-1", METRIC, later, -1.0), Sample("onu-1", METRIC, later, -2.0)]
+    assert store.write(repeat) == 1
+    assert store.series("onu-1", METRIC, later, later + timedelta(minutes=1)) == [(later, -1.0)]
 
 
 def test_jobs_are_scheduled_and_apply_the_retention_settings(
