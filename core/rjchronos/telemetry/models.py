@@ -21,9 +21,9 @@ class TelemetrySample(SQLModel, table=True):
 
     The primary key orders rows by entity, metric and time, which is the
     order series are read in (the btree of series lookups). On SQLite the
-    table has no rowid: the key is the table. On PostgreSQL a BRIN index on
-    ``time`` serves range scans across entities (retention, rollups) at a
-    few pages per partition.
+    table has no rowid: the key is the table, and an index on ``time`` serves
+    the rollup job. On PostgreSQL a BRIN index on ``time`` serves range scans
+    across entities (retention, rollups) at a few pages per partition.
     """
 
     __tablename__ = "telemetry_samples"
@@ -31,6 +31,8 @@ class TelemetrySample(SQLModel, table=True):
         Index("ix_telemetry_samples_time_brin", "time", postgresql_using="brin").ddl_if(
             dialect="postgresql"
         ),
+        # SQLite: a plain index, so the rollup job's time range is no table scan.
+        Index("ix_telemetry_samples_time", "time").ddl_if(dialect="sqlite"),
         {"sqlite_with_rowid": False},
     )
 

@@ -25,6 +25,8 @@ POSTGRES_ONLY_INDEXES = {
     "ix_devices_name_prefix",
     "ix_telemetry_samples_time_brin",
 }
+#: Indexes only SQLite gets (PostgreSQL has a BRIN index instead).
+SQLITE_ONLY_INDEXES = {"ix_telemetry_samples_time"}
 
 
 def telemetry_partitions(kernel: Any) -> set[str]:
@@ -52,12 +54,10 @@ def schema_differences(kernel: Any) -> list[Any]:
         if not (d[0] == "remove_table" and d[1].name in partitions)
         and not (d[0] == "remove_index" and d[1].table.name in partitions)
     ]
-    if kernel.db.is_sqlite:
-        differences = [
-            d
-            for d in differences
-            if not (d[0] == "add_index" and d[1].name in POSTGRES_ONLY_INDEXES)
-        ]
+    only_elsewhere = SQLITE_ONLY_INDEXES if not kernel.db.is_sqlite else POSTGRES_ONLY_INDEXES
+    differences = [
+        d for d in differences if not (d[0] == "add_index" and d[1].name in only_elsewhere)
+    ]
     return differences
 
 

@@ -4,7 +4,8 @@ On PostgreSQL the plain ``telemetry_samples`` table becomes a table
 range-partitioned by day on ``time``, with a BRIN index on ``time``; its rows
 are moved into the partitions their days need. When the ``timescaledb``
 extension is installed in the database the table becomes a hypertable of
-one-day chunks instead. SQLite keeps its table. Both get the rollup tables.
+one-day chunks instead. SQLite keeps its table and gets an index on ``time``.
+Both get the rollup tables.
 
 Revision ID: 0002_telemetry_partitions
 Revises: 0001
@@ -63,6 +64,8 @@ def _partition_postgresql() -> None:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.create_index("ix_telemetry_samples_time", "telemetry_samples", ["time"])
     if op.get_bind().dialect.name == "postgresql":
         if _timescale():
             op.execute(BRIN)
@@ -98,6 +101,8 @@ def downgrade() -> None:
     op.drop_table("telemetry_rollup_marks")
     op.drop_index("ix_telemetry_rollups_bucket", table_name="telemetry_rollups")
     op.drop_table("telemetry_rollups")
+    if op.get_bind().dialect.name == "sqlite":
+        op.drop_index("ix_telemetry_samples_time", table_name="telemetry_samples")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
