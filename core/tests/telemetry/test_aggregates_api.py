@@ -187,3 +187,11 @@ def test_bad_aggregate_queries_are_named(
 @pytest.fixture
 def viewer(rjc_client_factory: Callable[..., Any]) -> Any:
     return rjc_client_factory("viewer")
+
+
+def test_openapi_lists_both_methods_of_the_query_path(viewer: Any) -> None:
+    document = viewer.get("/api/v1/openapi.json").json()
+    path = document["paths"]["/api/v1/telemetry/query"]
+    assert {"get", "post"} <= set(path)
+    names = {p["name"] for p in path["get"]["parameters"]}
+    assert {"group_by", "metric", "kind", "start", "end"} <= names
