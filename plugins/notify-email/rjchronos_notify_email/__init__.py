@@ -1,0 +1,1 @@
+"""rjchronos-notify-email: an RJChronos plugin."""

@@ -1,0 +1,1 @@
+"""rjchronos-notify-sms: an RJChronos plugin."""

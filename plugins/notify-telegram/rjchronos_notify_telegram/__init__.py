@@ -1,0 +1,1 @@
+"""rjchronos-notify-telegram: an RJChronos plugin."""

@@ -1,0 +1,1 @@
+"""rjchronos-notify-whatsapp: an RJChronos plugin."""
