@@ -1,1 +1,1 @@
-"""rjchronos-notify-telegram: an RJChronos plugin."""
+"""rjchronos-notify-telegram: notifications through the Telegram Bot API."""

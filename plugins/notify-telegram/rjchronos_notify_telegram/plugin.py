@@ -1,82 +1,39 @@
-"""The hooks of rjchronos-notify-telegram.
-
-RJChronos loads this module through the ``rjchronos`` entry point in
-pyproject.toml and calls every function named ``rjc_*`` decorated with
-``hookimpl`` (the hook reference is docs/hooks.md). Hooks declare; the
-objects they return act. Import only from ``rjchronos_sdk``: what it does not
-export is not supported plugin API.
-"""
+"""The hooks of rjchronos-notify-telegram: the ``telegram`` channel type."""
 
 from __future__ import annotations
 
-from typing import Any
+from rjchronos_sdk import NotifierType, hookimpl
 
-from rjchronos_sdk import ApiCall, ApiRoute, Kernel, MenuItem, NotifierType, Permission, hookimpl
-
-PLUGIN = "notify-telegram"
-PERMISSION = "notify_telegram.read"
-
-
-@hookimpl
-def rjc_settings_schema() -> dict[str, Any]:
-    # Set in rjchronos.toml under [plugins.notify-telegram],
-    # or in the environment as RJC_PLUGIN__NOTIFY_TELEGRAM__GREETING.
-    return {
-        "type": "object",
-        "properties": {"greeting": {"type": "string", "minLength": 1, "default": "Olá"}},
-        "additionalProperties": False,
-    }
-
-
-@hookimpl
-def rjc_permissions() -> list[Permission]:
-    return [Permission(PERMISSION, "See this plugin's status", ("admin", "operator"))]
-
-
-def status(call: ApiCall) -> dict[str, Any]:
-    """What this plugin knows; replace it with your own data."""
-    greeting = call.kernel.plugin_settings(PLUGIN)["greeting"]
-    return {"plugin": PLUGIN, "message": f"{greeting}, {call.user.username}"}
-
-
-@hookimpl
-def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [
-        ApiRoute(
-            "GET",
-            "/notify-telegram/status",
-            status,
-            permission=PERMISSION,
-            summary="Status of rjchronos-notify-telegram",
-            tags=("notify-telegram",),
-        )
-    ]
-
-
-@hookimpl
-def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
-    return [
-        MenuItem("settings", "Telegram", "/plugins/notify-telegram", PERMISSION),
-    ]
+CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["bot_token"],
+    "properties": {
+        "bot_token": {
+            "type": "string",
+            "pattern": "^[0-9]+:[A-Za-z0-9_-]+$",
+            "description": "The token @BotFather gave the bot",
+        },
+        "parse_mode": {"enum": ["HTML", "MarkdownV2", ""], "default": "HTML"},
+        "base_url": {
+            "type": "string",
+            "pattern": "^https?://",
+            "default": "https://api.telegram.org",
+            "description": "Bot API server (a local one, or a proxy)",
+        },
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 120, "default": 10},
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
 def rjc_notifier_types() -> list[NotifierType]:
-    # The channel type operators configure; TelegramNotifier (notifier.py) delivers it.
+    # TelegramNotifier (notifier.py) delivers this channel type.
     return [
         NotifierType(
             "telegram",
-            "Telegram",
-            config_schema={
-                "type": "object",
-                "required": ["url"],
-                "properties": {
-                    "url": {"type": "string", "pattern": "^https?://"},
-                    "token": {"type": "string"},
-                    "timeout": {"type": "number", "exclusiveMinimum": 0, "default": 10},
-                },
-                "additionalProperties": False,
-            },
-            secret_fields=("token",),
+            "Telegram (Bot API)",
+            config_schema=CONFIG_SCHEMA,
+            secret_fields=("bot_token",),
         )
     ]

@@ -1,61 +1,19 @@
-"""``telegram``: the SDK's notifier conformance suite against a local HTTP server."""
+"""``telegram``: the conformance suite and the wire format, against a local Bot API server."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from rjchronos_sdk import Notification
+from rjchronos_sdk import DeliveryResult, Notification
 from rjchronos_sdk.conformance import NotifierConformance
 
 from rjchronos_notify_telegram import plugin
 from rjchronos_notify_telegram.notifier import TelegramNotifier
 
-
-class Receiver(ThreadingHTTPServer):
-    """An HTTP endpoint that records what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", 0))
-        self.server.received.append(
-            {
-                "body": json.loads(self.rfile.read(length)),
-                "authorization": self.headers.get("authorization"),
-            }
-        )
-        self.send_response(202)
-        self.send_header("x-request-id", f"msg-{len(self.server.received)}")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+CHAT = "-1001234567890"
 
 
 def _closed_port() -> int:
@@ -64,29 +22,101 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _notifier(bot_api: Any, **config: Any) -> TelegramNotifier:
+    return TelegramNotifier({"bot_token": bot_api.token, "base_url": bot_api.url, **config})
+
+
+def _send(notifier: TelegramNotifier, recipient: str = CHAT, **fields: Any) -> DeliveryResult:
+    notification = Notification(
+        fields.get("subject", "ONU down"), fields.get("body", "LOS at 03:12"), recipient
+    )
+    return asyncio.run(notifier.send(notification))
+
+
 class TestTelegramNotifier(NotifierConformance):
     notifier_class = TelegramNotifier
     plugin = plugin
 
     @pytest.fixture
-    def notifier(self, receiver: Receiver) -> TelegramNotifier:
-        return TelegramNotifier({"url": receiver.url, "token": "s3cret", "timeout": 5})
+    def notification(self) -> Notification:
+        return Notification(
+            "Queda na rota <Centro> & Norte",
+            "60 ONUs em LOS desde 03:12 (splitter SP-12).",
+            CHAT,
+            variables={"onus": 60},
+        )
 
     @pytest.fixture
-    def failing_notifier(self) -> TelegramNotifier:
-        return TelegramNotifier({"url": f"http://127.0.0.1:{_closed_port()}/hook", "timeout": 5})
+    def notifier(self, bot_api: Any) -> TelegramNotifier:
+        return _notifier(bot_api)
+
+    @pytest.fixture
+    def failing_notifier(self, bot_api: Any) -> TelegramNotifier:
+        url = f"http://127.0.0.1:{_closed_port()}"
+        return TelegramNotifier({"bot_token": bot_api.token, "base_url": url, "timeout": 5})
 
     def check_delivered(
-        self, request: pytest.FixtureRequest, notifier: TelegramNotifier, notification: Notification
+        self, request: pytest.FixtureRequest, notifier: Any, notification: Notification
     ) -> None:
-        received = request.getfixturevalue("receiver").received
-        assert len(received) == 1
-        assert received[0]["body"]["subject"] == notification.subject
-        assert received[0]["body"]["variables"] == dict(notification.variables)
-        assert received[0]["authorization"] == "Bearer s3cret"
+        [message] = request.getfixturevalue("bot_api").messages
+        assert message["chat"]["id"] == CHAT
+        assert message["parse_mode"] == "HTML"
+        assert message["text"] == (
+            "<b>Queda na rota &lt;Centro&gt; &amp; Norte</b>\n\n"
+            "60 ONUs em LOS desde 03:12 (splitter SP-12)."
+        )
+
+
+def test_message_id_is_the_provider_id(bot_api: Any) -> None:
+    first, second = _send(_notifier(bot_api)), _send(_notifier(bot_api), "@rjchronos_noc")
+    assert (first.provider_id, second.provider_id) == ("1", "2")
+    assert [m["chat"]["id"] for m in bot_api.messages] == [CHAT, "@rjchronos_noc"]
+
+
+def test_markdown_v2_is_escaped(bot_api: Any) -> None:
+    result = _send(_notifier(bot_api, parse_mode="MarkdownV2"), body="Rx -28.5 dBm (limit!)")
+    assert result.delivered, result.detail
+    assert bot_api.messages[0]["text"] == "*ONU down*\n\nRx \\-28\\.5 dBm \\(limit\\!\\)"
+
+
+def test_plain_text(bot_api: Any) -> None:
+    assert _send(_notifier(bot_api, parse_mode=""), body="a < b").delivered
+    assert bot_api.messages[0] == {**bot_api.messages[0], "text": "ONU down\n\na < b"}
+    assert bot_api.messages[0]["parse_mode"] is None
+
+
+def test_throttled_is_retryable_after_the_given_wait(bot_api: Any) -> None:
+    bot_api.throttle = True
+    result = _send(_notifier(bot_api))
+    assert not result.delivered and result.retryable
+    assert result.retry_after == 5.0
+    assert "429" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("recipient", "expected"),
+    [("999", "chat not found"), ("77", "bot was blocked by the user")],
+)
+def test_refused_chats_are_final(bot_api: Any, recipient: str, expected: str) -> None:
+    result = _send(_notifier(bot_api), recipient)
+    assert not result.delivered and not result.retryable
+    assert expected in result.detail
+    assert bot_api.messages == []
+
+
+def test_wrong_token_is_final_and_never_shown(bot_api: Any) -> None:
+    wrong = "987654321:WrongTokenWrongTokenWrongToken"
+    result = _send(TelegramNotifier({"bot_token": wrong, "base_url": bot_api.url}))
+    assert not result.delivered and not result.retryable
+    assert "401" in result.detail and "Unauthorized" in result.detail
+    assert wrong not in result.detail
+
+
+def test_long_text_is_cut_to_the_limit(bot_api: Any) -> None:
+    assert _send(_notifier(bot_api, parse_mode=""), body="x" * 5000).delivered
+    assert len(bot_api.messages[0]["text"]) == 4096
 
 
 def test_declared_in_the_catalog(rjc_kernel_factory: Any) -> None:
     kernel = rjc_kernel_factory(entrypoints=["notify-telegram"])
-    notifier_type = kernel.catalog.notifier_types["telegram"]
-    assert notifier_type.secret_fields == ("token",)
+    assert kernel.catalog.notifier_types["telegram"].secret_fields == ("bot_token",)
