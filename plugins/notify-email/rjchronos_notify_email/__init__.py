@@ -1,1 +1,1 @@
-"""rjchronos-notify-email: an RJChronos plugin."""
+"""rjchronos-notify-email: notifications by email over SMTP."""

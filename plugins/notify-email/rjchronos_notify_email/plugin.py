@@ -1,82 +1,40 @@
-"""The hooks of rjchronos-notify-email.
-
-RJChronos loads this module through the ``rjchronos`` entry point in
-pyproject.toml and calls every function named ``rjc_*`` decorated with
-``hookimpl`` (the hook reference is docs/hooks.md). Hooks declare; the
-objects they return act. Import only from ``rjchronos_sdk``: what it does not
-export is not supported plugin API.
-"""
+"""The hooks of rjchronos-notify-email: the ``email`` channel type."""
 
 from __future__ import annotations
 
-from typing import Any
+from rjchronos_sdk import NotifierType, hookimpl
 
-from rjchronos_sdk import ApiCall, ApiRoute, Kernel, MenuItem, NotifierType, Permission, hookimpl
-
-PLUGIN = "notify-email"
-PERMISSION = "notify_email.read"
-
-
-@hookimpl
-def rjc_settings_schema() -> dict[str, Any]:
-    # Set in rjchronos.toml under [plugins.notify-email],
-    # or in the environment as RJC_PLUGIN__NOTIFY_EMAIL__GREETING.
-    return {
-        "type": "object",
-        "properties": {"greeting": {"type": "string", "minLength": 1, "default": "Olá"}},
-        "additionalProperties": False,
-    }
-
-
-@hookimpl
-def rjc_permissions() -> list[Permission]:
-    return [Permission(PERMISSION, "See this plugin's status", ("admin", "operator"))]
-
-
-def status(call: ApiCall) -> dict[str, Any]:
-    """What this plugin knows; replace it with your own data."""
-    greeting = call.kernel.plugin_settings(PLUGIN)["greeting"]
-    return {"plugin": PLUGIN, "message": f"{greeting}, {call.user.username}"}
-
-
-@hookimpl
-def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [
-        ApiRoute(
-            "GET",
-            "/notify-email/status",
-            status,
-            permission=PERMISSION,
-            summary="Status of rjchronos-notify-email",
-            tags=("notify-email",),
-        )
-    ]
-
-
-@hookimpl
-def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
-    return [
-        MenuItem("settings", "Email", "/plugins/notify-email", PERMISSION),
-    ]
+CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["host", "from"],
+    "properties": {
+        "host": {"type": "string", "minLength": 1, "description": "SMTP server"},
+        "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "description": "Default 587 (starttls), 465 (tls), 25 (none)",
+        },
+        "security": {"enum": ["starttls", "tls", "none"], "default": "starttls"},
+        "username": {"type": "string"},
+        "password": {"type": "string"},
+        "from": {"type": "string", "minLength": 3, "description": "Sender: 'NOC <noc@isp.net>'"},
+        "reply_to": {"type": "string"},
+        "ca_file": {
+            "type": "string",
+            "description": "PEM file of the CAs to trust instead of the system's",
+        },
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 120, "default": 10},
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
 def rjc_notifier_types() -> list[NotifierType]:
-    # The channel type operators configure; EmailNotifier (notifier.py) delivers it.
+    # EmailNotifier (notifier.py) delivers this channel type.
     return [
         NotifierType(
-            "email",
-            "Email",
-            config_schema={
-                "type": "object",
-                "required": ["url"],
-                "properties": {
-                    "url": {"type": "string", "pattern": "^https?://"},
-                    "token": {"type": "string"},
-                    "timeout": {"type": "number", "exclusiveMinimum": 0, "default": 10},
-                },
-                "additionalProperties": False,
-            },
-            secret_fields=("token",),
+            "email", "Email (SMTP)", config_schema=CONFIG_SCHEMA, secret_fields=("password",)
         )
     ]

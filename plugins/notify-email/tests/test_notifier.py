@@ -1,61 +1,36 @@
-"""``email``: the SDK's notifier conformance suite against a local HTTP server."""
+"""``email``: the conformance suite and SMTP details, against real aiosmtpd servers."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from rjchronos_sdk import Notification
+from rjchronos_sdk import DeliveryResult, Notification
 from rjchronos_sdk.conformance import NotifierConformance
 
 from rjchronos_notify_email import plugin
 from rjchronos_notify_email.notifier import EmailNotifier
 
+from .conftest import PASSWORD, USERNAME, SmtpServer
 
-class Receiver(ThreadingHTTPServer):
-    """An HTTP endpoint that records what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+RECIPIENT = "cliente@example.com.br"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", 0))
-        self.server.received.append(
-            {
-                "body": json.loads(self.rfile.read(length)),
-                "authorization": self.headers.get("authorization"),
-            }
-        )
-        self.send_response(202)
-        self.send_header("x-request-id", f"msg-{len(self.server.received)}")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def _config(server: SmtpServer, **overrides: Any) -> dict[str, Any]:
+    return {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "security": "starttls",
+        "username": USERNAME,
+        "password": PASSWORD,
+        "from": "RJ Fibra NOC <noc@isp.example>",
+        "reply_to": "suporte@isp.example",
+        "ca_file": server.ca_file,
+        "timeout": 5,
+        **overrides,
+    }
 
 
 def _closed_port() -> int:
@@ -64,29 +39,126 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _send(config: dict[str, Any], notification: Notification | None = None) -> DeliveryResult:
+    notification = notification or Notification("ONU down", "LOS at 03:12", RECIPIENT)
+    return asyncio.run(EmailNotifier(config).send(notification))
+
+
 class TestEmailNotifier(NotifierConformance):
     notifier_class = EmailNotifier
     plugin = plugin
 
     @pytest.fixture
-    def notifier(self, receiver: Receiver) -> EmailNotifier:
-        return EmailNotifier({"url": receiver.url, "token": "s3cret", "timeout": 5})
+    def notification(self) -> Notification:
+        return Notification(
+            "Manutenção na sua região",
+            "Olá, Ana.\n\nHá uma interrupção na Rua das Flores.\nPrevisão: 14h.",
+            RECIPIENT,
+            variables={"language": "pt-BR"},
+        )
 
     @pytest.fixture
-    def failing_notifier(self) -> EmailNotifier:
-        return EmailNotifier({"url": f"http://127.0.0.1:{_closed_port()}/hook", "timeout": 5})
+    def notifier(self, smtp_server: SmtpServer) -> EmailNotifier:
+        return EmailNotifier(_config(smtp_server))
+
+    @pytest.fixture
+    def failing_notifier(self, smtp_server: SmtpServer) -> EmailNotifier:
+        return EmailNotifier(_config(smtp_server, port=_closed_port()))
 
     def check_delivered(
-        self, request: pytest.FixtureRequest, notifier: EmailNotifier, notification: Notification
+        self, request: pytest.FixtureRequest, notifier: Any, notification: Notification
     ) -> None:
-        received = request.getfixturevalue("receiver").received
-        assert len(received) == 1
-        assert received[0]["body"]["subject"] == notification.subject
-        assert received[0]["body"]["variables"] == dict(notification.variables)
-        assert received[0]["authorization"] == "Bearer s3cret"
+        server: SmtpServer = request.getfixturevalue("smtp_server")
+        assert server.mailbox.logins == [USERNAME]
+        [(envelope, message)] = server.mailbox.messages
+        assert envelope.rcpt_tos == [RECIPIENT]
+        assert envelope.mail_from == "noc@isp.example"
+        assert message["Subject"] == "Manutenção na sua região"
+        assert message["Reply-To"] == "suporte@isp.example"
+        assert message["Content-Language"] == "pt-BR"
+        plain = message.get_body(("plain",))
+        html = message.get_body(("html",))
+        assert plain is not None and html is not None
+        assert plain.get_content().strip() == notification.body
+        assert '<html lang="pt-BR">' in html.get_content()
+        assert "<p>Há uma interrupção na Rua das Flores.<br>Previsão: 14h.</p>" in (
+            html.get_content()
+        )
+
+
+def test_message_id_is_the_provider_id(smtp_server: SmtpServer) -> None:
+    result = _send(_config(smtp_server))
+    assert result.delivered, result.detail
+    [(_, message)] = smtp_server.mailbox.messages
+    assert result.provider_id == message["Message-ID"]
+    assert result.provider_id.endswith("@isp.example>")
+
+
+def test_given_html_body_is_sent_as_is(smtp_server: SmtpServer) -> None:
+    html = "<p>Service is <b>back</b> in your area.</p>"
+    notification = Notification(
+        "Service restored",
+        "Service is back in your area.",
+        RECIPIENT,
+        variables={"language": "en", "html": html},
+    )
+    assert _send(_config(smtp_server), notification).delivered
+    [(_, message)] = smtp_server.mailbox.messages
+    assert message.get_body(("html",)).get_content().strip() == html  # type: ignore[union-attr]
+    assert message["Content-Language"] == "en"
+
+
+def test_implicit_tls(smtps_server: SmtpServer) -> None:
+    result = _send(_config(smtps_server, security="tls"))
+    assert result.delivered, result.detail
+    assert smtps_server.mailbox.logins == [USERNAME]
+    assert len(smtps_server.mailbox.messages) == 1
+
+
+def test_wrong_password_is_final_and_never_shown(smtp_server: SmtpServer) -> None:
+    result = _send(_config(smtp_server, password="hunter2-wrong"))
+    assert not result.delivered and not result.retryable
+    assert "535" in result.detail
+    assert "hunter2-wrong" not in result.detail
+    assert smtp_server.mailbox.messages == []
+
+
+def test_server_down_is_retryable() -> None:
+    config = {"host": "127.0.0.1", "port": _closed_port(), "from": "noc@isp.example"}
+    result = _send(config)
+    assert not result.delivered and result.retryable
+    assert "cannot reach 127.0.0.1" in result.detail
+
+
+def test_untrusted_certificate_is_final(smtp_server: SmtpServer) -> None:
+    # Without ca_file the system's CAs are used, and they never signed the test certificate.
+    result = _send({k: v for k, v in _config(smtp_server).items() if k != "ca_file"})
+    assert not result.delivered and not result.retryable
+    assert "certificate" in result.detail
+    assert smtp_server.mailbox.messages == []
+
+
+def test_no_credentials_over_a_plain_connection(smtp_server: SmtpServer) -> None:
+    result = _send(_config(smtp_server, security="none"))
+    assert not result.delivered and not result.retryable
+    assert "without TLS" in result.detail
+
+
+def test_starttls_required_by_the_server(smtp_server: SmtpServer) -> None:
+    # Mail without STARTTLS is refused by this server (530): a final failure.
+    config = {k: v for k, v in _config(smtp_server, security="none").items() if k != "username"}
+    result = _send(config)
+    assert not result.delivered and not result.retryable
+    assert "530" in result.detail
+
+
+def test_bad_recipient_is_a_result(smtp_server: SmtpServer) -> None:
+    notification = Notification("x", "y", "ana@example.com\nBcc: all@example.com")
+    result = _send(_config(smtp_server), notification)
+    assert not result.delivered and not result.retryable
+    assert smtp_server.mailbox.messages == []
 
 
 def test_declared_in_the_catalog(rjc_kernel_factory: Any) -> None:
     kernel = rjc_kernel_factory(entrypoints=["notify-email"])
-    notifier_type = kernel.catalog.notifier_types["email"]
-    assert notifier_type.secret_fields == ("token",)
+    assert kernel.catalog.notifier_types["email"].secret_fields == ("password",)
