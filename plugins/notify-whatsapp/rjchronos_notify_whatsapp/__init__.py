@@ -1,1 +1,1 @@
-"""rjchronos-notify-whatsapp: an RJChronos plugin."""
+"""rjchronos-notify-whatsapp: approved message templates through the WhatsApp Business Cloud API."""

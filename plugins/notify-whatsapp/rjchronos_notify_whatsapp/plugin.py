@@ -1,82 +1,57 @@
-"""The hooks of rjchronos-notify-whatsapp.
-
-RJChronos loads this module through the ``rjchronos`` entry point in
-pyproject.toml and calls every function named ``rjc_*`` decorated with
-``hookimpl`` (the hook reference is docs/hooks.md). Hooks declare; the
-objects they return act. Import only from ``rjchronos_sdk``: what it does not
-export is not supported plugin API.
-"""
+"""The hooks of rjchronos-notify-whatsapp: the ``whatsapp`` channel type."""
 
 from __future__ import annotations
 
-from typing import Any
+from rjchronos_sdk import NotifierType, hookimpl
 
-from rjchronos_sdk import ApiCall, ApiRoute, Kernel, MenuItem, NotifierType, Permission, hookimpl
+TEMPLATE_SCHEMA = {
+    "type": "object",
+    "required": ["name", "language"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z0-9_]+$", "description": "Approved name"},
+        "language": {
+            "type": "string",
+            "pattern": "^[a-z]{2,3}(_[A-Z]{2})?$",
+            "description": "Language code of the approved translation: pt_BR, en_US, es",
+        },
+        "parameters": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Variables filling the body's {{1}}, {{2}}, ... in order",
+        },
+    },
+    "additionalProperties": False,
+}
 
-PLUGIN = "notify-whatsapp"
-PERMISSION = "notify_whatsapp.read"
-
-
-@hookimpl
-def rjc_settings_schema() -> dict[str, Any]:
-    # Set in rjchronos.toml under [plugins.notify-whatsapp],
-    # or in the environment as RJC_PLUGIN__NOTIFY_WHATSAPP__GREETING.
-    return {
-        "type": "object",
-        "properties": {"greeting": {"type": "string", "minLength": 1, "default": "Olá"}},
-        "additionalProperties": False,
-    }
-
-
-@hookimpl
-def rjc_permissions() -> list[Permission]:
-    return [Permission(PERMISSION, "See this plugin's status", ("admin", "operator"))]
-
-
-def status(call: ApiCall) -> dict[str, Any]:
-    """What this plugin knows; replace it with your own data."""
-    greeting = call.kernel.plugin_settings(PLUGIN)["greeting"]
-    return {"plugin": PLUGIN, "message": f"{greeting}, {call.user.username}"}
-
-
-@hookimpl
-def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [
-        ApiRoute(
-            "GET",
-            "/notify-whatsapp/status",
-            status,
-            permission=PERMISSION,
-            summary="Status of rjchronos-notify-whatsapp",
-            tags=("notify-whatsapp",),
-        )
-    ]
-
-
-@hookimpl
-def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
-    return [
-        MenuItem("settings", "Whatsapp", "/plugins/notify-whatsapp", PERMISSION),
-    ]
+CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["access_token", "phone_number_id", "templates"],
+    "properties": {
+        "access_token": {"type": "string", "minLength": 1, "description": "System user token"},
+        "phone_number_id": {"type": "string", "pattern": "^[0-9]+$"},
+        "templates": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": TEMPLATE_SCHEMA,
+            "description": "By notification template ('outage', 'outage:en' or 'default')",
+        },
+        "default_region": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "BR"},
+        "api_version": {"type": "string", "pattern": "^v[0-9]+\\.[0-9]+$", "default": "v21.0"},
+        "base_url": {"type": "string", "pattern": "^https?://"},
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 120, "default": 10},
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
 def rjc_notifier_types() -> list[NotifierType]:
-    # The channel type operators configure; WhatsappNotifier (notifier.py) delivers it.
+    # WhatsappNotifier (notifier.py) delivers this channel type.
     return [
         NotifierType(
             "whatsapp",
-            "Whatsapp",
-            config_schema={
-                "type": "object",
-                "required": ["url"],
-                "properties": {
-                    "url": {"type": "string", "pattern": "^https?://"},
-                    "token": {"type": "string"},
-                    "timeout": {"type": "number", "exclusiveMinimum": 0, "default": 10},
-                },
-                "additionalProperties": False,
-            },
-            secret_fields=("token",),
+            "WhatsApp (Business Cloud API templates)",
+            config_schema=CONFIG_SCHEMA,
+            secret_fields=("access_token",),
         )
     ]
