@@ -1,1 +1,1 @@
-"""rjchronos-notify-sms: an RJChronos plugin."""
+"""rjchronos-notify-sms: SMS through any HTTP gateway, described by request templates."""

@@ -1,82 +1,72 @@
-"""The hooks of rjchronos-notify-sms.
-
-RJChronos loads this module through the ``rjchronos`` entry point in
-pyproject.toml and calls every function named ``rjc_*`` decorated with
-``hookimpl`` (the hook reference is docs/hooks.md). Hooks declare; the
-objects they return act. Import only from ``rjchronos_sdk``: what it does not
-export is not supported plugin API.
-"""
+"""The hooks of rjchronos-notify-sms: the ``sms`` channel type."""
 
 from __future__ import annotations
 
-from typing import Any
+from rjchronos_sdk import NotifierType, hookimpl
 
-from rjchronos_sdk import ApiCall, ApiRoute, Kernel, MenuItem, NotifierType, Permission, hookimpl
+TEMPLATE_NOTE = "{recipient}, {body}, {subject} and {api_key} are replaced"
 
-PLUGIN = "notify-sms"
-PERMISSION = "notify_sms.read"
-
-
-@hookimpl
-def rjc_settings_schema() -> dict[str, Any]:
-    # Set in rjchronos.toml under [plugins.notify-sms],
-    # or in the environment as RJC_PLUGIN__NOTIFY_SMS__GREETING.
-    return {
-        "type": "object",
-        "properties": {"greeting": {"type": "string", "minLength": 1, "default": "Olá"}},
-        "additionalProperties": False,
-    }
-
-
-@hookimpl
-def rjc_permissions() -> list[Permission]:
-    return [Permission(PERMISSION, "See this plugin's status", ("admin", "operator"))]
-
-
-def status(call: ApiCall) -> dict[str, Any]:
-    """What this plugin knows; replace it with your own data."""
-    greeting = call.kernel.plugin_settings(PLUGIN)["greeting"]
-    return {"plugin": PLUGIN, "message": f"{greeting}, {call.user.username}"}
-
-
-@hookimpl
-def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [
-        ApiRoute(
-            "GET",
-            "/notify-sms/status",
-            status,
-            permission=PERMISSION,
-            summary="Status of rjchronos-notify-sms",
-            tags=("notify-sms",),
-        )
-    ]
-
-
-@hookimpl
-def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
-    return [
-        MenuItem("settings", "Sms", "/plugins/notify-sms", PERMISSION),
-    ]
+CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["url"],
+    "properties": {
+        "url": {"type": "string", "pattern": "^https?://", "description": TEMPLATE_NOTE},
+        "method": {"enum": ["POST", "GET", "PUT"], "default": "POST"},
+        "headers": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": TEMPLATE_NOTE,
+        },
+        "body_format": {"enum": ["json", "form"], "default": "json"},
+        "body": {
+            "type": "object",
+            "description": f"The request body; in its strings {TEMPLATE_NOTE}",
+        },
+        "api_key": {"type": "string"},
+        "username": {"type": "string", "description": "HTTP basic authentication"},
+        "password": {"type": "string"},
+        "default_region": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "BR"},
+        "number_format": {
+            "enum": ["e164", "digits", "national"],
+            "default": "e164",
+            "description": "+5521987654321, 5521987654321 or 21987654321",
+        },
+        "include_subject": {"type": "boolean", "default": False},
+        "max_length": {"type": "integer", "minimum": 1},
+        "success": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                "json_path": {"type": "string", "minLength": 1},
+                "equals": {},
+                "regex": {"type": "string", "format": "regex"},
+            },
+            "additionalProperties": False,
+        },
+        "message_id": {
+            "type": "object",
+            "properties": {
+                "json_path": {"type": "string", "minLength": 1},
+                "regex": {"type": "string", "format": "regex"},
+                "header": {"type": "string", "minLength": 1},
+            },
+            "additionalProperties": False,
+            "maxProperties": 1,
+        },
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 120, "default": 10},
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
 def rjc_notifier_types() -> list[NotifierType]:
-    # The channel type operators configure; SmsNotifier (notifier.py) delivers it.
+    # SmsNotifier (notifier.py) delivers this channel type.
     return [
         NotifierType(
             "sms",
-            "Sms",
-            config_schema={
-                "type": "object",
-                "required": ["url"],
-                "properties": {
-                    "url": {"type": "string", "pattern": "^https?://"},
-                    "token": {"type": "string"},
-                    "timeout": {"type": "number", "exclusiveMinimum": 0, "default": 10},
-                },
-                "additionalProperties": False,
-            },
-            secret_fields=("token",),
+            "SMS (HTTP gateway)",
+            config_schema=CONFIG_SCHEMA,
+            secret_fields=("api_key", "password"),
         )
     ]
