@@ -58,6 +58,8 @@ class SmtpServer:
     port: int
     mailbox: Mailbox
     ca_file: str
+    username: str = USERNAME
+    password: str = PASSWORD
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from rjchronos_sdk.conformance import NotifierConformance
 from rjchronos_notify_email import plugin
 from rjchronos_notify_email.notifier import EmailNotifier
 
-from .conftest import PASSWORD, USERNAME, SmtpServer
-
 RECIPIENT = "cliente@example.com.br"
+#: The server fixtures (conftest.py): port, mailbox, ca_file, username, password.
+SmtpServer = Any
 
 
 def _config(server: SmtpServer, **overrides: Any) -> dict[str, Any]:
@@ -23,8 +23,8 @@ def _config(server: SmtpServer, **overrides: Any) -> dict[str, Any]:
         "host": "127.0.0.1",
         "port": server.port,
         "security": "starttls",
-        "username": USERNAME,
-        "password": PASSWORD,
+        "username": server.username,
+        "password": server.password,
         "from": "RJ Fibra NOC <noc@isp.example>",
         "reply_to": "suporte@isp.example",
         "ca_file": server.ca_file,
@@ -69,7 +69,7 @@ class TestEmailNotifier(NotifierConformance):
         self, request: pytest.FixtureRequest, notifier: Any, notification: Notification
     ) -> None:
         server: SmtpServer = request.getfixturevalue("smtp_server")
-        assert server.mailbox.logins == [USERNAME]
+        assert server.mailbox.logins == [server.username]
         [(envelope, message)] = server.mailbox.messages
         assert envelope.rcpt_tos == [RECIPIENT]
         assert envelope.mail_from == "noc@isp.example"
@@ -111,7 +111,7 @@ def test_given_html_body_is_sent_as_is(smtp_server: SmtpServer) -> None:
 def test_implicit_tls(smtps_server: SmtpServer) -> None:
     result = _send(_config(smtps_server, security="tls"))
     assert result.delivered, result.detail
-    assert smtps_server.mailbox.logins == [USERNAME]
+    assert smtps_server.mailbox.logins == [smtps_server.username]
     assert len(smtps_server.mailbox.messages) == 1
 
 

@@ -29,6 +29,7 @@ class Gateway(ThreadingHTTPServer):
 
     def __init__(self) -> None:
         self.api_key = API_KEY
+        self.username, self.password = USERNAME, PASSWORD
         self.messages: list[dict[str, str]] = []
         self.status = 0
         self.answer: dict[str, Any] | None = None

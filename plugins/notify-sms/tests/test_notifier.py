@@ -14,7 +14,8 @@ from rjchronos_notify_sms import plugin
 from rjchronos_notify_sms.notifier import SmsNotifier
 from rjchronos_notify_sms.request import fill, json_path
 
-from .conftest import PASSWORD, USERNAME, Gateway
+#: The local gateway (conftest.py): url, messages, status, answer, username, password.
+Gateway = Any
 
 
 def _closed_port() -> int:
@@ -89,8 +90,8 @@ def test_form_gateway_with_basic_auth(gateway: Gateway) -> None:
         "url": f"{gateway.url}/basic/send",
         "body_format": "form",
         "body": {"destination": "{recipient}", "message": "{subject}: {body}"},
-        "username": USERNAME,
-        "password": PASSWORD,
+        "username": gateway.username,
+        "password": gateway.password,
         "number_format": "digits",
         "message_id": {"header": "x-message-id"},
     }

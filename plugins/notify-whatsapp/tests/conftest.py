@@ -31,6 +31,7 @@ class CloudApi(ThreadingHTTPServer):
 
     def __init__(self) -> None:
         self.token = TOKEN
+        self.expired_token = EXPIRED_TOKEN
         self.phone_number_id = PHONE_NUMBER_ID
         self.templates = {
             "queda_regional": {"pt_BR": 2, "en_US": 2},

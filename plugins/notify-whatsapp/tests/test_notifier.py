@@ -13,8 +13,6 @@ from rjchronos_sdk.conformance import NotifierConformance
 from rjchronos_notify_whatsapp import plugin
 from rjchronos_notify_whatsapp.notifier import WhatsappNotifier
 
-from .conftest import EXPIRED_TOKEN
-
 TEMPLATES = {
     "outage": {"name": "queda_regional", "language": "pt_BR", "parameters": ["area", "eta"]},
     "outage:en": {"name": "queda_regional", "language": "en_US", "parameters": ["area", "eta"]},
@@ -128,10 +126,11 @@ def test_undeliverable_is_final(cloud_api: Any) -> None:
 
 
 def test_expired_token_is_final_and_never_shown(cloud_api: Any) -> None:
-    result = _send(_config(cloud_api, access_token=EXPIRED_TOKEN))
+    expired = cloud_api.expired_token
+    result = _send(_config(cloud_api, access_token=expired))
     assert not result.delivered and not result.retryable
     assert "WhatsApp error 190" in result.detail and "expired" in result.detail
-    assert EXPIRED_TOKEN not in result.detail
+    assert expired not in result.detail
 
 
 @pytest.mark.parametrize("code", [4, 80007, 130429])
