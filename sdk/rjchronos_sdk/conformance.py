@@ -118,6 +118,10 @@ class NotifierConformance:
         assert isinstance(notifier_type, NotifierType)
         jsonschema.Draft202012Validator.check_schema(notifier_type.config_schema)
         jsonschema.validate(dict(notifier.config), notifier_type.config_schema)
+        undeclared = set(notifier_type.secret_fields) - set(
+            notifier_type.config_schema.get("properties", {})
+        )
+        assert not undeclared, f"secret fields missing from the schema: {sorted(undeclared)}"
 
     def test_results_never_show_secrets(
         self, notifier: Notifier, failing_notifier: Notifier, notification: Notification

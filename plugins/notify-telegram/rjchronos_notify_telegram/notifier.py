@@ -32,7 +32,7 @@ class TelegramNotifier(Notifier):
         parse_mode = self.config.get("parse_mode", "HTML")
         payload: dict[str, Any] = {
             "chat_id": notification.recipient,
-            "text": _text(notification, parse_mode)[:MAX_TEXT],
+            "text": _text(notification, parse_mode),
             "disable_web_page_preview": True,
         }
         if parse_mode:
@@ -49,8 +49,26 @@ class TelegramNotifier(Notifier):
 
 
 def _text(notification: Notification, parse_mode: str) -> str:
-    """The subject in bold over the body, escaped for ``parse_mode``."""
+    """The subject in bold over the body, escaped for ``parse_mode``, within MAX_TEXT.
+
+    The body is cut before escaping, so an entity or escape is never split.
+    """
     subject, body = notification.subject, notification.body
+    text = _formatted(subject, body, parse_mode)
+    if len(text) <= MAX_TEXT:
+        return text
+    # The longest start of the body that fits once escaped (escaping only lengthens).
+    low, high = 0, len(body)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_formatted(subject, body[:middle] + "…", parse_mode)) <= MAX_TEXT:
+            low = middle
+        else:
+            high = middle - 1
+    return _formatted(subject, body[:low] + "…", parse_mode)[:MAX_TEXT]
+
+
+def _formatted(subject: str, body: str, parse_mode: str) -> str:
     if parse_mode == "HTML":
         return (
             f"<b>{html.escape(subject)}</b>\n\n{html.escape(body)}"

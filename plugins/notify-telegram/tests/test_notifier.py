@@ -112,9 +112,14 @@ def test_wrong_token_is_final_and_never_shown(bot_api: Any) -> None:
     assert wrong not in result.detail
 
 
-def test_long_text_is_cut_to_the_limit(bot_api: Any) -> None:
-    assert _send(_notifier(bot_api, parse_mode=""), body="x" * 5000).delivered
-    assert len(bot_api.messages[0]["text"]) == 4096
+@pytest.mark.parametrize("parse_mode", ["", "HTML", "MarkdownV2"])
+def test_long_text_is_cut_to_the_limit(bot_api: Any, parse_mode: str) -> None:
+    # Escaping lengthens the text: the cut must still leave valid entities.
+    result = _send(_notifier(bot_api, parse_mode=parse_mode), body="a&b<c>.d! " * 600)
+    assert result.delivered, result.detail
+    text = bot_api.messages[0]["text"]
+    assert 4000 < len(text) <= 4096
+    assert text.endswith("…")
 
 
 def test_declared_in_the_catalog(rjc_kernel_factory: Any) -> None:
