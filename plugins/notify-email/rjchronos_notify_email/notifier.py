@@ -44,8 +44,11 @@ def _deliver(message: EmailMessage, config: Mapping[str, Any], security: str) ->
     host = str(config["host"])
     port = int(config.get("port") or DEFAULT_PORTS[security])
     timeout = float(config.get("timeout", 10))
-    context = ssl.create_default_context(cafile=config.get("ca_file"))
     where = f"{host}:{port}"
+    try:
+        context = ssl.create_default_context(cafile=config.get("ca_file"))
+    except (OSError, ssl.SSLError) as exc:
+        return DeliveryResult(False, f"cannot load ca_file {config.get('ca_file')}: {exc}")
     try:
         smtp = (
             smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)

@@ -138,6 +138,12 @@ def test_untrusted_certificate_is_final(smtp_server: SmtpServer) -> None:
     assert smtp_server.mailbox.messages == []
 
 
+def test_missing_ca_file_is_a_final_result(smtp_server: SmtpServer, tmp_path: Any) -> None:
+    result = _send(_config(smtp_server, ca_file=str(tmp_path / "missing.pem")))
+    assert not result.delivered and not result.retryable
+    assert "cannot load ca_file" in result.detail
+
+
 def test_no_credentials_over_a_plain_connection(smtp_server: SmtpServer) -> None:
     result = _send(_config(smtp_server, security="none"))
     assert not result.delivered and not result.retryable

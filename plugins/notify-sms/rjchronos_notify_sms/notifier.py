@@ -62,7 +62,10 @@ class SmsNotifier(Notifier):
             return self._hidden(
                 DeliveryResult(False, f"cannot reach the gateway: {exc}", retryable=True)
             )
-        return self._hidden(self._result(response))
+        try:
+            return self._hidden(self._result(response))
+        except re.error as exc:
+            return DeliveryResult(False, f"invalid regex in the channel configuration: {exc}")
 
     def _number(self, recipient: str) -> str | None:
         number = phonenumbers.parse(recipient, self.config.get("default_region", "BR"))

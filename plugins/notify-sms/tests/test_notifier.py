@@ -130,6 +130,12 @@ def test_legacy_refusal_with_200_is_final_and_hides_the_key(gateway: Gateway) ->
     assert gateway.messages == []
 
 
+def test_invalid_regex_is_a_final_result(gateway: Gateway) -> None:
+    result = _send({**_legacy(gateway.url), "success": {"regex": "^OK ("}})
+    assert not result.delivered and not result.retryable
+    assert "invalid regex" in result.detail
+
+
 def test_json_path_must_confirm(gateway: Gateway) -> None:
     gateway.answer = {"status": "rejected", "reason": "insufficient credit"}
     config = json_config(
