@@ -118,6 +118,22 @@ class NotifierConformance:
         assert isinstance(notifier_type, NotifierType)
         jsonschema.Draft202012Validator.check_schema(notifier_type.config_schema)
         jsonschema.validate(dict(notifier.config), notifier_type.config_schema)
+        undeclared = set(notifier_type.secret_fields) - set(
+            notifier_type.config_schema.get("properties", {})
+        )
+        assert not undeclared, f"secret fields missing from the schema: {sorted(undeclared)}"
+
+    def test_results_never_show_secrets(
+        self, notifier: Notifier, failing_notifier: Notifier, notification: Notification
+    ) -> None:
+        declared = {t.name: t for t in self.plugin.rjc_notifier_types()}
+        secret_fields = declared[self.notifier_class.name].secret_fields
+        for sender in (notifier, failing_notifier):
+            result = asyncio.run(sender.send(notification))
+            secrets = [str(sender.config[f]) for f in secret_fields if sender.config.get(f)]
+            for secret in secrets:
+                assert secret not in result.detail, "a secret is in the delivery detail"
+                assert secret not in result.provider_id, "a secret is in the provider id"
 
 
 __all__ = ["NotifierConformance"]

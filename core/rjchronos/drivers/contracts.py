@@ -197,14 +197,24 @@ class Notification:
     recipient: str
     template: str = ""
     variables: Mapping[str, Any] = field(default_factory=dict)
+    #: Stable across retries of this notification, so a receiver can drop duplicates.
+    key: str = ""
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
+    """What became of one delivery.
+
+    ``retryable`` says whether sending the same notification again may succeed
+    (the endpoint was down or throttled); ``retry_after`` is the wait in seconds
+    the provider asked for, when it asked.
+    """
+
     delivered: bool
     detail: str = ""
     provider_id: str = ""
     retryable: bool = False
+    retry_after: float | None = None
 
 
 class Notifier(Driver):

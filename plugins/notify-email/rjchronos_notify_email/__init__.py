@@ -1,0 +1,1 @@
+"""rjchronos-notify-email: notifications by email over SMTP."""

@@ -1,0 +1,1 @@
+"""rjchronos-notify-sms: SMS through any HTTP gateway, described by request templates."""

@@ -1,0 +1,1 @@
+"""rjchronos-notify-telegram: notifications through the Telegram Bot API."""

@@ -1,0 +1,1 @@
+"""rjchronos-notify-webhook: notifications as signed JSON POSTs to an HTTP endpoint."""

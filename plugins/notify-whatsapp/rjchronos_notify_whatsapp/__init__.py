@@ -1,0 +1,1 @@
+"""rjchronos-notify-whatsapp: approved message templates through the WhatsApp Business Cloud API."""
