@@ -11,5 +11,6 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rjchronos.builtin.inventory",
     "rjchronos.builtin.telemetry",
     "rjchronos.builtin.jobs",
+    "rjchronos.builtin.notifications",
     "rjchronos.builtin.ui",
 )
