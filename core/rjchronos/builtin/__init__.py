@@ -12,5 +12,6 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rjchronos.builtin.telemetry",
     "rjchronos.builtin.jobs",
     "rjchronos.builtin.notifications",
+    "rjchronos.builtin.alerts",
     "rjchronos.builtin.ui",
 )

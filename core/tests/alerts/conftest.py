@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from rjchronos import hookimpl
 from rjchronos.drivers.contracts import DeliveryResult, Notification, Notifier
+from rjchronos.events import EventType
 from rjchronos.plugins.declarations import NotifierType
 from rjchronos_sdk.testing import serve_asgi
 
@@ -69,8 +70,20 @@ class HttpTestNotifier(Notifier):
         return DeliveryResult(True, "posted", provider_id=response.json().get("id", ""))
 
 
+_ONU: dict[str, Any] = {"type": "object"}
+
+
 class TestNotifiers:
-    """A plugin declaring the test notifier's channel type."""
+    """A plugin declaring the test notifier's channel type and the device events tests emit."""
+
+    @hookimpl
+    def rjc_event_types(self) -> list[EventType]:
+        return [
+            EventType("onu.los", "LOS", "major", _ONU),
+            EventType("onu.dying_gasp", "Dying gasp", "major", _ONU),
+            EventType("onu.online", "Online", payload_schema=_ONU),
+            EventType("cpe.boot", "Boot", payload_schema=_ONU),
+        ]
 
     @hookimpl
     def rjc_notifier_types(self) -> list[NotifierType]:
@@ -128,3 +141,23 @@ def channel(api: Any, receiver: Receiver) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+def add_device(kernel: Any, name: str, kind: str = "onu", **fields: Any) -> str:
+    """A device row in inventory; its id."""
+    from rjchronos.inventory.models import Device
+
+    with kernel.db.session() as session:
+        device = Device(kind=kind, name=name, **fields)
+        session.add(device)
+        session.commit()
+        return str(device.id)
+
+
+def emit(kernel: Any, type: str, device_id: str, payload: dict[str, Any] | None = None) -> None:
+    """Emit a device event and wait until its listeners (and the events they emit) are done."""
+    import asyncio
+
+    kernel.events.emit(type, device_id, payload or {})
+    for _ in range(3):  # listeners emit alert.* events of their own
+        asyncio.run(kernel.events.drain(10))
