@@ -17,7 +17,7 @@ from rjchronos.events import DeviceEvent
 from rjchronos.inventory.models import Device, devices
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlmodel import Session
 
     from rjchronos.kernel import Kernel
 

@@ -23,7 +23,7 @@ from rjchronos.inventory.models import Device
 from rjchronos.notifications import service as notifications
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlmodel import Session
 
     from rjchronos.kernel import Kernel
 

@@ -91,3 +91,42 @@ ALERTS_METADATA = AlertsModel.metadata
 alerts = cast(Table, cast(Any, Alert).__table__)
 rules_table = cast(Table, cast(Any, AlertRule).__table__)
 silences = cast(Table, cast(Any, Silence).__table__)
+
+
+class Incident(AlertsModel, table=True):
+    """Many devices failing from one cause: a fiber route, a power outage, a main link.
+
+    ``element_id`` is the likely failed element; ``down_ids`` the devices
+    still down (the incident recovers when it is empty); ``detected_at`` and
+    ``recovered_at`` give the time to recover (MTTR, SLA reports).
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status_kind", "status", "kind"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    kind: str = Field(max_length=16)
+    status: str = Field(default="open", max_length=16)
+    title: str = Field(default="", max_length=255)
+    element_id: str | None = Field(default=None, max_length=26)
+    element_kind: str = Field(default="", max_length=16)
+    element_name: str = Field(default="", max_length=255)
+    device_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JsonDocument, nullable=False)
+    )
+    down_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JsonDocument, nullable=False)
+    )
+    customer_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JsonDocument, nullable=False)
+    )
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    first_event_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    detected_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    recovered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolved_by: str = Field(default="", max_length=120)
+
+
+incidents = cast(Table, cast(Any, Incident).__table__)

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, func, select
 
-from rjchronos.inventory.models import Device, DeviceEventRecord, Site, devices
+from rjchronos.inventory.models import Device, DeviceEventRecord, Site
+from rjchronos.inventory.topology import ancestor_ids
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlmodel import Session
 
     from rjchronos.kernel import Kernel
 
@@ -182,18 +183,6 @@ RULE_SCHEMA: dict[str, Any] = {
 # -- scope -----------------------------------------------------------------------
 
 
-def ancestors(session: Session, device: Device, depth: int = 8) -> list[str]:
-    """Ids of the devices above ``device`` (parent first)."""
-    found: list[str] = []
-    parent_id = device.parent_id
-    while parent_id and len(found) < depth:
-        found.append(parent_id)
-        parent_id = session.execute(
-            select(devices.c.parent_id).where(devices.c.id == parent_id)
-        ).scalar_one_or_none()
-    return found
-
-
 def in_scope(session: Session, scope: Mapping[str, Any] | None, device: Device | None) -> bool:
     """Whether a rule (or silence) with ``scope`` covers ``device``."""
     scope = scope or {"kind": "all"}
@@ -215,7 +204,7 @@ def in_scope(session: Session, scope: Mapping[str, Any] | None, device: Device |
         return site is not None and site.region == value
     if kind == "olt" and device.olt_id == value:
         return True
-    return device.id == value or value in ancestors(session, device)
+    return device.id == value or value in ancestor_ids(session, device.id)
 
 
 # -- conditions ------------------------------------------------------------------

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from rjchronos import hookimpl
-from rjchronos.alerts import engine, lifecycle
-from rjchronos.alerts.models import Alert, AlertRule, Silence, silences
+from rjchronos.alerts import engine, lifecycle, outages
+from rjchronos.alerts.models import Alert, AlertRule, Incident, Silence, silences
 from rjchronos.alerts.rules import RULE_SCHEMA, SEVERITIES
 from rjchronos.db.types import utcnow
 from rjchronos.events import DeviceEvent, EventType
@@ -43,12 +43,23 @@ SETTINGS_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "evaluate_seconds": {"type": "integer", "minimum": 10, "default": 60},
+        **outages.SETTINGS_PROPERTIES,
     },
 }
 _ALERT_EVENT: dict[str, Any] = {
     "type": "object",
     "required": ["alert_id"],
     "properties": {"alert_id": {"type": "string"}, "rule": {"type": "string"}},
+}
+_INCIDENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["incident_id"],
+    "properties": {"incident_id": {"type": "string"}, "kind": {"type": "string"}},
+}
+INCIDENT_QUERY: dict[str, dict[str, Any]] = {
+    **PAGE_QUERY,
+    "status": {"enum": ["open", "resolved"]},
+    "kind": {"enum": ["fiber", "power", "link"]},
 }
 ALERT_QUERY: dict[str, dict[str, Any]] = {
     **PAGE_QUERY,
@@ -287,6 +298,38 @@ def delete_silence(call: ApiCall) -> None:
     call.audit("alert_silence.delete", f"alert_silence:{call.path['id']}")
 
 
+# -- incidents -----------------------------------------------------------------------
+
+
+def list_incidents(call: ApiCall) -> dict[str, Any]:
+    statement = select(Incident)
+    for param, column in (("status", Incident.status), ("kind", Incident.kind)):
+        if call.query.get(param):
+            statement = statement.where(column == call.query[param])
+    with call.kernel.db.session() as session:
+        return paginate(
+            session, statement, Incident.id, call.query, outages.render, descending=True
+        )
+
+
+def get_incident(call: ApiCall) -> dict[str, Any]:
+    with call.kernel.db.session() as session:
+        incident = session.get(Incident, call.path["id"])
+        if incident is None:
+            raise not_found("incident", call.path["id"])
+        return outages.render(incident)
+
+
+def resolve_incident(call: ApiCall) -> dict[str, Any]:
+    try:
+        incident = outages.resolve(call.kernel, call.path["id"], call.user.actor)
+    except LookupError:
+        raise not_found("incident", call.path["id"]) from None
+    except ValueError as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
+    return outages.render(incident)  # audited by outages.resolve, with the caller as actor
+
+
 # -- hooks ---------------------------------------------------------------------------
 
 
@@ -317,6 +360,9 @@ def rjc_event_types() -> list[EventType]:
         EventType("alert.acknowledged", "An alert was acknowledged", payload_schema=_ALERT_EVENT),
         EventType("alert.resolved", "An alert was resolved", payload_schema=_ALERT_EVENT),
         EventType("alert.escalated", "An alert was escalated", "major", _ALERT_EVENT),
+        EventType("incident.opened", "An incident opened on this element", "major", _INCIDENT),
+        EventType("incident.widened", "An incident grew to this element", "major", _INCIDENT),
+        EventType("incident.resolved", "An incident on this element recovered", "info", _INCIDENT),
     ]
 
 
@@ -324,6 +370,7 @@ def rjc_event_types() -> list[EventType]:
 async def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
     if event.type.startswith(engine.OWN_PREFIXES):
         return
+    await asyncio.to_thread(outages.on_event, kernel, event)
     await asyncio.to_thread(engine.on_event, kernel, event)
 
 
@@ -443,5 +490,31 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             tags=tags,
             status_code=204,
             summary="Remove a silence",
+        ),
+        ApiRoute(
+            "GET",
+            "/incidents",
+            list_incidents,
+            permission=READ,
+            tags=tags,
+            summary="Incidents, newest first",
+            query=INCIDENT_QUERY,
+        ),
+        ApiRoute(
+            "GET",
+            "/incidents/{id}",
+            get_incident,
+            permission=READ,
+            tags=tags,
+            summary="One incident: element, devices, customers, times",
+        ),
+        ApiRoute(
+            "POST",
+            "/incidents/{id}/resolve",
+            resolve_incident,
+            permission=ACK,
+            tags=tags,
+            summary="Resolve an incident by hand",
+            body_schema=TRANSITION_BODY,
         ),
     ]

@@ -79,12 +79,12 @@ LIBRARY: dict[str, dict[str, MessageTemplate]] = {
     "customer.outage": {
         "pt-BR": MessageTemplate(
             "Aviso de interrupção",
-            "Olá, $customer. Identificamos uma falha $cause_text na sua região e nossa equipe "
-            "já está trabalhando. Avisaremos quando o serviço voltar.",
+            "Olá, $customer. Identificamos uma interrupção na sua região e nossa equipe já "
+            "está trabalhando. Avisaremos quando o serviço voltar.",
         ),
         "en": MessageTemplate(
             "Service interruption",
-            "Hello, $customer. We detected a $cause_text failure in your area and our team is "
+            "Hello, $customer. We detected an interruption in your area and our team is "
             "working on it. We will let you know when service is back.",
         ),
     },

@@ -57,7 +57,8 @@ class HttpTestNotifier(Notifier):
             "template": notification.template,
             "variables": dict(notification.variables),
         }
-        headers = {"Authorization": f"Bearer {self.config.get('token', '')}"}
+        token = self.config.get("token")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             async with httpx.AsyncClient(timeout=5) as client:
                 response = await client.post(self.config["url"], json=payload, headers=headers)
