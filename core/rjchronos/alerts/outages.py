@@ -13,6 +13,7 @@ told again. Detection and recovery times are kept for MTTR.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import weakref
@@ -111,10 +112,20 @@ def on_event(kernel: Kernel, event: DeviceEvent) -> str | None:
     """Correlate one ONU event; the id of the incident it opened, joined or recovered."""
     if event.device_id is None or (event.type not in CAUSES and event.type != RECOVERY):
         return None
+    # Correlation is serialised per process; notifying happens outside the lock.
+    if event.type == RECOVERY:
+        with _lock(kernel):
+            found, done = _recovered(kernel, event.device_id)
+        for incident_id in done:
+            with contextlib.suppress(ValueError):  # resolved meanwhile
+                resolve(kernel, incident_id, SYSTEM, event.time)
+        return found
     with _lock(kernel):
-        if event.type == RECOVERY:
-            return _recovered(kernel, event.device_id, event.time)
-        return _down(kernel, event, CAUSES[event.type])
+        joined, opened = _down(kernel, event, CAUSES[event.type])
+    if opened is not None:
+        _notify_operators(kernel, opened, "incident.opened")
+        _notify_customers(kernel, opened, "customer.outage")
+    return joined
 
 
 def _open(session: Session, kind: str) -> list[Incident]:
@@ -139,23 +150,24 @@ def _onus_below(session: Session, element_id: str) -> set[str]:
     return {row["id"] for row in rows if row["kind"] == "onu"}
 
 
-def _down(kernel: Kernel, event: DeviceEvent, kind: str) -> str | None:
+def _down(kernel: Kernel, event: DeviceEvent, kind: str) -> tuple[str | None, Incident | None]:
+    """The incident the ONU is part of, and the incident to announce when opened or widened."""
     settings = _settings(kernel)
     device_id = str(event.device_id)
     with kernel.db.session() as session:
         ancestors = topology.ancestor_ids(session, device_id)
         for incident in _open(session, kind):
             if device_id in incident.device_ids:
-                return incident.id
+                return incident.id, None
             if incident.element_id in ancestors:
                 incident.device_ids = sorted({*incident.device_ids, device_id})
                 incident.down_ids = sorted({*incident.down_ids, device_id})
                 session.commit()
-                return incident.id
+                return incident.id, None
         window = timedelta(seconds=int(settings["outage_window_seconds"]))
         down = _down_in_window(session, event.type, event.time - window, event.time)
         if len(down) < int(settings["outage_min_devices"]):
-            return None
+            return None, None
         chosen: tuple[str, set[str]] | None = None
         for ancestor in ancestors:
             below = _onus_below(session, ancestor)
@@ -165,7 +177,7 @@ def _down(kernel: Kernel, event: DeviceEvent, kind: str) -> str | None:
             ) * len(below):
                 chosen = (ancestor, hit)
         if chosen is None:
-            return None
+            return None, None
         element_id, hit = chosen
         element = session.get(Device, element_id)
         assert element is not None
@@ -212,12 +224,11 @@ def _down(kernel: Kernel, event: DeviceEvent, kind: str) -> str | None:
         target=f"incident:{incident.id}",
         params={"element": element_id, "kind": kind, "devices": len(incident.device_ids)},
     )
-    _notify_operators(kernel, incident, "incident.opened")
-    _notify_customers(kernel, incident, "customer.outage")
-    return incident.id
+    return incident.id, incident
 
 
-def _recovered(kernel: Kernel, device_id: str, time: datetime) -> str | None:
+def _recovered(kernel: Kernel, device_id: str) -> tuple[str | None, list[str]]:
+    """Mark the device up in its open incidents: (the first one, those now fully up)."""
     with kernel.db.session() as session:
         found = [
             i
@@ -229,9 +240,7 @@ def _recovered(kernel: Kernel, device_id: str, time: datetime) -> str | None:
             incident.down_ids = [d for d in incident.down_ids if d != device_id]
         session.commit()
         done = [i.id for i in found if not i.down_ids]
-    for incident_id in done:
-        resolve(kernel, incident_id, SYSTEM, time)
-    return found[0].id if found else None
+    return (found[0].id if found else None), done
 
 
 def resolve(kernel: Kernel, incident_id: str, actor: str, time: datetime | None = None) -> Incident:
