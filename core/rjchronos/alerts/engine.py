@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,11 +30,43 @@ OWN_PREFIXES = ("alert.", "incident.")
 DEVICE_BATCH = 500
 
 
+#: Seconds a process keeps the enabled rules; changes through the API apply at once.
+RULES_TTL = 5.0
+_cache: weakref.WeakKeyDictionary[Any, tuple[float, list[AlertRule]]] = weakref.WeakKeyDictionary()
+
+
 def enabled_rules(session: Session) -> list[AlertRule]:
     rows = session.execute(
         select(AlertRule).where(rules_table.c.enabled.is_(True)).order_by(rules_table.c.id)
     ).scalars()
     return list(rows)
+
+
+def cached_rules(kernel: Kernel) -> list[AlertRule]:
+    """The enabled rules, read at most every :data:`RULES_TTL` seconds per process."""
+    cached = _cache.get(kernel)
+    if cached is not None and time.monotonic() - cached[0] < RULES_TTL:
+        return cached[1]
+    with kernel.db.session() as session:
+        rules = enabled_rules(session)
+        session.expunge_all()
+    _cache[kernel] = (time.monotonic(), rules)
+    return rules
+
+
+def forget_rules(kernel: Kernel) -> None:
+    _cache.pop(kernel, None)
+
+
+def may_concern(kernel: Kernel, event: DeviceEvent) -> bool:
+    """Whether any enabled rule fires or clears on ``event``'s type (no query when cached)."""
+    if event.type.startswith(OWN_PREFIXES) or event.device_id is None:
+        return False
+    for rule in cached_rules(kernel):
+        for sub in _events_in(rule.document["condition"]):
+            if event.type == sub["event"] or event.type in clears_of(sub):
+                return True
+    return False
 
 
 def _events_in(condition: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -48,8 +82,8 @@ def on_event(kernel: Kernel, event: DeviceEvent) -> int:
     if event.type.startswith(OWN_PREFIXES) or event.device_id is None:
         return 0
     changed = 0
+    rules = cached_rules(kernel)
     with kernel.db.session() as session:
-        rules = enabled_rules(session)
         device = session.get(Device, event.device_id)
         if device is None:
             return 0
@@ -62,7 +96,10 @@ def on_event(kernel: Kernel, event: DeviceEvent) -> int:
                 elif (
                     event.type == sub["event"]
                     and in_scope(session, rule.document.get("scope"), device)
-                    and evaluate(kernel, session, condition, device, event.time).firing
+                    and (
+                        (condition is sub and sub.get("count", 1) == 1)  # this very event
+                        or evaluate(kernel, session, condition, device, event.time).firing
+                    )
                 ):
                     work.append((rule, "fire", sub))
         session.expunge_all()

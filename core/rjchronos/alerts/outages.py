@@ -108,14 +108,19 @@ def render(incident: Incident) -> dict[str, Any]:
     }
 
 
+def concerns(event: DeviceEvent) -> bool:
+    """Whether ``event`` is one the outage analysis reads."""
+    return event.device_id is not None and (event.type in CAUSES or event.type == RECOVERY)
+
+
 def on_event(kernel: Kernel, event: DeviceEvent) -> str | None:
     """Correlate one ONU event; the id of the incident it opened, joined or recovered."""
-    if event.device_id is None or (event.type not in CAUSES and event.type != RECOVERY):
+    if not concerns(event):
         return None
     # Correlation is serialised per process; notifying happens outside the lock.
     if event.type == RECOVERY:
         with _lock(kernel):
-            found, done = _recovered(kernel, event.device_id)
+            found, done = _recovered(kernel, str(event.device_id))
         for incident_id in done:
             with contextlib.suppress(ValueError):  # resolved meanwhile
                 resolve(kernel, incident_id, SYSTEM, event.time)

@@ -198,6 +198,7 @@ def create_rule(call: ApiCall) -> dict[str, Any]:
             raise Problem(409, "Conflict", f"a rule named {document['name']!r} exists") from None
         session.refresh(rule)
         rendered = _render_rule(rule)
+    engine.forget_rules(call.kernel)
     call.audit("alert_rule.create", f"alert_rule:{rule.id}", call.body)
     return rendered
 
@@ -220,6 +221,7 @@ def replace_rule(call: ApiCall) -> dict[str, Any]:
             raise Problem(409, "Conflict", f"a rule named {document['name']!r} exists") from None
         session.refresh(rule)
         rendered = _render_rule(rule)
+    engine.forget_rules(call.kernel)
     call.audit("alert_rule.update", f"alert_rule:{rule.id}", call.body)
     return rendered
 
@@ -231,6 +233,7 @@ def delete_rule(call: ApiCall) -> None:
             raise not_found("alert rule", call.path["id"])
         session.delete(rule)
         session.commit()
+    engine.forget_rules(call.kernel)
     call.audit("alert_rule.delete", f"alert_rule:{call.path['id']}")
 
 
@@ -370,8 +373,10 @@ def rjc_event_types() -> list[EventType]:
 async def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
     if event.type.startswith(engine.OWN_PREFIXES):
         return
-    await asyncio.to_thread(outages.on_event, kernel, event)
-    await asyncio.to_thread(engine.on_event, kernel, event)
+    if outages.concerns(event):
+        await asyncio.to_thread(outages.on_event, kernel, event)
+    if engine.may_concern(kernel, event):
+        await asyncio.to_thread(engine.on_event, kernel, event)
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:
