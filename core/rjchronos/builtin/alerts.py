@@ -8,6 +8,10 @@ job, which also escalates alerts nobody acknowledged in time.
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +35,7 @@ from rjchronos.telemetry.params import parse_instant
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
 
+log = logging.getLogger(__name__)
 PLUGIN = "builtin.alerts"
 READ = "alerts.read"
 ACK = "alerts.ack"
@@ -369,14 +374,38 @@ def rjc_event_types() -> list[EventType]:
     ]
 
 
+#: One evaluation thread per kernel: events are evaluated in the order they arrive.
+_evaluators: weakref.WeakKeyDictionary[Any, ThreadPoolExecutor] = weakref.WeakKeyDictionary()
+_evaluators_guard = threading.Lock()
+
+
+def _evaluator(kernel: Kernel) -> ThreadPoolExecutor:
+    with _evaluators_guard:
+        if kernel not in _evaluators:
+            _evaluators[kernel] = ThreadPoolExecutor(1, thread_name_prefix="rjc-alerts")
+        return _evaluators[kernel]
+
+
+def _handle(kernel: Kernel, event: DeviceEvent, outage: bool, rules: bool) -> None:
+    for wanted, handler in ((outage, outages.on_event), (rules, engine.on_event)):
+        if wanted:
+            try:
+                handler(kernel, event)
+            except Exception:
+                log.exception("alerts: evaluating event %s (%s) failed", event.id, event.type)
+
+
 @hookimpl
 async def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
     if event.type.startswith(engine.OWN_PREFIXES):
         return
-    if outages.concerns(event):
-        await asyncio.to_thread(outages.on_event, kernel, event)
-    if engine.may_concern(kernel, event):
-        await asyncio.to_thread(engine.on_event, kernel, event)
+    outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
+    if not (outage or rules):
+        return
+    # Shielded: when the bus's listener timeout runs out the evaluation still happens
+    # (queued on the evaluator thread), it is only no longer awaited.
+    queued = _evaluator(kernel).submit(_handle, kernel, event, outage, rules)
+    await asyncio.shield(asyncio.wrap_future(queued))
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:
