@@ -173,7 +173,11 @@ def open_alert(
             session.refresh(current)
             session.expunge(current)
             return current
+        silenced = _silenced(session, rule, device, now)
+        flapping = _flapping(session, rule, key, now)
+        channels = [] if silenced or flapping else list(rule.document.get("channels", []))
         alert = Alert(
+            notified=bool(channels),
             rule_id=rule.id,
             rule_name=rule.name,
             dedup_key=key,
@@ -181,8 +185,8 @@ def open_alert(
             device_id=device.id if device else None,
             title=(title or rule.name)[:255],
             details=dict(details or {}),
-            silenced=_silenced(session, rule, device, now),
-            flapping=_flapping(session, rule, key, now),
+            silenced=silenced,
+            flapping=flapping,
             opened_at=now,
             last_seen_at=now,
         )
@@ -201,17 +205,9 @@ def open_alert(
         session.refresh(alert)
         session.expunge(alert)
     _audit(kernel, alert, "opened", SYSTEM, silenced=alert.silenced, flapping=alert.flapping)
-    if not (alert.silenced or alert.flapping):
-        channels = list(rule.document.get("channels", []))
-        if _notify(kernel, alert, channels, "alert.opened", _variables(alert, device, now)):
-            _update(kernel, alert.id, notified=True)
-            alert.notified = True
+    if channels:
+        _notify(kernel, alert, channels, "alert.opened", _variables(alert, device, now))
     return alert
-
-
-def _update(kernel: Kernel, alert_id: str, **values: Any) -> None:
-    with kernel.db.engine.begin() as connection:
-        connection.execute(alerts.update().where(alerts.c.id == alert_id).values(**values))
 
 
 def acknowledge(kernel: Kernel, alert_id: str, actor: str) -> Alert:

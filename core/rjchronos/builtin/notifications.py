@@ -59,7 +59,7 @@ TEST_BODY: dict[str, Any] = {
 }
 DELIVERY_QUERY: dict[str, dict[str, Any]] = {
     **PAGE_QUERY,
-    "status": {"enum": ["queued", "sending", "retrying", "throttled", "delivered", "dead"]},
+    "status": {"enum": ["queued", "retrying", "throttled", "delivered", "dead"]},
     "channel": {"type": "string"},
     "subject": {"type": "string", "description": "alert:<id>, incident:<id>..."},
 }

@@ -51,7 +51,7 @@ class NotificationDelivery(NotificationsModel, table=True):
 
     ``idempotency_key`` is unique: asking twice for the same message (a
     re-run job, a re-evaluated alert) finds the first delivery.
-    ``status``: queued, sending, retrying, throttled, delivered or dead
+    ``status``: queued, retrying, throttled, delivered or dead
     (retries exhausted: the dead-letter record).
     """
 
@@ -82,7 +82,6 @@ class NotificationDelivery(NotificationsModel, table=True):
     attempts: int = 0
     last_error: str = Field(default="")
     provider_id: str = Field(default="", max_length=255)
-    job_id: str | None = Field(default=None, max_length=26)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -127,7 +127,6 @@ def render_delivery(delivery: NotificationDelivery) -> dict[str, Any]:
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
         "provider_id": delivery.provider_id,
-        "job_id": delivery.job_id,
         "created_at": iso(delivery.created_at),
         "next_attempt_at": iso(delivery.next_attempt_at),
         "delivered_at": iso(delivery.delivered_at),
@@ -178,8 +177,7 @@ def notify(
         session.add(delivery)
         session.commit()
         delivery_id = delivery.id
-    job_id = kernel.jobs.enqueue(JOB_TYPE, {"delivery": delivery_id}, dedup_key=delivery_id)
-    _set(kernel, delivery_id, job_id=job_id, only_if_unset=True)
+    kernel.jobs.enqueue(JOB_TYPE, {"delivery": delivery_id}, dedup_key=delivery_id)
     return delivery_id
 
 
@@ -190,10 +188,8 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _set(kernel: Kernel, delivery_id: str, *, only_if_unset: bool = False, **values: Any) -> None:
+def _set(kernel: Kernel, delivery_id: str, **values: Any) -> None:
     statement = update(deliveries).where(deliveries.c.id == delivery_id).values(**values)
-    if only_if_unset:
-        statement = statement.where(deliveries.c.job_id.is_(None))
     with kernel.db.engine.begin() as connection:
         connection.execute(statement)
 
@@ -228,8 +224,9 @@ async def deliver(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
     limit = channel.rate_limit_per_minute
     if limit and _sent_last_minute(kernel, channel.id) >= limit:
         return _throttle(kernel, delivery, params)
+    # One write per attempt, after it: a crash mid-send leaves the row as it was, and the
+    # re-run job sends again (at least once; the idempotency key lets receivers drop it).
     attempt = delivery.attempts + 1
-    _set(kernel, delivery_id, status="sending", attempts=attempt)
     result = await _send(kernel, channel, delivery)
     now = utcnow()
     if result.delivered:
@@ -237,6 +234,7 @@ async def deliver(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
             kernel,
             delivery_id,
             status="delivered",
+            attempts=attempt,
             delivered_at=now,
             provider_id=result.provider_id[:255],
             last_error="",
@@ -244,10 +242,17 @@ async def deliver(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
         )
         return {"status": "delivered", "attempts": attempt}
     if not result.retryable or attempt >= min(channel.max_attempts, MAX_ATTEMPTS):
-        _set(kernel, delivery_id, status="dead", dead_at=now, last_error=result.detail)
+        _set(
+            kernel,
+            delivery_id,
+            status="dead",
+            attempts=attempt,
+            dead_at=now,
+            last_error=result.detail,
+        )
         log.warning("delivery %s dead after %d attempts: %s", delivery_id, attempt, result.detail)
         return {"status": "dead", "attempts": attempt, "error": result.detail}
-    _set(kernel, delivery_id, status="retrying", last_error=result.detail)
+    _set(kernel, delivery_id, status="retrying", attempts=attempt, last_error=result.detail)
     raise DeliveryFailed(f"delivery {delivery_id} attempt {attempt}: {result.detail}")
 
 
@@ -263,7 +268,7 @@ def _throttle(
         run_at=later,
         dedup_key=f"{delivery.id}:{round_}",
     )
-    _set(kernel, delivery.id, status="throttled", next_attempt_at=later, job_id=job_id)
+    _set(kernel, delivery.id, status="throttled", next_attempt_at=later)
     return {"status": "throttled", "next_job": job_id}
 
 

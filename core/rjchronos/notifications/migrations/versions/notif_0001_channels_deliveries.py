@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(), nullable=False),
         sa.Column("provider_id", sa.String(255), nullable=False),
-        sa.Column("job_id", sa.String(26), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
         sa.Column("delivered_at", UtcDateTime(), nullable=True),
