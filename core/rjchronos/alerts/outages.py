@@ -128,7 +128,7 @@ def on_event(kernel: Kernel, event: DeviceEvent) -> str | None:
     with _lock(kernel):
         joined, opened = _down(kernel, event, CAUSES[event.type])
     if opened is not None:
-        _notify_operators(kernel, opened, "incident.opened")
+        notify_operators(kernel, opened, "incident.opened")
         _notify_customers(kernel, opened, "customer.outage")
     return joined
 
@@ -270,7 +270,7 @@ def resolve(kernel: Kernel, incident_id: str, actor: str, time: datetime | None 
         session.refresh(incident)
         session.expunge(incident)
     kernel.audit.record(actor=actor, action="incident.resolved", target=f"incident:{incident.id}")
-    _notify_operators(kernel, incident, "incident.resolved")
+    notify_operators(kernel, incident, "incident.resolved")
     _notify_customers(kernel, incident, "customer.restored")
     return incident
 
@@ -296,6 +296,7 @@ def _variables(incident: Incident) -> dict[str, Any]:
         "title": incident.title,
         "cause": incident.kind,
         "element": f"{incident.element_kind} {incident.element_name}",
+        "details": "\n".join(f"{k}: {v}" for k, v in sorted(incident.details.items())),
         "customers": len(incident.customer_ids),
         "devices": len(incident.device_ids),
         "incident_id": incident.id,
@@ -304,7 +305,7 @@ def _variables(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _notify_operators(kernel: Kernel, incident: Incident, template: str) -> None:
+def notify_operators(kernel: Kernel, incident: Incident, template: str) -> None:
     channels = _channel_ids(kernel, list(_settings(kernel)["incident_channels"]))
     for channel_id in channels.values():
         notifications.notify(

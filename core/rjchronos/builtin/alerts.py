@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from rjchronos import hookimpl
-from rjchronos.alerts import engine, lifecycle, outages
+from rjchronos.alerts import engine, lifecycle, links, outages
 from rjchronos.alerts.models import Alert, AlertRule, Incident, Silence, silences
 from rjchronos.alerts.rules import RULE_SCHEMA, SEVERITIES
 from rjchronos.db.types import utcnow
@@ -49,6 +49,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
     "properties": {
         "evaluate_seconds": {"type": "integer", "minimum": 10, "default": 60},
         **outages.SETTINGS_PROPERTIES,
+        **links.SETTINGS_PROPERTIES,
     },
 }
 _ALERT_EVENT: dict[str, Any] = {
@@ -414,15 +415,21 @@ def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:
 
 @hookimpl
 def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
-    return [TaskHandler(engine.JOB_TYPE, _evaluate, max_attempts=1, timeout=300)]
+    return [
+        TaskHandler(engine.JOB_TYPE, _evaluate, max_attempts=1, timeout=300),
+        TaskHandler(links.JOB_TYPE, links.probe_all, max_attempts=1, timeout=120),
+    ]
 
 
 @hookimpl
 def rjc_schedules(kernel: Kernel) -> list[Schedule]:
-    every = int(kernel.plugin_settings(PLUGIN).get("evaluate_seconds", 60))
-    return [
-        Schedule(engine.JOB_TYPE, engine.JOB_TYPE, timedelta(seconds=every), timedelta(seconds=5))
-    ]
+    settings = kernel.plugin_settings(PLUGIN)
+    every = timedelta(seconds=int(settings.get("evaluate_seconds", 60)))
+    schedules = [Schedule(engine.JOB_TYPE, engine.JOB_TYPE, every, timedelta(seconds=5))]
+    if settings.get("main_links"):
+        probe = timedelta(seconds=int(settings.get("link_probe_seconds", 30)))
+        schedules.append(Schedule(links.JOB_TYPE, links.JOB_TYPE, probe, timedelta(seconds=2)))
+    return schedules
 
 
 @hookimpl
