@@ -130,3 +130,27 @@ class Incident(AlertsModel, table=True):
 
 
 incidents = cast(Table, cast(Any, Incident).__table__)
+
+
+class Ticket(AlertsModel, table=True):
+    """A customer's or operator's problem: open, assigned, resolved; linked where it applies."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_created", "status", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    title: str = Field(max_length=255)
+    description: str = Field(default="")
+    status: str = Field(default="open", max_length=16)
+    customer_id: str | None = Field(default=None, max_length=26)
+    device_id: str | None = Field(default=None, max_length=26)
+    incident_id: str | None = Field(default=None, max_length=26)
+    assignee: str = Field(default="", max_length=120)
+    resolution: str = Field(default="")
+    created_by: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    assigned_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+tickets = cast(Table, cast(Any, Ticket).__table__)

@@ -13,5 +13,6 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rjchronos.builtin.jobs",
     "rjchronos.builtin.notifications",
     "rjchronos.builtin.alerts",
+    "rjchronos.builtin.tickets",
     "rjchronos.builtin.ui",
 )

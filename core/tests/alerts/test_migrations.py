@@ -24,7 +24,7 @@ class TestNotificationMigrations(MigrationConformance):
 class TestAlertMigrations(MigrationConformance):
     plugin = "builtin.alerts"
     metadata = ALERTS_METADATA
-    head = "alerts_0002"
+    head = "alerts_0003"
 
     @pytest.fixture
     def kernel(self, alerts_kernel: Any) -> Any:
