@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
-from rjchronos.alerts import lifecycle
+from rjchronos.alerts import lifecycle, outages
 from rjchronos.alerts.models import AlertRule, rules_table
 from rjchronos.alerts.rules import clears_of, evaluate, in_scope
 from rjchronos.db.types import utcnow
@@ -117,6 +117,7 @@ def on_event(kernel: Kernel, event: DeviceEvent) -> int:
             details={"event": event.type, "event_id": event.id, **dict(event.payload)},
             event=sub["event"],
             now=event.time,
+            incident_id=outages.incident_of(kernel, device.id, event.type),
         )
         changed += 1
     return changed

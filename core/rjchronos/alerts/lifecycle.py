@@ -160,8 +160,13 @@ def open_alert(
     details: Mapping[str, Any] | None = None,
     event: str = "",
     now: datetime | None = None,
+    incident_id: str | None = None,
 ) -> Alert:
-    """Open an alert for ``rule`` on ``device``, or count one more occurrence of the open one."""
+    """Open an alert for ``rule`` on ``device``, or count one more occurrence of the open one.
+
+    :param incident_id: the open incident the device is part of: the alert is recorded
+        under it and notifies no one (the incident told the operators already).
+    """
     now = now or utcnow()
     key = dedup_key(rule, device, event)
     with kernel.db.session() as session:
@@ -175,7 +180,8 @@ def open_alert(
             return current
         silenced = _silenced(session, rule, device, now)
         flapping = _flapping(session, rule, key, now)
-        channels = [] if silenced or flapping else list(rule.document.get("channels", []))
+        quiet = silenced or flapping or incident_id is not None
+        channels = [] if quiet else list(rule.document.get("channels", []))
         alert = Alert(
             notified=bool(channels),
             rule_id=rule.id,
@@ -184,7 +190,7 @@ def open_alert(
             severity=rule.document.get("severity", "major"),
             device_id=device.id if device else None,
             title=(title or rule.name)[:255],
-            details=dict(details or {}),
+            details={**(details or {}), **({"incident_id": incident_id} if incident_id else {})},
             silenced=silenced,
             flapping=flapping,
             opened_at=now,

@@ -133,6 +133,18 @@ def on_event(kernel: Kernel, event: DeviceEvent) -> str | None:
     return joined
 
 
+def incident_of(kernel: Kernel, device_id: str, event_type: str) -> str | None:
+    """The open incident of ``event_type``'s kind that ``device_id`` is down in, if any."""
+    kind = CAUSES.get(event_type)
+    if kind is None:
+        return None
+    with kernel.db.session() as session:
+        for incident in _open(session, kind):
+            if device_id in incident.down_ids:
+                return incident.id
+    return None
+
+
 def _open(session: Session, kind: str) -> list[Incident]:
     return list(
         session.execute(

@@ -150,3 +150,30 @@ def test_scattered_los_opens_no_incident(
         emit(outage_kernel, "onu.los", onu)
     assert api.get("/api/v1/incidents").json()["items"] == []
     assert receiver.received == []
+
+
+def test_per_onu_alerts_join_the_incident_once_it_is_open(
+    outage_kernel: Any, rjc_client_factory: Any, receiver: Receiver
+) -> None:
+    api = rjc_client_factory("admin", kernel=outage_kernel)
+    _channels(api, receiver)
+    noc = api.get("/api/v1/notification-channels").json()["items"][0]
+    assert noc["name"] == "noc"
+    rule = api.post(
+        "/api/v1/alert-rules",
+        json={"name": "ONU LOS", "condition": {"type": "event", "event": "onu.los"},
+              "channels": [noc["id"]]},
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.text
+    plant = _plant(outage_kernel)
+    for onu in plant["onus"]["CTO-A"]:
+        emit(outage_kernel, "onu.los", onu)
+    [incident] = api.get("/api/v1/incidents").json()["items"]
+    alerts = api.get("/api/v1/alerts", params={"limit": 100}).json()["items"]
+    grouped = [a for a in alerts if a["details"].get("incident_id") == incident["id"]]
+    # 48 of 60 ONUs down (ratio 0.8) open the incident; the 47 before it alerted on their own.
+    first = 48
+    assert len(alerts) == ONUS_CUT
+    assert len(grouped) == ONUS_CUT - first + 1
+    assert not any(a["notified"] for a in grouped)
+    assert _by_template(receiver)["alert.opened"] == first - 1
