@@ -96,3 +96,31 @@ def test_rate_limit_defers_the_excess(
 def test_templates_in_both_languages(api: Any) -> None:
     items = {t["name"]: t for t in api.get("/api/v1/notification-templates").json()["items"]}
     assert set(items["customer.outage"]["languages"]) == {"pt-BR", "en"}
+
+
+def test_a_worker_dying_after_sending_never_sends_twice(
+    alerts_kernel: Any, channel: Any, receiver: Receiver
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from rjchronos.db.types import utcnow
+    from rjchronos.jobs.models import Job
+
+    delivery_id = service.notify(alerts_kernel, channel["id"], "test", {}, idempotency_key="crash")
+    with alerts_kernel.db.session() as session:
+        job = session.execute(select(Job).where(Job.type == service.JOB_TYPE)).scalar_one()
+        # The worker sent the message and died before recording the job as done.
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(status="running", lease_until=utcnow() - timedelta(minutes=1), result=None)
+        )
+        session.commit()
+    alerts_kernel.jobs.reconcile(now=utcnow())
+    rerun = alerts_kernel.jobs.get(job.id)
+    assert rerun.status == "done"
+    assert rerun.result == {"status": "delivered", "sent": False}
+    assert len(receiver.received) == 1
+    assert delivery_id
