@@ -387,6 +387,15 @@ def _evaluator(kernel: Kernel) -> ThreadPoolExecutor:
         return _evaluators[kernel]
 
 
+@hookimpl
+def rjc_shutdown(kernel: Kernel) -> None:
+    # Evaluations already queued finish before the process goes.
+    with _evaluators_guard:
+        evaluator = _evaluators.pop(kernel, None)
+    if evaluator is not None:
+        evaluator.shutdown(wait=True)
+
+
 def _handle(kernel: Kernel, event: DeviceEvent, outage: bool, rules: bool) -> None:
     for wanted, handler in ((outage, outages.on_event), (rules, engine.on_event)):
         if wanted:
