@@ -328,3 +328,8 @@ async def fetch_customers(kernel: Kernel) -> AsyncIterator[Mapping[str, Any]]:
 @hookimpl
 def rjc_customer_sources(kernel: Kernel) -> list[CustomerSource]:
     return [CustomerSource("dummy-erp", fetch_customers, title="Dummy ERP")]
+
+
+@hookimpl
+def rjc_ticket_changed(kernel: Kernel, ticket: Mapping[str, Any], change: str) -> None:
+    note(kernel, f"ticket {change} {ticket['title']} status={ticket['status']}")

@@ -261,6 +261,20 @@ def test_rjc_customer_sources_sync_customers(kernel: Kernel, client_as: Callable
     assert {"Maria da Silva", "João Souza"} <= names
 
 
+def test_rjc_ticket_changed_sees_each_ticket_change(
+    kernel: Kernel, client_as: Callable[..., Any]
+) -> None:
+    operator = client_as("operator")
+    opened = operator.post("/api/v1/tickets", json={"title": "Sem internet"}).json()
+    operator.post(f"/api/v1/tickets/{opened['id']}/assign", json={"assignee": "ana"})
+    operator.post(f"/api/v1/tickets/{opened['id']}/resolve", json={"resolution": "cabo"})
+    assert [line for line in calls(kernel) if line.startswith("ticket ")] == [
+        "ticket opened Sem internet status=open",
+        "ticket assigned Sem internet status=assigned",
+        "ticket resolved Sem internet status=resolved",
+    ]
+
+
 # -- command line and the server ---------------------------------------------------
 
 

@@ -287,10 +287,17 @@ class EventBus:
         with self._lock:
             self._deliveries.discard(delivery)
 
-    async def drain(self, timeout: float | None = None) -> None:
-        """Wait until every delivery started so far has finished (shutdown, tests)."""
+    async def drain(self, timeout: float | None = None, *, this_loop: bool = False) -> None:
+        """Wait until every delivery started so far has finished (shutdown, tests).
+
+        :param this_loop: only those running as tasks of the current loop (a job's
+            loop, which closes when its handler returns).
+        """
         with self._lock:
             pending = list(self._deliveries)
+        if this_loop:
+            here = asyncio.get_running_loop()
+            pending = [d for d in pending if isinstance(d, asyncio.Task) and d.get_loop() is here]
         if not pending:
             return
         waiting = [d if isinstance(d, asyncio.Future) else asyncio.wrap_future(d) for d in pending]

@@ -319,3 +319,15 @@ def rjc_customer_sources(kernel: Kernel) -> Iterable[CustomerSource]:
 
     :return: :class:`~rjchronos.customers.sources.CustomerSource` entries.
     """
+
+
+@hookspec
+def rjc_ticket_changed(kernel: Kernel, ticket: Mapping[str, Any], change: str) -> None:
+    """Called after a ticket is opened, assigned or resolved (mirror it to a helpdesk or ERP).
+
+    Not async; every implementation is called. An exception is logged and
+    never undoes the change.
+
+    :param ticket: the ticket as the API shows it (``id``, ``status``, ``customer_id``, ...).
+    :param change: ``opened``, ``assigned`` or ``resolved``.
+    """

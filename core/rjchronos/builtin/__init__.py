@@ -11,5 +11,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rjchronos.builtin.inventory",
     "rjchronos.builtin.telemetry",
     "rjchronos.builtin.jobs",
+    "rjchronos.builtin.notifications",
+    "rjchronos.builtin.alerts",
+    "rjchronos.builtin.tickets",
     "rjchronos.builtin.ui",
 )

@@ -22,7 +22,7 @@ def run_handler(handler: TaskHandler, kernel: Any, params: Mapping[str, Any]) ->
     """
     outcome = handler.run(kernel, params)
     if inspect.isawaitable(outcome):
-        outcome = _run_coroutine(_bounded(outcome, handler.timeout))
+        outcome = _run_coroutine(_bounded(outcome, handler.timeout, kernel))
     try:
         json.dumps(outcome)
     except (TypeError, ValueError) as exc:
@@ -32,8 +32,15 @@ def run_handler(handler: TaskHandler, kernel: Any, params: Mapping[str, Any]) ->
     return outcome
 
 
-async def _bounded(awaitable: Any, timeout: float) -> Any:
-    return await asyncio.wait_for(awaitable, timeout)
+async def _bounded(awaitable: Any, timeout: float, kernel: Any) -> Any:
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    finally:
+        # Listeners of events the handler emitted run as tasks of this loop, which closes
+        # when the handler returns: let them finish first (each is bounded by its timeout).
+        events = getattr(kernel, "events", None)
+        if events is not None and hasattr(events, "drain"):
+            await events.drain(events.listener_timeout, this_loop=True)
 
 
 def _run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:

@@ -1,0 +1,1 @@
+"""Alert rules, alerts with their lifecycle, silences and incidents (``builtin.alerts``)."""

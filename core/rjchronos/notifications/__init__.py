@@ -1,0 +1,1 @@
+"""Notification channels, message templates and durable deliveries (``builtin.notifications``)."""
