@@ -30,8 +30,9 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -159,9 +160,11 @@ class Corpus:
 
 def _parse_time(text: str, where: str) -> float:
     try:
-        return datetime.fromisoformat(text.strip()).timestamp()
+        moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise NabDataError(f"{where}: timestamp {text!r} is not ISO 8601") from exc
+    # NAB's timestamps carry no zone: read them as UTC, which has no DST gaps.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _read_series(path: Path, where: str) -> tuple[FloatArray, FloatArray]:
@@ -179,10 +182,8 @@ def _read_series(path: Path, where: str) -> tuple[FloatArray, FloatArray]:
                 raise NabDataError(
                     f"{where}:{line}: value {row['value']!r} is not a number"
                 ) from exc
-    stamps = np.asarray(times)
-    if stamps.size and np.any(np.diff(stamps) < 0):
-        raise NabDataError(f"{where}: rows are not in time order")
-    return stamps, np.asarray(values)
+    # A few NAB files have a row out of time order: rows are scored in file order, as NAB does.
+    return np.asarray(times), np.asarray(values)
 
 
 def _window_rows(
@@ -192,8 +193,12 @@ def _window_rows(
     for window in windows:
         if len(window) != 2:
             raise NabDataError(f"{where}: a window is [start, end], not {window!r}")
-        start = int(np.searchsorted(stamps, _parse_time(window[0], where), side="left"))
-        end = int(np.searchsorted(stamps, _parse_time(window[1], where), side="right")) - 1
+        inside = np.flatnonzero(
+            (stamps >= _parse_time(window[0], where)) & (stamps <= _parse_time(window[1], where))
+        )
+        if not inside.size:
+            raise NabDataError(f"{where}: window {window!r} holds no row")
+        start, end = int(inside[0]), int(inside[-1])
         if start > end:
             raise NabDataError(f"{where}: window {window!r} holds no row")
         if rows and start <= rows[-1][1]:
@@ -336,3 +341,19 @@ def run_detector(
             raise ValueError(f"{nab_file.name}: {len(raw)} scores for {len(nab_file.values)} rows")
         runs.append(np.asarray([0.0 if s is None else s for s in raw], dtype=np.float64))
     return runs
+
+
+def analyzer_scores(corpus: Corpus, make: Callable[[], Any]) -> list[FloatArray]:
+    """Run a fresh :class:`~rjchronos.drivers.contracts.Analyzer` from ``make`` on each file.
+
+    The file's rows go through ``score_series`` (the analyzer sees them in
+    time order, without look-ahead); scores are clipped to [0, 1].
+    """
+
+    def detect(nab_file: NabFile) -> Sequence[float | None]:
+        analyzer = make()
+        return analyzer.score_series(
+            nab_file.name, "value", nab_file.timestamps.tolist(), nab_file.values.tolist()
+        )
+
+    return [np.clip(s, 0.0, 1.0) for s in run_detector(corpus, detect)]
