@@ -76,3 +76,47 @@ def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...]) -> None:
         }
     Console().print(table)
     click.echo(json.dumps(report))
+
+
+@evaluate.command("prediction")
+@click.option("--seed", default=7, show_default=True, help="Seed of the generated scenario.")
+@click.option("--days", default=60.0, show_default=True, help="Length of the scenario.")
+@click.option("--pons", default=8, show_default=True, help="PONs of 16 ONUs each.")
+def prediction(seed: int, days: float, pons: int) -> None:
+    """Failure prediction by Rx trend on a generated scenario, at 24 h and 72 h lead times."""
+    from rjchronos_analyze_baseline.prediction import RxTrendPredictor
+    from rjchronos_sdk.prediction import HOUR, score_alarms
+    from rjchronos_sdk.sim.telemetry import ScenarioSpec, generate
+
+    if days < 20 or pons < 1:
+        raise click.BadParameter("a scenario needs at least 20 days and one PON")
+    scenario = generate(ScenarioSpec(seed=seed, days=days, pons=pons))
+    raised = RxTrendPredictor().alarms(scenario.times, scenario.metrics["onu_rx_dbm"])
+    alarms = [(scenario.entity(onu), moment) for onu, moment in raised]
+    table = Table(title=f"Failure prediction (Rx trend), seed {seed}, {scenario.onu_count} ONUs")
+    for column in ("fault", "lead h", "failures", "caught", "alarms", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column == "fault" else "right", no_wrap=True)
+    report: dict[str, Any] = {"seed": seed, "onus": scenario.onu_count, "scores": {}}
+    kinds = ("degradation", "fiber_cut", "power_outage")
+    for kind in kinds:
+        failures = [
+            (scenario.entity(onu), fault.failure)
+            for fault in scenario.faults
+            if fault.kind == kind and fault.failure is not None
+            for onu in fault.onus
+        ]
+        for lead in (24, 72):
+            score = score_alarms(failures, alarms, lead * HOUR)
+            report["scores"][f"{kind}@{lead}h"] = score.as_dict()
+            table.add_row(
+                kind,
+                str(lead),
+                str(score.failures),
+                str(score.caught),
+                str(score.alarms),
+                f"{score.precision:.3f}",
+                f"{score.recall:.3f}",
+                f"{score.f1:.3f}",
+            )
+    Console().print(table)
+    click.echo(json.dumps(report))
