@@ -5,16 +5,16 @@ costs a few microseconds:
 
 - a rolling window kept sorted, whose median is the series' level, and an
   exponentially weighted mean absolute deviation from it (the MAD's scale);
-- an EWMA of level and variance, which follows faster than the median;
+- an EWMA of level and variance, with a longer memory than the window;
 - an hour-of-week seasonal baseline (level and spread per hour of the week);
 - a two-sided CUSUM of the robust residual, which fires on level shifts too
   small for a single-sample z-score.
 
-The sample's raw surprise is the largest of those z-scores. As in Numenta's
-anomaly likelihood, the score is how unusual the recent surprise is against
-its own long-run distribution: a Gaussian tail probability, put on a log
-scale in [0, 1] so that a threshold can tell rare from very rare. After an
-alarm the analyzer stays quiet for a while, as one incident is one alert.
+A sample's surprise is the largest of those z-scores (the CUSUM's scaled to
+at most 4). The score is the Gaussian tail probability of the mean surprise
+of the last few samples, on a log scale in [0, 1] so that a threshold can
+tell rare from very rare. After an alarm the analyzer scores 0 for a while:
+one incident, one alert.
 """
 
 from __future__ import annotations
@@ -31,28 +31,31 @@ from rjchronos_sdk import Analyzer, DriverMatch
 HOUR = 3600.0
 WEEK_HOURS = 168
 MAD_TO_SIGMA = 1.4826
+#: The surprise of a CUSUM at its limit (then it restarts).
+CUSUM_SURPRISE = 4.0
 
 
 @dataclass(frozen=True)
 class BaselineParams:
-    """The analyzer's settings, the same for every series."""
+    """The analyzer's settings, the same for every series (tuned on NAB, see docs/ai.md)."""
 
+    #: Samples in the rolling window whose median is the level.
     window: int = 256
+    #: Samples scored None while a series is new.
     warmup: int = 32
-    ewma_alpha: float = 0.05
-    mad_alpha: float = 0.02
-    seasonal_alpha: float = 0.2
+    ewma_alpha: float = 0.005
+    mad_alpha: float = 0.01
+    seasonal_alpha: float = 0.1
+    #: Samples an hour-of-week bucket needs before it counts.
     seasonal_min: int = 8
+    #: CUSUM slack and decision limit, in robust standard deviations.
     cusum_drift: float = 0.5
-    cusum_limit: float = 12.0
-    cusum_gain: float = 4.0
-    short: int = 4
-    long_alpha: float = 0.005
-    alarm: float = 0.4
+    cusum_limit: float = 20.0
+    #: Samples whose mean surprise is scored.
+    short: int = 3
+    #: Score of an alarm, and samples scored 0 after one.
+    alarm: float = 0.5
     quiet: int = 300
-    combine_max: bool = True
-    likelihood: bool = False
-    quiet_factor: float = 0.0
 
 
 class _Series:
@@ -62,8 +65,6 @@ class _Series:
         "cooldown",
         "ew_mean",
         "ew_var",
-        "long_mean",
-        "long_var",
         "mad",
         "ordered",
         "raw_recent",
@@ -86,8 +87,6 @@ class _Series:
         self.s_low = 0.0
         self.raw_recent: deque[float] = deque()
         self.raw_sum = 0.0
-        self.long_mean = 0.0
-        self.long_var = 1.0
         self.seen = 1
         self.cooldown = 0
 
@@ -130,26 +129,26 @@ class BaselineAnalyzer(Analyzer):
         surprise = abs(residual)
         ew_spread = math.sqrt(s.ew_var) + floor
         ew_z = abs(value - s.ew_mean) / ew_spread
-        if (ew_z > surprise) == p.combine_max:
+        if ew_z > surprise:
             surprise = ew_z
         bucket_key = int(timestamp // HOUR) % WEEK_HOURS
         bucket = s.seasonal.get(bucket_key)
         if bucket is not None and bucket[2] >= p.seasonal_min:
             seasonal_z = abs(value - bucket[0]) / (MAD_TO_SIGMA * bucket[1] + floor)
-            if (seasonal_z > surprise) == p.combine_max:
+            if seasonal_z > surprise:
                 surprise = seasonal_z
         # CUSUM of the clipped robust residual: a shift the window has not absorbed yet.
         clipped = max(-4.0, min(4.0, residual))
         s.s_high = max(0.0, s.s_high + clipped - p.cusum_drift)
         s.s_low = max(0.0, s.s_low - clipped - p.cusum_drift)
-        shift = max(s.s_high, s.s_low) / p.cusum_limit * p.cusum_gain
-        if shift > p.cusum_gain:
+        shift = max(s.s_high, s.s_low) / p.cusum_limit * CUSUM_SURPRISE
+        if shift > CUSUM_SURPRISE:
             s.s_high = s.s_low = 0.0
         if shift > surprise:
             surprise = shift
 
         self._learn(s, timestamp, value, median, bucket_key, bucket)
-        return self._likelihood(s, surprise)
+        return self._alarm_score(s, surprise)
 
     def _learn(
         self,
@@ -179,25 +178,21 @@ class BaselineAnalyzer(Analyzer):
             del s.ordered[bisect_left(s.ordered, old)]
         s.seen += 1
 
-    def _likelihood(self, s: _Series, surprise: float) -> float | None:
+    def _alarm_score(self, s: _Series, surprise: float) -> float | None:
         p = self.params
         s.raw_recent.append(surprise)
         s.raw_sum += surprise
         if len(s.raw_recent) > p.short:
             s.raw_sum -= s.raw_recent.popleft()
-        recent = s.raw_sum / len(s.raw_recent)
-        z = (recent - s.long_mean) / math.sqrt(s.long_var + 1e-12) if p.likelihood else recent
-        delta = surprise - s.long_mean
-        s.long_mean += p.long_alpha * delta
-        s.long_var = (1.0 - p.long_alpha) * (s.long_var + p.long_alpha * delta * delta)
         if s.seen <= p.warmup:
             return None
-        # -log10 of the Gaussian tail, over 16: 0.5 at a one-in-10^8 surprise.
-        tail = 0.5 * math.erfc(z / math.sqrt(2.0)) if z > 0 else 0.5
-        result = min(1.0, -math.log10(max(tail, 1e-300)) / 16.0)
         if s.cooldown > 0:
             s.cooldown -= 1
-            return result * p.quiet_factor
+            return 0.0
+        recent = s.raw_sum / len(s.raw_recent)
+        # -log10 of the Gaussian tail of the mean surprise, over 16: 0.5 at one in 10^8.
+        tail = 0.5 * math.erfc(recent / math.sqrt(2.0))
+        result = min(1.0, -math.log10(max(tail, 1e-300)) / 16.0)
         if result >= p.alarm:
             s.cooldown = p.quiet
         return result
