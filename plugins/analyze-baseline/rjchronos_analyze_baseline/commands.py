@@ -1,16 +1,28 @@
-"""``rjchronos ai``: evaluate the installed analyzers on the Numenta Anomaly Benchmark."""
+"""``rjchronos ai``: evaluate analyzers (NAB, failure prediction) and list registered models."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from rjchronos_sdk.nab import PROFILES, NabDataError, analyzer_scores, load_corpus, score_detector
+from rjchronos_sdk.models import ModelRegistry, ModelRegistryError
+from rjchronos_sdk.nab import (
+    PROFILES,
+    Corpus,
+    NabDataError,
+    ProfileResult,
+    analyzer_scores,
+    load_corpus,
+    score_detector,
+)
 
 ANALYZERS = "rjchronos.analyzers"
 
@@ -25,10 +37,12 @@ def evaluate() -> None:
     """Score analyzers on labelled benchmarks."""
 
 
-def _analyzers(ctx: click.Context, only: tuple[str, ...]) -> dict[str, Any]:
+def _analyzers(ctx: click.Context, only: tuple[str, ...]) -> tuple[dict[str, Any], Path]:
+    """The installed analyzers (those named in ``only``, if any) and the model registry's root."""
     from rjchronos.cli.context import open_kernel, settings_from
 
-    with open_kernel(settings_from(ctx)) as kernel:
+    settings = settings_from(ctx)
+    with open_kernel(settings) as kernel:
         installed = {
             name: kernel.drivers.get(ANALYZERS, name) for name in kernel.drivers.names(ANALYZERS)
         }
@@ -39,7 +53,34 @@ def _analyzers(ctx: click.Context, only: tuple[str, ...]) -> dict[str, Any]:
             f"no analyzer {', '.join(unknown)}; installed: {names}",
             param_hint="--analyzer",
         )
-    return {name: driver for name, driver in installed.items() if not only or name in only}
+    chosen = {name: driver for name, driver in installed.items() if not only or name in only}
+    return chosen, Path(settings.home) / "models"
+
+
+def _register(
+    registry: ModelRegistry,
+    name: str,
+    driver: Any,
+    corpus: Corpus,
+    results: dict[str, ProfileResult],
+) -> int:
+    """Record the analyzer's settings and NAB scores as a new model version."""
+    settings = getattr(driver(), "params", None)
+    is_instance = dataclasses.is_dataclass(settings) and not isinstance(settings, type)
+    params = dataclasses.asdict(settings) if is_instance else {}  # type: ignore[arg-type]
+    first = min(float(f.timestamps.min()) for f in corpus.files)
+    last = max(float(f.timestamps.max()) for f in corpus.files)
+    model = registry.register(
+        name,
+        json.dumps(params, sort_keys=True).encode(),
+        analyzer=name,
+        trained_from=datetime.fromtimestamp(first, UTC),
+        trained_to=datetime.fromtimestamp(last, UTC),
+        metrics={f"nab_{profile}": round(r.score, 2) for profile, r in results.items()},
+        params=params,
+        description=f"settings scored on NAB at {corpus.root} ({len(corpus.files)} files)",
+    )
+    return model.version
 
 
 @evaluate.command("nab")
@@ -51,10 +92,16 @@ def _analyzers(ctx: click.Context, only: tuple[str, ...]) -> dict[str, Any]:
     help="A directory in NAB's layout: data/<category>/*.csv and labels/combined_windows.json.",
 )
 @click.option("--analyzer", "only", multiple=True, help="Evaluate only this analyzer (repeatable).")
+@click.option(
+    "--register",
+    is_flag=True,
+    help="Record each analyzer's settings and scores in the model registry (<home>/models).",
+)
 @click.pass_context
-def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...]) -> None:
+def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...], register: bool) -> None:
     """Each analyzer's NAB scores on the three profiles; the last line is JSON."""
-    analyzers = _analyzers(ctx, only)
+    analyzers, models_root = _analyzers(ctx, only)
+    registry = ModelRegistry(models_root)
     try:
         corpus = load_corpus(data_dir)
     except NabDataError as exc:
@@ -74,6 +121,10 @@ def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...]) -> None:
             profile: {"score": round(r.score, 2), "threshold": r.threshold}
             for profile, r in results.items()
         }
+        if register:
+            report["analyzers"][name]["model_version"] = _register(
+                registry, name, driver, corpus, results
+            )
     Console().print(table)
     click.echo(json.dumps(report))
 
@@ -120,3 +171,31 @@ def prediction(seed: int, days: float, pons: int) -> None:
             )
     Console().print(table)
     click.echo(json.dumps(report))
+
+
+@ai.group("models")
+def models() -> None:
+    """The model registry: versioned analyzer artefacts and their metadata."""
+
+
+@models.command("list")
+@click.argument("name", required=False)
+@click.pass_context
+def list_models(ctx: click.Context, name: str | None) -> None:
+    """Every version of NAME (or of every model); the last line is JSON."""
+    from rjchronos.cli.context import settings_from
+
+    registry = ModelRegistry(Path(settings_from(ctx).home) / "models")
+    try:
+        versions = [v for n in ([name] if name else registry.names()) for v in registry.versions(n)]
+    except ModelRegistryError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    table = Table(title=f"Models in {registry.root}")
+    for column in ("name", "version", "analyzer", "created", "seed", "trained", "metrics"):
+        table.add_column(column)
+    for v in versions:
+        trained = f"{v.trained_from or '?'} .. {v.trained_to or '?'}"
+        metrics = ", ".join(f"{k} {value}" for k, value in v.metrics.items())
+        table.add_row(v.name, str(v.version), v.analyzer, v.created, str(v.seed), trained, metrics)
+    Console().print(table)
+    click.echo(json.dumps({"models": [dataclasses.asdict(v) for v in versions]}))

@@ -91,3 +91,26 @@ def test_eval_nab_names_what_is_wrong(run: Callable[..., Result], tmp_path: Path
     missing = run("eval", "nab", "--data", str(tmp_path / "nab"))
     assert missing.exit_code == 1
     assert "synthetic/flat.csv is labelled but" in missing.output
+
+
+def test_registered_scores_become_model_versions(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    write_corpus(tmp_path / "nab")
+    for _ in range(2):
+        result = run("eval", "nab", "--data", str(tmp_path / "nab"), "--register")
+        assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["analyzers"]["baseline"]["model_version"] == 2
+    listed = run("models", "list", "baseline")
+    assert listed.exit_code == 0, listed.output
+    versions = json.loads(listed.output.strip().splitlines()[-1])["models"]
+    assert [v["version"] for v in versions] == [1, 2]
+    latest = versions[-1]
+    assert latest["analyzer"] == "baseline"
+    assert latest["params"]["window"] == 256
+    assert latest["metrics"]["nab_standard"] == report["analyzers"]["baseline"]["standard"]["score"]
+    assert latest["trained_from"].startswith("2024-01-01T00:00:00")
+    assert (tmp_path / "home" / "models" / "baseline" / "2" / "artefact").is_file()
+    bad = run("models", "list", "../etc")
+    assert bad.exit_code == 2 and "model name" in bad.output
