@@ -112,6 +112,9 @@ class BaselineAnalyzer(Analyzer):
         return {"samples": state.seen if state else 0, "params": asdict(self.params)}
 
     def score(self, entity: str, metric: str, timestamp: float, value: float) -> float | None:
+        if not math.isfinite(value):
+            # A missing reading (NaN, an offline device) says nothing: no score, state untouched.
+            return None
         key = (entity, metric)
         state = self._series.get(key)
         if state is None:

@@ -67,3 +67,15 @@ def test_series_are_independent_and_training_warms_them() -> None:
     assert learned["samples"] == 300
     assert analyzer.score("onu-1", "rx", 300 * STEP, 10.0) is not None
     assert analyzer.score("onu-2", "rx", 300 * STEP, 10.0) is None
+
+
+def test_missing_readings_are_skipped_without_harm() -> None:
+    values = noisy(400, seed=4)
+    times = [i * STEP for i in range(400)]
+    plain = BaselineAnalyzer().score_series("e", "m", times, values)
+    gaps = BaselineAnalyzer()
+    before = gaps.score_series("e", "m", times[:200], values[:200])
+    assert gaps.score("e", "m", times[200] - 1, float("nan")) is None
+    assert gaps.score("e", "m", times[200] - 1, float("inf")) is None
+    after = gaps.score_series("e", "m", times[200:], values[200:])
+    assert before + after == plain
