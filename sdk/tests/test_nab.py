@@ -140,3 +140,52 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
         load_corpus(tmp_path)
     with pytest.raises(NabDataError, match="not a NAB directory"):
         load_corpus(tmp_path / "data")
+
+
+def literal_raw_score(
+    n: int, windows: list[tuple[int, int]], fired: set[int], tp: float, fp: float, fn: float
+) -> float:
+    """NAB's rules applied row by row, as its documentation states them, for comparison."""
+    probation = probation_rows(n)
+    total = 0.0
+    caught: set[int] = set()
+    previous: tuple[int, int] | None = None
+    for i in range(n):
+        inside = [k for k, (a, b) in enumerate(windows) if a <= i <= b]
+        if inside:
+            previous = None
+        else:
+            before = [w for w in windows if w[1] < i]
+            previous = before[-1] if before else None
+        if i < probation or i not in fired:
+            continue
+        if inside:
+            k = inside[0]
+            if k not in caught:
+                caught.add(k)
+                a, b = windows[k]
+                total += tp * sigmoid(-(b - i + 1) / (b - a + 1))
+        elif previous is not None:
+            a, b = previous
+            y = (i - b) / (b - a)
+            total += fp * (-1.0 if y > 3 else sigmoid(y))
+        else:
+            total -= fp
+    return total - fn * (len(windows) - len(caught))
+
+
+def test_raw_scores_match_the_rules_applied_row_by_row() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        n = int(rng.integers(60, 300))
+        cuts = np.sort(
+            rng.choice(np.arange(5, n - 5), size=2 * int(rng.integers(0, 4)), replace=False)
+        )
+        windows = [(int(a), int(b)) for a, b in cuts.reshape(-1, 2)]
+        fired = set(rng.choice(n, size=int(rng.integers(0, 12)), replace=False).tolist())
+        nab_file = series(windows, n)
+        detections = np.zeros(n, dtype=bool)
+        detections[list(fired)] = True
+        for profile in PROFILES.values():
+            expected = literal_raw_score(n, windows, fired, profile.tp, profile.fp, profile.fn)
+            assert nab_file.raw_score(detections, profile) == pytest.approx(expected)
