@@ -76,7 +76,7 @@ class _Series:
         "window",
     )
 
-    def __init__(self, value: float, params: BaselineParams) -> None:
+    def __init__(self, value: float) -> None:
         self.window: deque[float] = deque([value])
         self.ordered = [value]
         self.mad = 0.0
@@ -118,7 +118,7 @@ class BaselineAnalyzer(Analyzer):
         key = (entity, metric)
         state = self._series.get(key)
         if state is None:
-            self._series[key] = _Series(value, self.params)
+            self._series[key] = _Series(value)
             return None
         return self._step(state, timestamp, value)
 
