@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -231,9 +231,25 @@ class Notifier(Driver):
 class Analyzer(Driver):
     """Scores telemetry (``rjchronos.analyzers``).
 
-    Streaming analyzers see each sample once, in time order, with no look-ahead.
+    Streaming: :meth:`score` sees each sample once, in time order, with no
+    look-ahead. Batch: :meth:`train` learns from history before streaming,
+    :meth:`score_series` scores a whole series as the stream would (an
+    analyzer may do it faster, never with look-ahead).
     """
 
     @abstractmethod
     def score(self, entity: str, metric: str, timestamp: float, value: float) -> float | None:
         """Anomaly score in [0, 1] for this sample, or None while still learning."""
+
+    def score_series(
+        self, entity: str, metric: str, timestamps: Sequence[float], values: Sequence[float]
+    ) -> list[float | None]:
+        """The scores :meth:`score` gives each sample of a series, in time order."""
+        score = self.score
+        return [score(entity, metric, t, v) for t, v in zip(timestamps, values, strict=True)]
+
+    def train(
+        self, entity: str, metric: str, timestamps: Sequence[float], values: Sequence[float]
+    ) -> Mapping[str, Any]:
+        """Learn from a past series; returns what was learned (empty: nothing to learn)."""
+        return {}

@@ -1,0 +1,1 @@
+"""rjchronos-analyze-baseline: an RJChronos plugin."""

@@ -1,0 +1,201 @@
+"""The ``baseline`` analyzer: robust statistics and change points, one sample at a time.
+
+For each (entity, metric) it keeps, in plain Python floats so that a sample
+costs a few microseconds:
+
+- a rolling window kept sorted, whose median is the series' level, and an
+  exponentially weighted mean absolute deviation from it (the MAD's scale);
+- an EWMA of level and variance, with a longer memory than the window;
+- an hour-of-week seasonal baseline (level and spread per hour of the week);
+- a two-sided CUSUM of the robust residual, which fires on level shifts too
+  small for a single-sample z-score.
+
+A sample's surprise is the largest of those z-scores (the CUSUM's scaled to
+at most 4). The score is the Gaussian tail probability of the mean surprise
+of the last few samples, on a log scale in [0, 1] so that a threshold can
+tell rare from very rare. After an alarm the analyzer scores 0 for a while:
+one incident, one alert.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, insort
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rjchronos_sdk import Analyzer, DriverMatch
+
+HOUR = 3600.0
+WEEK_HOURS = 168
+MAD_TO_SIGMA = 1.4826
+#: The surprise of a CUSUM at its limit (then it restarts).
+CUSUM_SURPRISE = 4.0
+
+
+@dataclass(frozen=True)
+class BaselineParams:
+    """The analyzer's settings, the same for every series (tuned on NAB, see docs/ai.md)."""
+
+    #: Samples in the rolling window whose median is the level.
+    window: int = 256
+    #: Samples scored None while a series is new.
+    warmup: int = 32
+    ewma_alpha: float = 0.005
+    mad_alpha: float = 0.01
+    seasonal_alpha: float = 0.1
+    #: Samples an hour-of-week bucket needs before it counts.
+    seasonal_min: int = 8
+    #: CUSUM slack and decision limit, in robust standard deviations.
+    cusum_drift: float = 0.5
+    cusum_limit: float = 20.0
+    #: Samples whose mean surprise is scored.
+    short: int = 3
+    #: Score of an alarm, and samples scored 0 after one.
+    alarm: float = 0.5
+    quiet: int = 300
+
+
+class _Series:
+    """What the analyzer remembers of one series."""
+
+    __slots__ = (
+        "cooldown",
+        "ew_mean",
+        "ew_var",
+        "mad",
+        "ordered",
+        "raw_recent",
+        "raw_sum",
+        "s_high",
+        "s_low",
+        "seasonal",
+        "seen",
+        "window",
+    )
+
+    def __init__(self, value: float) -> None:
+        self.window: deque[float] = deque([value])
+        self.ordered = [value]
+        self.mad = 0.0
+        self.ew_mean = value
+        self.ew_var = 0.0
+        self.seasonal: dict[int, list[float]] = {}
+        self.s_high = 0.0
+        self.s_low = 0.0
+        self.raw_recent: deque[float] = deque()
+        self.raw_sum = 0.0
+        self.seen = 1
+        self.cooldown = 0
+
+
+class BaselineAnalyzer(Analyzer):
+    """Median/MAD, EWMA, hour-of-week and CUSUM surprise, scored as a likelihood."""
+
+    name = "baseline"
+    # Analyzers are chosen by configuration, never by matching a device.
+    match = DriverMatch()
+
+    def __init__(self, params: BaselineParams | None = None, **overrides: Any) -> None:
+        base = params or BaselineParams()
+        self.params = BaselineParams(**{**asdict(base), **overrides})
+        self._series: dict[tuple[str, str], _Series] = {}
+
+    def train(
+        self, entity: str, metric: str, timestamps: Sequence[float], values: Sequence[float]
+    ) -> Mapping[str, Any]:
+        """Warm the series' state on history, so streaming starts without a learning period."""
+        self.score_series(entity, metric, timestamps, values)
+        state = self._series.get((entity, metric))
+        return {"samples": state.seen if state else 0, "params": asdict(self.params)}
+
+    def score(self, entity: str, metric: str, timestamp: float, value: float) -> float | None:
+        if not math.isfinite(value):
+            # A missing reading (NaN, an offline device) says nothing: no score, state untouched.
+            return None
+        key = (entity, metric)
+        state = self._series.get(key)
+        if state is None:
+            self._series[key] = _Series(value)
+            return None
+        return self._step(state, timestamp, value)
+
+    def _step(self, s: _Series, timestamp: float, value: float) -> float | None:
+        p = self.params
+        ordered = s.ordered
+        median = ordered[len(ordered) >> 1]
+        floor = 1e-6 * (abs(median) + 1.0)
+        scale = MAD_TO_SIGMA * s.mad + floor
+        residual = (value - median) / scale
+        surprise = abs(residual)
+        ew_spread = math.sqrt(s.ew_var) + floor
+        ew_z = abs(value - s.ew_mean) / ew_spread
+        if ew_z > surprise:
+            surprise = ew_z
+        bucket_key = int(timestamp // HOUR) % WEEK_HOURS
+        bucket = s.seasonal.get(bucket_key)
+        if bucket is not None and bucket[2] >= p.seasonal_min:
+            seasonal_z = abs(value - bucket[0]) / (MAD_TO_SIGMA * bucket[1] + floor)
+            if seasonal_z > surprise:
+                surprise = seasonal_z
+        # CUSUM of the clipped robust residual: a shift the window has not absorbed yet.
+        clipped = max(-4.0, min(4.0, residual))
+        s.s_high = max(0.0, s.s_high + clipped - p.cusum_drift)
+        s.s_low = max(0.0, s.s_low - clipped - p.cusum_drift)
+        shift = max(s.s_high, s.s_low) / p.cusum_limit * CUSUM_SURPRISE
+        if shift > CUSUM_SURPRISE:
+            s.s_high = s.s_low = 0.0
+        if shift > surprise:
+            surprise = shift
+
+        self._learn(s, timestamp, value, median, bucket_key, bucket)
+        return self._alarm_score(s, surprise)
+
+    def _learn(
+        self,
+        s: _Series,
+        timestamp: float,
+        value: float,
+        median: float,
+        bucket_key: int,
+        bucket: list[float] | None,
+    ) -> None:
+        p = self.params
+        s.mad += p.mad_alpha * (abs(value - median) - s.mad)
+        delta = value - s.ew_mean
+        s.ew_mean += p.ewma_alpha * delta
+        s.ew_var = (1.0 - p.ewma_alpha) * (s.ew_var + p.ewma_alpha * delta * delta)
+        if bucket is None:
+            s.seasonal[bucket_key] = [value, 0.0, 1.0]
+        else:
+            a = p.seasonal_alpha
+            bucket[1] += a * (abs(value - bucket[0]) - bucket[1])
+            bucket[0] += a * (value - bucket[0])
+            bucket[2] += 1.0
+        s.window.append(value)
+        insort(s.ordered, value)
+        if len(s.window) > p.window:
+            old = s.window.popleft()
+            del s.ordered[bisect_left(s.ordered, old)]
+        s.seen += 1
+
+    def _alarm_score(self, s: _Series, surprise: float) -> float | None:
+        p = self.params
+        s.raw_recent.append(surprise)
+        s.raw_sum += surprise
+        if len(s.raw_recent) > p.short:
+            s.raw_sum -= s.raw_recent.popleft()
+        if s.seen <= p.warmup:
+            return None
+        if s.cooldown > 0:
+            s.cooldown -= 1
+            return 0.0
+        recent = s.raw_sum / len(s.raw_recent)
+        # -log10 of the Gaussian tail of the mean surprise, over 16: 0.5 at one in 10^8.
+        tail = 0.5 * math.erfc(recent / math.sqrt(2.0))
+        result = min(1.0, -math.log10(max(tail, 1e-300)) / 16.0)
+        if result >= p.alarm:
+            s.cooldown = p.quiet
+        return result

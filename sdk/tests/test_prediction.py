@@ -1,0 +1,37 @@
+"""Failure-prediction scoring at a lead time, on hand-made alarms."""
+
+from __future__ import annotations
+
+import pytest
+
+from rjchronos_sdk.prediction import DAY, HOUR, score_alarms
+
+FAILURES = [("a", 10 * DAY), ("b", 10 * DAY), ("c", 20 * DAY)]
+
+
+def test_early_enough_late_and_false_alarms() -> None:
+    alarms = [
+        ("a", 8 * DAY),  # 48 h ahead: right at 24 h, too late at 72 h
+        ("b", 5 * DAY),  # 5 days ahead: right at both
+        ("d", 3 * DAY),  # d never fails: wrong
+    ]
+    at_24 = score_alarms(FAILURES, alarms, 24 * HOUR)
+    assert (at_24.failures, at_24.caught, at_24.alarms, at_24.right_alarms) == (3, 2, 3, 2)
+    assert at_24.recall == pytest.approx(2 / 3)
+    assert at_24.precision == pytest.approx(2 / 3)
+    assert at_24.f1 == pytest.approx(2 / 3)
+    at_72 = score_alarms(FAILURES, alarms, 72 * HOUR)
+    assert (at_72.caught, at_72.right_alarms) == (1, 1)
+
+
+def test_an_alarm_too_early_means_nothing() -> None:
+    alarms = [("c", 2 * DAY)]  # 18 days ahead, beyond the 14-day longest warning
+    score = score_alarms(FAILURES, alarms, 24 * HOUR)
+    assert score.caught == 0 and score.right_alarms == 0
+    assert score_alarms(FAILURES, alarms, 24 * HOUR, longest_warning=20 * DAY).caught == 1
+
+
+def test_no_alarm_no_failure() -> None:
+    score = score_alarms([], [], 24 * HOUR)
+    assert (score.precision, score.recall, score.f1) == (0.0, 0.0, 0.0)
+    assert score.as_dict()["lead_hours"] == 24.0
