@@ -274,6 +274,28 @@ class OltDriverConformance(ABC):
 
         self.run(scenario)
 
+    def test_disable_and_enable_the_onu(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            slot, port = self._first_port(sim)
+            target = next(iter(sim.state.port(slot, port).onus.values()))
+            name = self.port_name(slot, port)
+
+            async def use(driver: OltDriver) -> None:
+                disabled = await driver.set_enabled(name, target.onu_id, False)
+                assert disabled.ok and disabled.applied, disabled
+                assert not target.online
+                listed = {onu.onu_id: onu for onu in await driver.list_onus(name)}
+                assert listed[target.onu_id].status is not OnuStatus.ONLINE
+                enabled = await driver.set_enabled(name, target.onu_id, True)
+                assert enabled.ok, enabled
+                listed = {onu.onu_id: onu for onu in await driver.list_onus(name)}
+                assert listed[target.onu_id].status is OnuStatus.ONLINE
+
+            await self._with_driver(sim, use)
+            assert target.online
+
+        self.run(scenario)
+
     @pytest.mark.parametrize("snmp", [True, False], ids=["snmp", "cli"])
     def test_los_shows_in_the_listing(self, snmp: bool) -> None:
         async def scenario(sim: OltSimulator) -> None:

@@ -187,7 +187,8 @@ def _record_onu(
     if existing is None or not existing.name:
         fields["name"] = onu.name or onu.description or onu.serial
     # An ONU placed under a splitter of this OLT stays there; one new or moved goes under its port.
-    if existing is None or existing.olt_id != olt.id:
+    moved = existing is not None and existing.attributes.get("olt_port") != onu.port
+    if existing is None or existing.olt_id != olt.id or moved:
         fields["parent_id"] = pon_id
     device, created = service.upsert_device(kernel, fields, session=session)
     status = STATUS[onu.status]

@@ -17,7 +17,7 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.jobs.spec import CollectorSpec, TaskHandler
 from rjchronos.kernel import Kernel
 from rjchronos.security.permissions import Permission
-from rjchronos_olt_manager import PLUGIN, api, collector
+from rjchronos_olt_manager import PLUGIN, api, collector, onu_actions
 from rjchronos_olt_manager.traps import TrapReceiver
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def rjc_permissions() -> list[Permission]:
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return api.routes(kernel)
+    return [*api.routes(kernel), *onu_actions.routes()]
 
 
 async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:

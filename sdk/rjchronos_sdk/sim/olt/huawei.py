@@ -118,6 +118,7 @@ class HuaweiShell(Shell):
             (r"ont add (\d+)(?: (\d+))? sn-auth (.+)", {"interface"}, HuaweiShell._ont_add),
             (r"ont delete (\d+) (\d+)", {"interface"}, HuaweiShell._ont_delete),
             (r"ont reset (\d+) (\d+)", {"interface"}, HuaweiShell._ont_reset),
+            (r"ont (activate|deactivate) (\d+) (\d+)", {"interface"}, HuaweiShell._ont_activate),
             (r"undo service-port (\d+)", config, HuaweiShell._undo_service_port),
             (r"service-port(?: (\d+))? vlan (\d+) gpon (.+)", config, HuaweiShell._service_port),
         ]
@@ -575,6 +576,15 @@ class HuaweiShell(Shell):
             return Reply("  Failure: This configured object has some service virtual ports\n")
         self.state.remove(slot, port, onu_id)
         return Reply("  Number of ONTs that can be deleted: 1, success: 1\n")
+
+    def _ont_activate(self, match: re.Match[str]) -> Reply:
+        assert self.interface is not None
+        slot, port, onu_id = self.interface[1], int(match[2]), int(match[3])
+        try:
+            self.state.set_enabled(slot, port, onu_id, match[1] == "activate")
+        except OltError as exc:
+            return self._failure(exc)
+        return Reply()
 
     def _ont_reset(self, match: re.Match[str]) -> Reply:
         assert self.interface is not None

@@ -315,6 +315,14 @@ class OltState:
         self._changed("reset", onu)
         return onu
 
+    def set_enabled(self, slot: int, port: int, onu_id: int, enabled: bool) -> Onu:
+        """Activate or deactivate the ONU: deactivated it is offline (cause ``deactivated``)."""
+        if enabled:
+            self.recover(slot, port, onu_id)
+        else:
+            self.offline(slot, port, onu_id)
+        return self.onu(slot, port, onu_id)
+
     def set_vlan(self, slot: int, port: int, onu_id: int, vlan: int) -> Onu:
         onu = self.onu(slot, port, onu_id)
         onu.vlan = vlan

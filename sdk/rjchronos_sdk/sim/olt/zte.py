@@ -101,6 +101,7 @@ class ZteShell(Shell):
             (r"no service-port (\d+)", {"onu-if"}, ZteShell._no_service_port),
             (r"(?:tcont|gemport|switchport) .+", {"onu-if"}, ZteShell._accept),
             (r"reboot", {"onu-mng"}, ZteShell._reboot),
+            (r"(no )?shutdown", {"onu-if"}, ZteShell._shutdown),
             (
                 r"(?:service|wan-ip|tr069-mgmt|vlan port|security-mgmt|wan) .+",
                 {"onu-mng"},
@@ -365,6 +366,11 @@ class ZteShell(Shell):
     def _onu_delete(self, match: re.Match[str]) -> Reply:
         slot, port = self.target
         self.state.remove(slot, port, int(match[1]))
+        return Reply()
+
+    def _shutdown(self, match: re.Match[str]) -> Reply:
+        slot, port, onu_id = self.target
+        self.state.set_enabled(slot, port, onu_id, enabled=bool(match[1]))
         return Reply()
 
     def _name(self, match: re.Match[str]) -> Reply:
