@@ -59,6 +59,10 @@ class OltDriverConformance(ABC):
     ports: ClassVar[int] = 2
     onus_per_port: ClassVar[int] = 4
     seed: ClassVar[int] = 7
+    #: Over SNMP the driver's ``inventory()`` reports every PON port (states, ONU counts).
+    pon_ports_over_snmp: ClassVar[bool] = True
+    #: Over SNMP ``list_onus()`` without a port reads every ONU of the OLT at once.
+    lists_all_onus_over_snmp: ClassVar[bool] = True
 
     # -- what a driver package provides ---------------------------------------------
 
@@ -154,7 +158,11 @@ class OltDriverConformance(ABC):
                 assert {board.slot for board in inventory.boards} >= {
                     slot for slot, _ in sim.state.ports
                 }
+                if self.pon_ports_over_snmp:
+                    self.check_pon_ports(inventory.pon_ports, sim)
 
+            slot, port = self._first_port(sim)
+            sim.los(port, next(iter(sim.state.port(slot, port).onus)), slot=slot)
             await self._with_driver(sim, use)
 
         self.run(scenario)
@@ -173,6 +181,41 @@ class OltDriverConformance(ABC):
                         self.check_onu(onu, pon.onus[onu.onu_id])
 
             await self._with_driver(sim, use, snmp=snmp)
+
+        self.run(scenario)
+
+    def check_pon_ports(self, ports: Any, sim: OltSimulator) -> None:
+        """``ports`` are the simulator's PON ports: up, with its ONU and online counts."""
+        by_name = {port.name: port for port in ports}
+        assert set(by_name) == {self.port_name(s, p) for s, p in sim.state.ports}, by_name
+        for (slot, number), pon in sim.state.ports.items():
+            port = by_name[self.port_name(slot, number)]
+            assert port.admin_up is True and port.oper_up is True, port
+            assert port.onu_count == len(pon.onus), port
+            assert port.online_count == sum(onu.online for onu in pon.onus.values()), port
+            if port.tx_dbm is not None:
+                assert abs(port.tx_dbm - pon.tx_dbm) <= OPTICS_TOLERANCE_DB, port
+
+    def test_list_every_onu_at_once(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            async def use(driver: OltDriver) -> None:
+                if not self.lists_all_onus_over_snmp:
+                    with pytest.raises(UnsupportedOperation):
+                        await driver.list_onus()
+                    return
+                listed = await driver.list_onus()
+                assert not listed.issues, listed.issues
+                expected = {
+                    (self.port_name(slot, port), onu.onu_id): onu
+                    for (slot, port), pon in sim.state.ports.items()
+                    for onu in pon.onus.values()
+                }
+                assert {(onu.port, onu.onu_id) for onu in listed} == set(expected)
+                for onu in listed:
+                    assert onu.serial == expected[onu.port, onu.onu_id].serial
+                    self.check_onu(onu, expected[onu.port, onu.onu_id])
+
+            await self._with_driver(sim, use)
 
         self.run(scenario)
 

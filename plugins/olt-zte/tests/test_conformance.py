@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rjchronos.drivers.olt_model import AuthorizeRequest
 from rjchronos_olt_zte.driver import ZteZxanDriver
 from rjchronos_sdk.conformance_olt import OltDriverConformance
+from rjchronos_sdk.sim.olt import OltSimulator
 
 
 class TestZteZxan(OltDriverConformance):
@@ -26,3 +29,12 @@ class TestZteZxan(OltDriverConformance):
             vlan=100,
             name="conformance",
         )
+
+
+class TestZteZxan1082Tree(TestZteZxan):
+    """The same contract read from the 1082.500 tree (C300/C320 V2.1 firmware, C600)."""
+
+    def connection(
+        self, sim: OltSimulator, *, snmp: bool = True, **overrides: Any
+    ) -> dict[str, Any]:
+        return super().connection(sim, snmp=snmp, snmp_tree="1082", **overrides)
