@@ -339,6 +339,30 @@ class OltDriverConformance(ABC):
 
         self.run(scenario)
 
+    def test_running_config_is_read_whole_and_follows_writes(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            slot, port = self._first_port(sim)
+            victim = next(iter(sim.state.port(slot, port).onus.values()))
+
+            async def use(driver: OltDriver) -> None:
+                if not self._supports(OltCapability.RUNNING_CONFIG):
+                    with pytest.raises(UnsupportedOperation):
+                        await driver.running_config()
+                    return
+                before = await driver.running_config()
+                # Longer than a screen: a pager left on would have cut it.
+                assert len(before.splitlines()) > 24, before
+                assert "More" not in before, before
+                assert before == await driver.running_config()
+                removed = await driver.deauthorize(self.port_name(slot, port), victim.onu_id)
+                assert removed.ok, removed
+                after = await driver.running_config()
+                assert after != before
+
+            await self._with_driver(sim, use)
+
+        self.run(scenario)
+
     @pytest.mark.parametrize("snmp", [True, False], ids=["snmp", "cli"])
     def test_los_shows_in_the_listing(self, snmp: bool) -> None:
         async def scenario(sim: OltSimulator) -> None:

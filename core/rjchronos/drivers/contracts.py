@@ -89,6 +89,8 @@ class OltCapability(StrEnum):
     REBOOT = "reboot"
     RESYNC = "resync"
     SET_ENABLED = "set_enabled"
+    RUNNING_CONFIG = "running_config"
+    UPGRADE_FIRMWARE = "upgrade_firmware"
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,10 @@ class OltDriver(Driver):
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         """Activate or deactivate an ONU without removing it."""
         raise self._unsupported("enable or disable ONUs")
+
+    async def running_config(self) -> str:
+        """The OLT's running configuration, as its CLI prints it (paging off)."""
+        raise self._unsupported("read the running configuration")
 
     async def close(self) -> None:
         """Release connections."""

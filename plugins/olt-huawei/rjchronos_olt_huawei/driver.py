@@ -46,6 +46,7 @@ _CLI_CAPABILITIES = frozenset(
         OltCapability.DEAUTHORIZE,
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
+        OltCapability.RUNNING_CONFIG,
     }
 )
 _HUAWEI = ("Huawei",)
@@ -228,6 +229,10 @@ class HuaweiSmartAxDriver(CliOltDriver):
 
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         return await self._write(commands.set_enabled_steps(port, onu_id, enabled))
+
+    async def running_config(self) -> str:
+        """``display current-configuration`` (the session's ``scroll`` keeps it unpaged)."""
+        return await self._read("display current-configuration")
 
 
 def _port_name(if_index: str) -> str | None:

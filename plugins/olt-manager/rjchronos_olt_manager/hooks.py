@@ -17,7 +17,7 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.jobs.spec import CollectorSpec, TaskHandler
 from rjchronos.kernel import Kernel
 from rjchronos.security.permissions import Permission
-from rjchronos_olt_manager import PLUGIN, api, collector, onu_actions
+from rjchronos_olt_manager import PLUGIN, api, api_backups, backups, collector, onu_actions
 from rjchronos_olt_manager.traps import TrapReceiver
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "default": 2,
             "description": "wait this long after a trap before the confirming collection, "
             "so a burst of traps gives one",
+        },
+        "backup_hours": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 24,
+            "description": "how often each OLT's running configuration is backed up",
         },
         "signal_good_dbm": {
             "type": "number",
@@ -120,12 +126,15 @@ def rjc_permissions() -> list[Permission]:
         Permission(
             api.OLTS_AUTHORIZE, "Authorize, reboot and remove ONUs", ("operator", "admin"), True
         ),
+        Permission(
+            api_backups.OLTS_CONFIG, "Read and take OLT configuration backups", ("admin",), True
+        ),
     ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [*api.routes(kernel), *onu_actions.routes()]
+    return [*api.routes(kernel), *onu_actions.routes(), *api_backups.routes()]
 
 
 async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,7 +147,10 @@ async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
 def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
     timeout = float(_settings(kernel).get("collect_timeout_seconds", 240))
     # One attempt: a dead OLT is recorded on the OLT, and the next poll is the retry.
-    return [TaskHandler(collector.JOB_TYPE, _collect, max_attempts=1, timeout=timeout)]
+    return [
+        TaskHandler(collector.JOB_TYPE, _collect, max_attempts=1, timeout=timeout),
+        TaskHandler(backups.JOB_TYPE, backups.run_job, max_attempts=1, timeout=timeout),
+    ]
 
 
 @hookimpl
@@ -151,7 +163,14 @@ def rjc_collectors(kernel: Kernel) -> list[CollectorSpec]:
             collector.JOB_TYPE,
             every=timedelta(seconds=int(settings.get("poll_seconds", DEFAULT_POLL_SECONDS))),
             jitter=timedelta(seconds=int(settings.get("jitter_seconds", 60))),
-        )
+        ),
+        CollectorSpec(
+            "olt.config_backup",
+            "olt",
+            backups.JOB_TYPE,
+            every=timedelta(hours=float(settings.get("backup_hours", 24))),
+            jitter=timedelta(minutes=30),
+        ),
     ]
 
 

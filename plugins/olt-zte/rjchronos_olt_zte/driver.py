@@ -48,6 +48,7 @@ _ZXAN_CAPABILITIES = frozenset(
         OltCapability.DEAUTHORIZE,
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
+        OltCapability.RUNNING_CONFIG,
     }
 )
 #: ONU ids a GPON port offers on ZXAN.
@@ -225,6 +226,10 @@ class ZteZxanDriver(CliOltDriver):
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         return await self._write(commands.set_enabled_steps(port, onu_id, enabled, self.family))
 
+    async def running_config(self) -> str:
+        """``show running-config`` (``terminal length 0`` keeps it unpaged)."""
+        return await self._read("show running-config")
+
 
 _TITAN_CAPABILITIES = frozenset(
     {
@@ -232,6 +237,7 @@ _TITAN_CAPABILITIES = frozenset(
         OltCapability.DEAUTHORIZE,
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
+        OltCapability.RUNNING_CONFIG,
     }
 )
 

@@ -110,6 +110,7 @@ class HuaweiShell(Shell):
             (r"display ont info (\d+) (\d+) (\d+) (\d+)", every, HuaweiShell._one_onu),
             (r"display ont optical-info (\d+) all", {"interface"}, HuaweiShell._optics),
             (r"display service-port all", every, HuaweiShell._service_ports),
+            (r"display current-configuration", every, HuaweiShell._current_configuration),
             (
                 r"display service-port port (\d+)/(\d+)/(\d+)(?: ont (\d+))?",
                 every,
@@ -500,6 +501,32 @@ class HuaweiShell(Shell):
                 f"{onu.voltage_mv / 1000:<7.3f}  {onu.bias_ma:<7}  {onu.distance_m:<8}  "
             )
         lines.append("  " + "-" * 77)
+        return Reply("\n".join(lines) + "\n")
+
+    def _current_configuration(self, _: re.Match[str]) -> Reply:
+        """The running configuration: the ONTs of each port and the service ports."""
+        lines = ["  [MA5800-X7: V100R019C10]", "#", "[global-config]"]
+        lines += ["  <global-config>", f" sysname {self.state.name}", "#", "[gpon]"]
+        for (slot, port), pon in sorted(self.state.ports.items()):
+            lines += [f"  <gpon-0/{slot}>", f" interface gpon 0/{slot}"]
+            for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id):
+                serial = gpon_serial_hex(onu.serial).upper()
+                lines.append(
+                    f'  ont add {port} {onu.onu_id} sn-auth "{serial}" omci ont-lineprofile-id '
+                    f"{onu.line_profile} ont-srvprofile-id {onu.service_profile} "
+                    f'desc "{onu.description}"'
+                )
+                if onu.status == "offline" and onu.last_down_cause == "deactivated":
+                    lines.append(f"  ont deactivate {port} {onu.onu_id}")
+            lines += [" quit", "#"]
+        lines.append("[service-port]")
+        for flow in sorted(self.state.service_ports.values(), key=lambda sp: sp.index):
+            lines.append(
+                f" service-port {flow.index} vlan {flow.vlan} gpon 0/{flow.slot}/{flow.port} "
+                f"ont {flow.onu_id} gemport {flow.gemport} multi-service user-vlan "
+                f"{flow.user_vlan} tag-transform translate"
+            )
+        lines += ["#", "return"]
         return Reply("\n".join(lines) + "\n")
 
     def _service_ports(self, match: re.Match[str]) -> Reply:

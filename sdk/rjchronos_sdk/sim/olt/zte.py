@@ -88,6 +88,7 @@ class ZteShell(Shell):
             (r"show gpon onu by sn (\S+)", shows, ZteShell._by_serial),
             (rf"show running-config interface {OLT_PORT}", shows, ZteShell._olt_config),
             (r"show card", shows, ZteShell._card),
+            (r"show running-config", shows, ZteShell._running_config),
             (r"show version", {"user", *shows}, ZteShell._version),
             (r"onu (\d+) type (\S+) sn (\S+)", {"olt-if"}, ZteShell._onu_add),
             (r"no onu (\d+)", {"olt-if"}, ZteShell._onu_delete),
@@ -326,6 +327,34 @@ class ZteShell(Shell):
             for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id)
         ]
         return Reply("\n".join([*lines, "!", "end"]) + "\n")
+
+    def _running_config(self, _: re.Match[str]) -> Reply:
+        """The whole running configuration: each port's ONUs, then each ONU's interface."""
+        lines = ["Building configuration...", "!", f"hostname {self.state.name}", "!"]
+        ports = sorted(self.state.ports.items())
+        for (slot, port), pon in ports:
+            lines += [f"interface gpon-olt_1/{slot}/{port}", "  no shutdown"]
+            lines += [
+                f"  onu {onu.onu_id} type {onu.equipment} sn {onu.serial}"
+                for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id)
+            ]
+            lines.append("!")
+        flows = sorted(self.state.service_ports.values(), key=lambda sp: sp.index)
+        for (slot, port), pon in ports:
+            for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id):
+                lines += [f"interface gpon-onu_1/{slot}/{port}:{onu.onu_id}"]
+                if onu.description:
+                    lines.append(f"  name {onu.description}")
+                if onu.status == "offline" and onu.last_down_cause == "deactivated":
+                    lines.append("  shutdown")
+                lines += [
+                    f"  service-port {flow.index % 100} vport 1 user-vlan {flow.user_vlan} "
+                    f"vlan {flow.vlan}"
+                    for flow in flows
+                    if (flow.slot, flow.port, flow.onu_id) == (slot, port, onu.onu_id)
+                ]
+                lines.append("!")
+        return Reply("\n".join([*lines, "end"]) + "\n")
 
     def _card(self, _: re.Match[str]) -> Reply:
         cards = [
