@@ -76,6 +76,10 @@ class OltDriverConformance(ABC):
     ) -> AuthorizeRequest:
         """A request that authorizes ``serial`` on ``port`` with a working service profile."""
 
+    def cli_port(self, sim: OltSimulator) -> int:
+        """The port the driver's CLI connects to (SSH unless the connection says otherwise)."""
+        return sim.ssh_port
+
     def simulator(self) -> OltSimulator:
         """The simulated OLT each test runs against (drift off, so values stay put)."""
         return OltSimulator(
@@ -385,7 +389,7 @@ class OltDriverConformance(ABC):
             async def use(driver: OltDriver) -> None:
                 with pytest.raises(OltConnectionError) as raised:
                     await driver.list_unconfigured_onus()
-                assert f"{sim.host}:{sim.ssh_port}" in str(raised.value)
+                assert f"{sim.host}:{self.cli_port(sim)}" in str(raised.value)
                 assert "credentials" in str(raised.value)
 
             await self._with_driver(sim, use, password="not-the-password")  # noqa: S106 - a wrong one on purpose

@@ -62,6 +62,8 @@ class ZteShell(Shell):
     """A ZXAN CLI session: modes, terminal length, authorisation under the PON port."""
 
     target: tuple[int, ...] = ()
+    #: What ``enable`` asks for (empty: it asks nothing).
+    enable_password: str = ""
     commands: list[tuple[re.Pattern[str], set[str], Handler]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -143,9 +145,19 @@ class ZteShell(Shell):
     # -- modes -----------------------------------------------------------------
 
     def _enable(self, _: re.Match[str]) -> Reply:
-        if self.mode == "user":
+        if self.mode != "user":
+            return Reply()
+        if not self.enable_password:
             self.mode = "privileged"
-        return Reply()
+            return Reply()
+
+        def check(given: str) -> Reply:
+            if given != self.enable_password:
+                return Reply("% Bad password\n")
+            self.mode = "privileged"
+            return Reply()
+
+        return Reply(question="Password:", answer=check, secret=True)
 
     def _disable(self, _: re.Match[str]) -> Reply:
         self.mode, self.target = "user", ()
