@@ -32,6 +32,7 @@ import pytest
 from rjchronos.drivers.contracts import OltCapability, OltDriver, UnsupportedOperation
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
+    FirmwareUpgrade,
     OltConnectionError,
     Onu,
     OnuStatus,
@@ -362,6 +363,43 @@ class OltDriverConformance(ABC):
                 assert removed.ok, removed
                 after = await driver.running_config()
                 assert after != before
+
+            await self._with_driver(sim, use)
+
+        self.run(scenario)
+
+    def firmware_request(self, targets: list[tuple[str, int]]) -> FirmwareUpgrade:
+        """A firmware load of ``targets`` from an FTP server (the simulator fetches nothing)."""
+        return FirmwareUpgrade(
+            file="ONT_V5R021C00S200.bin",
+            server="127.0.0.1",
+            targets=tuple(targets),
+            protocol="ftp",
+            username="ftpuser",
+            password="ftp-s3cret",  # noqa: S106 - a test file server's login
+        )
+
+    def test_firmware_upgrade_through_the_olt(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            slot, port = self._first_port(sim)
+            first, second, *_ = sim.state.port(slot, port).onus.values()
+            name = self.port_name(slot, port)
+            request = self.firmware_request([(name, first.onu_id), (name, second.onu_id)])
+
+            async def use(driver: OltDriver) -> None:
+                if not self._supports(OltCapability.UPGRADE_FIRMWARE):
+                    with pytest.raises(UnsupportedOperation):
+                        await driver.upgrade_firmware(request)
+                    return
+                result = await driver.upgrade_firmware(request)
+                assert result.ok, result
+                assert all("ftp-s3cret" not in step.shown for step in result.applied)
+                assert first.software_version == second.software_version == "V5R021C00S200"
+                assert first.online and first.last_down_cause == "reset"
+                sim.los(port, second.onu_id, slot=slot)
+                refused = await driver.upgrade_firmware(request)
+                assert not refused.ok and refused.error, refused
+                assert refused.failed is not None and "start" in refused.failed.command
 
             await self._with_driver(sim, use)
 

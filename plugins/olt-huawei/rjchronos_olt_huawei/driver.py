@@ -23,6 +23,7 @@ from rjchronos.drivers.contracts import (
 )
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
+    FirmwareUpgrade,
     InvalidRequest,
     Inventory,
     Listing,
@@ -47,6 +48,7 @@ _CLI_CAPABILITIES = frozenset(
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
         OltCapability.RUNNING_CONFIG,
+        OltCapability.UPGRADE_FIRMWARE,
     }
 )
 _HUAWEI = ("Huawei",)
@@ -56,7 +58,7 @@ MAX_ONT_ID = 127
 
 #: The SmartAX CLI for the transport: user/privileged/config prompts and its (y/n) questions.
 PLATFORM = CliPlatform(
-    prompt=r"^[\w.\-@/:]{1,63}(?:\([\w.\-@/:]+\))?[>#]\s?$|\(y/n\)(?:\[\w\])?:\s?$",
+    prompt=r"^[\w.\-@/:]{1,63}(?:\([\w.\-@/:]+\))?(?:[>#]|%%)\s?$|\(y/n\)(?:\[\w\])?:\s?$",
     question=r"\(y/n\)",
     setup=commands.SESSION_SETUP,
 )
@@ -229,6 +231,10 @@ class HuaweiSmartAxDriver(CliOltDriver):
 
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         return await self._write(commands.set_enabled_steps(port, onu_id, enabled))
+
+    async def upgrade_firmware(self, request: FirmwareUpgrade) -> WriteResult:
+        """``ont-load`` in diagnose mode: file and server, the ONTs of each port, start."""
+        return await self._write(commands.firmware_steps(request))
 
     async def running_config(self) -> str:
         """``display current-configuration`` (the session's ``scroll`` keeps it unpaged)."""

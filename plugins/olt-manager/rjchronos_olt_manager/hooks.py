@@ -17,7 +17,15 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.jobs.spec import CollectorSpec, TaskHandler
 from rjchronos.kernel import Kernel
 from rjchronos.security.permissions import Permission
-from rjchronos_olt_manager import PLUGIN, api, api_backups, backups, collector, onu_actions
+from rjchronos_olt_manager import (
+    PLUGIN,
+    api,
+    api_backups,
+    backups,
+    collector,
+    firmware,
+    onu_actions,
+)
 from rjchronos_olt_manager.traps import TrapReceiver
 
 log = logging.getLogger(__name__)
@@ -134,7 +142,12 @@ def rjc_permissions() -> list[Permission]:
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [*api.routes(kernel), *onu_actions.routes(), *api_backups.routes()]
+    return [
+        *api.routes(kernel),
+        *onu_actions.routes(),
+        *api_backups.routes(),
+        *firmware.routes(),
+    ]
 
 
 async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:

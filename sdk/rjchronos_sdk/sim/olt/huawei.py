@@ -76,6 +76,9 @@ class HuaweiShell(Shell):
     """A SmartAX CLI session: modes, smart prompts, scroll, alarms and the ONT commands."""
 
     interface: tuple[int, int] | None = None
+    #: The firmware file ``ont-load info`` named and the ONTs ``ont-load select`` chose.
+    load_file: str = ""
+    load_targets: list[tuple[int, int, int]] = field(default_factory=list)
     smart: bool = True
     infoswitch: bool = True
     commands: list[tuple[re.Pattern[str], set[str], Handler]] = field(default_factory=list)
@@ -93,11 +96,24 @@ class HuaweiShell(Shell):
             (r"enable", {"user", *every}, HuaweiShell._enable),
             (r"config", every, HuaweiShell._config),
             (r"interface gpon (\d+)/(\d+)", config, HuaweiShell._interface),
-            (r"quit", {"user", *every}, HuaweiShell._quit),
+            (r"diagnose", {"config"}, HuaweiShell._diagnose),
+            (
+                r"ont-load info program (\S+) (ftp|tftp|sftp) (\S+)(?: \S+ \S+)?",
+                {"diagnose"},
+                HuaweiShell._load_info,
+            ),
+            (r"ont-load select (\d+)/(\d+) (\d+) ([\d,]+)", {"diagnose"}, HuaweiShell._load_select),
+            (
+                r"ont-load start(?: activemode (immediate|next-startup))?",
+                {"diagnose"},
+                HuaweiShell._load_start,
+            ),
+            (r"quit", {"user", "diagnose", *every}, HuaweiShell._quit),
             (r"return", every, HuaweiShell._return),
             (r"undo smart", {"user", *every}, HuaweiShell._undo_smart),
             (r"smart", {"user", *every}, HuaweiShell._smart),
             (r"scroll(?: (\d+))?", {"user", *every}, HuaweiShell._scroll),
+            (r"return", {"diagnose"}, HuaweiShell._return),
             (r"infoswitch cli (on|off)", {"user", *every}, HuaweiShell._infoswitch),
             (r"undo idle-timeout", {"user", *every}, HuaweiShell._nothing),
             (r"save", every, HuaweiShell._save),
@@ -134,6 +150,8 @@ class HuaweiShell(Shell):
             return f"{name}#"
         if self.mode == "config":
             return f"{name}(config)#"
+        if self.mode == "diagnose":
+            return f"{name}(diagnose)%%"
         assert self.interface is not None
         return f"{name}(config-if-gpon-0/{self.interface[1]})#"
 
@@ -199,6 +217,9 @@ class HuaweiShell(Shell):
         return Reply()
 
     def _quit(self, _: re.Match[str]) -> Reply:
+        if self.mode == "diagnose":
+            self.mode = "config"
+            return Reply()
         if self.mode == "interface":
             self.mode, self.interface = "config", None
             return Reply()
@@ -214,6 +235,39 @@ class HuaweiShell(Shell):
             )
 
         return Reply(question="  Are you sure to log out? (y/n)[n]:", answer=answer)
+
+    def _diagnose(self, _: re.Match[str]) -> Reply:
+        self.mode = "diagnose"
+        return Reply()
+
+    def _load_info(self, match: re.Match[str]) -> Reply:
+        self.load_file = match[1]
+        return Reply()
+
+    def _load_select(self, match: re.Match[str]) -> Reply:
+        frame, slot, port = int(match[1]), int(match[2]), int(match[3])
+        if frame != 0:
+            return Reply("  Failure: The board does not exist\n")
+        targets = [(slot, port, int(onu_id)) for onu_id in match[4].split(",") if onu_id]
+        try:
+            for target in targets:
+                self.state.onu(*target)
+        except OltError as exc:
+            return self._failure(exc)
+        self.load_targets += targets
+        return Reply()
+
+    def _load_start(self, match: re.Match[str]) -> Reply:
+        if not self.load_file or not self.load_targets:
+            return Reply("  Failure: Please configure the load information and select ONTs first\n")
+        found = re.search(r"V\d+R\d+C\d+\w*", self.load_file)
+        version = found[0] if found else self.load_file.rsplit("/", 1)[-1]
+        targets, self.load_targets = self.load_targets, []
+        try:
+            self.state.load_firmware(targets, version, immediate=match[1] != "next-startup")
+        except OltError as exc:
+            return self._failure(exc)
+        return Reply()
 
     def _return(self, _: re.Match[str]) -> Reply:
         self.mode, self.interface = "privileged", None
