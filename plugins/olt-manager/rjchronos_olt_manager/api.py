@@ -108,9 +108,11 @@ def remember(kernel: Kernel, serial: str, body: Mapping[str, Any]) -> None:
     device = service.find_device(kernel, serial=serial, kind="onu")
     if device is not None:
         sealed = kernel.secrets.encrypt(json.dumps(dict(body), sort_keys=True))
-        service.update_device(
-            kernel, device.id, {"attributes": {**device.attributes, AUTHORIZATION: sealed}}
-        )
+        attributes = {**device.attributes, AUTHORIZATION: sealed}
+        if body.get("wan_mode") == "pppoe" and body.get("pppoe_username"):
+            # Not a secret, and how a CPE behind a bridged ONU is found (collector.link_cpes).
+            attributes["pppoe_username"] = body["pppoe_username"]
+        service.update_device(kernel, device.id, {"attributes": attributes})
 
 
 def _onu_view(device: Device) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -29,6 +30,7 @@ from rjchronos.drivers.olt_model import (
 )
 from rjchronos.inventory import service
 from rjchronos.inventory.errors import NotFound
+from rjchronos.inventory.models import devices
 from rjchronos.telemetry.store import Sample
 from rjchronos_olt_manager import store
 from rjchronos_olt_manager.connection import DriverChoiceError, Olt, open_driver
@@ -168,6 +170,7 @@ def record(
                 changed += status_changed
                 samples += _samples(onu, device_id, olt_id, now)
         _discovered(kernel, session, olt, unconfigured)
+        linked = link_cpes(kernel, session, olt_id)
         olt.settings.last_collected_at = now
         olt.settings.last_error = ""
         session.add(olt.settings)
@@ -183,6 +186,7 @@ def record(
         "unconfigured": len(unconfigured),
         "samples": len(samples),
         "parse_issues": issues,
+        "cpes_linked": linked,
     }
 
 
@@ -288,3 +292,39 @@ def _port_samples(state: PonPort, device_id: str, olt_id: str, now: datetime) ->
         for field, metric in PORT_OPTICS
         if (value := getattr(state, field)) is not None
     ]
+
+
+def link_cpes(kernel: Kernel, session: Session, olt_id: str) -> int:
+    """Put CPEs without a parent under this OLT's ONUs by MAC or PPPoE username; how many.
+
+    An ONU's ``mac`` is set by the operator; its ``pppoe_username`` attribute
+    comes from an authorization with PPPoE. A CPE matches with its own ``mac``
+    or its ``pppoe_username`` attribute (what the ACS reads from its WAN). One
+    query per collection, whatever the number of ONUs.
+    """
+    rows = session.execute(
+        select(devices.c.id, devices.c.mac, devices.c.attributes).where(
+            devices.c.olt_id == olt_id, devices.c.kind == "onu"
+        )
+    ).all()
+    by_mac = {row.mac: row.id for row in rows if row.mac}
+    by_user = {
+        str(row.attributes["pppoe_username"]): row.id
+        for row in rows
+        if (row.attributes or {}).get("pppoe_username")
+    }
+    if not (by_mac or by_user):
+        return 0
+    username = devices.c.attributes["pppoe_username"].as_string()
+    orphans = session.execute(
+        select(devices.c.id, devices.c.mac, username.label("username")).where(
+            devices.c.kind == "cpe",
+            devices.c.parent_id.is_(None),
+            or_(devices.c.mac.in_(list(by_mac)), username.in_(list(by_user))),
+        )
+    ).all()
+    for cpe in orphans:
+        onu = by_mac.get(cpe.mac) or by_user.get(cpe.username)
+        if onu is not None:
+            service.update_device(kernel, cpe.id, {"parent_id": onu}, session=session)
+    return len(orphans)

@@ -63,3 +63,37 @@ def test_the_collected_tree_answers_topology_and_affected(
     assert affected["customers"]["ids"] == [customer.json()["id"]]
     whole = api.get(f"/api/v1/topology/{pon.id}/affected").json()
     assert whole["devices"]["by_kind"]["onu"] == 2 and whole["customers"]["count"] == 1
+
+
+def test_cpes_are_linked_by_mac_and_pppoe_username(
+    api: Any, olt_kernel: Any, running_olt: Any
+) -> None:
+    olt: RunningOlt = running_olt("zte", ports=1, onus_per_port=2)
+    olt_id = add_olt(api, olt)
+    collect(olt_kernel, olt_id)
+    by_mac, by_user = sorted(onus(olt_kernel, olt_id).values(), key=lambda d: d.id)
+    assert api.patch(f"/api/v1/devices/{by_mac.id}", json={"mac": "AA-BB-CC-00-11-22"}).is_success
+    # What an authorization with PPPoE leaves on the ONU.
+    attributes = {**by_user.attributes, "pppoe_username": "maria@isp"}
+    assert api.patch(f"/api/v1/devices/{by_user.id}", json={"attributes": attributes}).is_success
+
+    routers = {
+        "mac": {"kind": "cpe", "name": "router A", "mac": "aa:bb:cc:00:11:22"},
+        "pppoe": {
+            "kind": "cpe",
+            "name": "router B",
+            "attributes": {"pppoe_username": "maria@isp"},
+        },
+        "stranger": {"kind": "cpe", "name": "router C", "attributes": {"pppoe_username": "joao"}},
+    }
+    ids = {}
+    for key, body in routers.items():
+        created = api.post("/api/v1/devices", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["parent_id"] is None
+        ids[key] = created.json()["id"]
+
+    assert collect(olt_kernel, olt_id)["cpes_linked"] == 2
+    parent = {key: api.get(f"/api/v1/devices/{i}").json()["parent_id"] for key, i in ids.items()}
+    assert parent == {"mac": by_mac.id, "pppoe": by_user.id, "stranger": None}
+    assert collect(olt_kernel, olt_id)["cpes_linked"] == 0  # linked once; an operator's link stays
