@@ -88,10 +88,15 @@ def port_names(state: OltState) -> list[str]:
     return [f"0/{slot}/{port}" for slot, port in sorted(state.ports)]
 
 
-async def poll_rjchronos(connection: dict[str, Any], ports: list[str]) -> int:
-    """Every ONU of every port through the driver, ports in turn as the collector reads them."""
+async def poll_rjchronos(connection: dict[str, Any], ports: list[str], whole: bool) -> int:
+    """Every ONU of every port through the driver: ports in turn, or the whole OLT at once."""
     driver = HuaweiSmartAxDriver(connection)
     try:
+        if whole:
+            everything = await driver.list_onus()
+            if everything.issues:
+                raise RuntimeError(f"whole OLT: {everything.issues[0]}")
+            return len(everything)
         onus = 0
         for port in ports:
             listing = await driver.list_onus(port)
@@ -104,9 +109,9 @@ async def poll_rjchronos(connection: dict[str, Any], ports: list[str]) -> int:
 
 
 async def poll_net_snmp(
-    snmp_port: int, ports: list[str], max_repetitions: int, concurrency: int
+    snmp_port: int, ports: list[str], max_repetitions: int, concurrency: int, whole: bool
 ) -> int:
-    """The same columns with one snmpbulkwalk per column and port; the values read."""
+    """The same columns with one snmpbulkwalk per column and port (or per whole column)."""
     limit = asyncio.Semaphore(concurrency)
 
     async def walk(oid: str) -> int:
@@ -140,6 +145,9 @@ async def poll_net_snmp(
             if line.startswith(row) and b"No more variables" not in line
         )
 
+    if whole:
+        counts = await asyncio.gather(*(walk(huawei_mib.OID[name]) for name in POLLED_COLUMNS))
+        return sum(counts)
     values = 0
     for port in ports:
         frame, slot, number = (int(part) for part in port.split("/"))
@@ -179,6 +187,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="polls of each, alternating")
     parser.add_argument("--max-repetitions", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=4, help="walks in flight")
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="read every ONU of the OLT at once (one walk per whole column) on both sides",
+    )
     args = parser.parse_args()
     if not 1 <= args.ports <= PORTS_PER_BOARD * len(SLOTS):
         parser.error(f"--ports must be 1..{PORTS_PER_BOARD * len(SLOTS)}")
@@ -205,10 +218,12 @@ def main() -> None:
     values = onus * len(POLLED_COLUMNS)
 
     def rjchronos() -> int:
-        return asyncio.run(poll_rjchronos(connection, ports))
+        return asyncio.run(poll_rjchronos(connection, ports, args.whole))
 
     def net_snmp() -> int:
-        return asyncio.run(poll_net_snmp(snmp_port, ports, args.max_repetitions, args.concurrency))
+        return asyncio.run(
+            poll_net_snmp(snmp_port, ports, args.max_repetitions, args.concurrency, args.whole)
+        )
 
     def agent() -> float:
         return process_cpu(server.pid or 0)
@@ -250,7 +265,8 @@ def main() -> None:
     print(
         f"status and optics of {onus:,} ONUs ({len(ports)} ports x {args.onus}, "
         f"{len(POLLED_COLUMNS)} columns, max-repetitions {args.max_repetitions}, "
-        f"{args.concurrency} walks in flight), median of {args.rounds}:"
+        f"{args.concurrency} walks in flight, {'whole OLT' if args.whole else 'per port'}), "
+        f"median of {args.rounds}:"
     )
     print(f"  RJChronos  wall {app['wall_s']:7.2f} s   cpu {app['cpu_s']:7.2f} s")
     print(f"  net-snmp   wall {base['wall_s']:7.2f} s   cpu {base['cpu_s']:7.2f} s")
@@ -268,6 +284,7 @@ def main() -> None:
                 "max_repetitions": args.max_repetitions,
                 "concurrency": args.concurrency,
                 "rounds": args.rounds,
+                "whole": args.whole,
                 "app": app,
                 "baseline": base,
                 "ratio": ratio,

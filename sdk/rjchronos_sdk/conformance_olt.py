@@ -32,6 +32,7 @@ import pytest
 from rjchronos.drivers.contracts import OltCapability, OltDriver, UnsupportedOperation
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
+    FirmwareUpgrade,
     OltConnectionError,
     Onu,
     OnuStatus,
@@ -59,6 +60,10 @@ class OltDriverConformance(ABC):
     ports: ClassVar[int] = 2
     onus_per_port: ClassVar[int] = 4
     seed: ClassVar[int] = 7
+    #: Over SNMP the driver's ``inventory()`` reports every PON port (states, ONU counts).
+    pon_ports_over_snmp: ClassVar[bool] = True
+    #: Over SNMP ``list_onus()`` without a port reads every ONU of the OLT at once.
+    lists_all_onus_over_snmp: ClassVar[bool] = True
 
     # -- what a driver package provides ---------------------------------------------
 
@@ -71,6 +76,10 @@ class OltDriverConformance(ABC):
         self, port: str, serial: str, onu_id: int | None = None
     ) -> AuthorizeRequest:
         """A request that authorizes ``serial`` on ``port`` with a working service profile."""
+
+    def cli_port(self, sim: OltSimulator) -> int:
+        """The port the driver's CLI connects to (SSH unless the connection says otherwise)."""
+        return sim.ssh_port
 
     def simulator(self) -> OltSimulator:
         """The simulated OLT each test runs against (drift off, so values stay put)."""
@@ -154,7 +163,11 @@ class OltDriverConformance(ABC):
                 assert {board.slot for board in inventory.boards} >= {
                     slot for slot, _ in sim.state.ports
                 }
+                if self.pon_ports_over_snmp:
+                    self.check_pon_ports(inventory.pon_ports, sim)
 
+            slot, port = self._first_port(sim)
+            sim.los(port, next(iter(sim.state.port(slot, port).onus)), slot=slot)
             await self._with_driver(sim, use)
 
         self.run(scenario)
@@ -173,6 +186,41 @@ class OltDriverConformance(ABC):
                         self.check_onu(onu, pon.onus[onu.onu_id])
 
             await self._with_driver(sim, use, snmp=snmp)
+
+        self.run(scenario)
+
+    def check_pon_ports(self, ports: Any, sim: OltSimulator) -> None:
+        """``ports`` are the simulator's PON ports: up, with its ONU and online counts."""
+        by_name = {port.name: port for port in ports}
+        assert set(by_name) == {self.port_name(s, p) for s, p in sim.state.ports}, by_name
+        for (slot, number), pon in sim.state.ports.items():
+            port = by_name[self.port_name(slot, number)]
+            assert port.admin_up is True and port.oper_up is True, port
+            assert port.onu_count == len(pon.onus), port
+            assert port.online_count == sum(onu.online for onu in pon.onus.values()), port
+            if port.tx_dbm is not None:
+                assert abs(port.tx_dbm - pon.tx_dbm) <= OPTICS_TOLERANCE_DB, port
+
+    def test_list_every_onu_at_once(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            async def use(driver: OltDriver) -> None:
+                if not self.lists_all_onus_over_snmp:
+                    with pytest.raises(UnsupportedOperation):
+                        await driver.list_onus()
+                    return
+                listed = await driver.list_onus()
+                assert not listed.issues, listed.issues
+                expected = {
+                    (self.port_name(slot, port), onu.onu_id): onu
+                    for (slot, port), pon in sim.state.ports.items()
+                    for onu in pon.onus.values()
+                }
+                assert {(onu.port, onu.onu_id) for onu in listed} == set(expected)
+                for onu in listed:
+                    assert onu.serial == expected[onu.port, onu.onu_id].serial
+                    self.check_onu(onu, expected[onu.port, onu.onu_id])
+
+            await self._with_driver(sim, use)
 
         self.run(scenario)
 
@@ -274,6 +322,89 @@ class OltDriverConformance(ABC):
 
         self.run(scenario)
 
+    def test_disable_and_enable_the_onu(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            slot, port = self._first_port(sim)
+            target = next(iter(sim.state.port(slot, port).onus.values()))
+            name = self.port_name(slot, port)
+
+            async def use(driver: OltDriver) -> None:
+                disabled = await driver.set_enabled(name, target.onu_id, False)
+                assert disabled.ok and disabled.applied, disabled
+                assert not target.online
+                listed = {onu.onu_id: onu for onu in await driver.list_onus(name)}
+                assert listed[target.onu_id].status is not OnuStatus.ONLINE
+                enabled = await driver.set_enabled(name, target.onu_id, True)
+                assert enabled.ok, enabled
+                listed = {onu.onu_id: onu for onu in await driver.list_onus(name)}
+                assert listed[target.onu_id].status is OnuStatus.ONLINE
+
+            await self._with_driver(sim, use)
+            assert target.online
+
+        self.run(scenario)
+
+    def test_running_config_is_read_whole_and_follows_writes(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            slot, port = self._first_port(sim)
+            victim = next(iter(sim.state.port(slot, port).onus.values()))
+
+            async def use(driver: OltDriver) -> None:
+                if not self._supports(OltCapability.RUNNING_CONFIG):
+                    with pytest.raises(UnsupportedOperation):
+                        await driver.running_config()
+                    return
+                before = await driver.running_config()
+                # Longer than a screen: a pager left on would have cut it.
+                assert len(before.splitlines()) > 24, before
+                assert "More" not in before, before
+                assert before == await driver.running_config()
+                removed = await driver.deauthorize(self.port_name(slot, port), victim.onu_id)
+                assert removed.ok, removed
+                after = await driver.running_config()
+                assert after != before
+
+            await self._with_driver(sim, use)
+
+        self.run(scenario)
+
+    def firmware_request(self, targets: list[tuple[str, int]]) -> FirmwareUpgrade:
+        """A firmware load of ``targets`` from an FTP server (the simulator fetches nothing)."""
+        return FirmwareUpgrade(
+            file="ONT_V5R021C00S200.bin",
+            server="127.0.0.1",
+            targets=tuple(targets),
+            protocol="ftp",
+            username="ftpuser",
+            password="ftp-s3cret",  # noqa: S106 - a test file server's login
+        )
+
+    def test_firmware_upgrade_through_the_olt(self) -> None:
+        async def scenario(sim: OltSimulator) -> None:
+            slot, port = self._first_port(sim)
+            first, second, *_ = sim.state.port(slot, port).onus.values()
+            name = self.port_name(slot, port)
+            request = self.firmware_request([(name, first.onu_id), (name, second.onu_id)])
+
+            async def use(driver: OltDriver) -> None:
+                if not self._supports(OltCapability.UPGRADE_FIRMWARE):
+                    with pytest.raises(UnsupportedOperation):
+                        await driver.upgrade_firmware(request)
+                    return
+                result = await driver.upgrade_firmware(request)
+                assert result.ok, result
+                assert all("ftp-s3cret" not in step.shown for step in result.applied)
+                assert first.software_version == second.software_version == "V5R021C00S200"
+                assert first.online and first.last_down_cause == "reset"
+                sim.los(port, second.onu_id, slot=slot)
+                refused = await driver.upgrade_firmware(request)
+                assert not refused.ok and refused.error, refused
+                assert refused.failed is not None and "start" in refused.failed.command
+
+            await self._with_driver(sim, use)
+
+        self.run(scenario)
+
     @pytest.mark.parametrize("snmp", [True, False], ids=["snmp", "cli"])
     def test_los_shows_in_the_listing(self, snmp: bool) -> None:
         async def scenario(sim: OltSimulator) -> None:
@@ -296,7 +427,7 @@ class OltDriverConformance(ABC):
             async def use(driver: OltDriver) -> None:
                 with pytest.raises(OltConnectionError) as raised:
                     await driver.list_unconfigured_onus()
-                assert f"{sim.host}:{sim.ssh_port}" in str(raised.value)
+                assert f"{sim.host}:{self.cli_port(sim)}" in str(raised.value)
                 assert "credentials" in str(raised.value)
 
             await self._with_driver(sim, use, password="not-the-password")  # noqa: S106 - a wrong one on purpose

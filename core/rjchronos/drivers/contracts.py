@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
+    FirmwareUpgrade,
     Inventory,
     Listing,
     Onu,
@@ -89,6 +90,8 @@ class OltCapability(StrEnum):
     REBOOT = "reboot"
     RESYNC = "resync"
     SET_ENABLED = "set_enabled"
+    RUNNING_CONFIG = "running_config"
+    UPGRADE_FIRMWARE = "upgrade_firmware"
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,14 @@ class OltDriver(Driver):
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         """Activate or deactivate an ONU without removing it."""
         raise self._unsupported("enable or disable ONUs")
+
+    async def upgrade_firmware(self, request: FirmwareUpgrade) -> WriteResult:
+        """Load a firmware file onto ONUs through the OLT (OMCI)."""
+        raise self._unsupported("upgrade ONU firmware")
+
+    async def running_config(self) -> str:
+        """The OLT's running configuration, as its CLI prints it (paging off)."""
+        raise self._unsupported("read the running configuration")
 
     async def close(self) -> None:
         """Release connections."""

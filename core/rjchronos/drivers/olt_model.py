@@ -255,16 +255,61 @@ class CliStep:
     mode: tuple[str, ...]
     command: str
     secret: bool = False
+    #: How a secret step is shown when its password is not introduced by ``password``.
+    masked: str = ""
 
     @property
     def shown(self) -> str:
         """The command as logs and audit records may show it: passwords masked."""
         if not self.secret:
             return self.command
+        if self.masked:
+            return self.masked
         return _PASSWORD.sub(r"\1********", self.command)
 
     def __repr__(self) -> str:
         return f"CliStep({self.mode!r}, {self.shown!r}, secret={self.secret})"
+
+
+_FILE_NAME = re.compile(r"[\w.\-/]{1,128}")
+_HOST = re.compile(r"[\w.\-:]{1,255}")
+_CREDENTIAL = re.compile(r"[^\s\"']{1,64}")
+
+
+@dataclass(frozen=True)
+class FirmwareUpgrade:
+    """Load a firmware file onto ONUs through the OLT (OMCI), from a file server the OLT reaches.
+
+    ``targets`` are ``(port, onu_id)`` pairs. Values go into CLI lines, so
+    each is checked against a strict pattern: no spaces or quotes.
+    """
+
+    file: str
+    server: str
+    targets: tuple[tuple[str, int], ...]
+    protocol: Literal["ftp", "tftp", "sftp"] = "ftp"
+    username: str = ""
+    password: str = ""
+    activate: Literal["immediate", "next-startup"] = "immediate"
+
+    def __post_init__(self) -> None:
+        if not _FILE_NAME.fullmatch(self.file):
+            raise InvalidRequest("file", "letters, digits, '.', '-', '_' and '/' only")
+        if not _HOST.fullmatch(self.server):
+            raise InvalidRequest("server", f"{self.server!r} is not a host name or address")
+        if self.protocol not in ("ftp", "tftp", "sftp"):
+            raise InvalidRequest("protocol", f"{self.protocol!r} is not ftp, tftp or sftp")
+        if self.protocol != "tftp" and not (
+            _CREDENTIAL.fullmatch(self.username) and _CREDENTIAL.fullmatch(self.password)
+        ):
+            raise InvalidRequest("username", f"{self.protocol} needs a username and a password")
+        if self.activate not in ("immediate", "next-startup"):
+            raise InvalidRequest("activate", f"{self.activate!r} is not immediate or next-startup")
+        if not self.targets:
+            raise InvalidRequest("targets", "no ONU to upgrade")
+        for port, onu_id in self.targets:
+            if not re.fullmatch(r"\d+/\d+/\d+", port) or onu_id < 0:
+                raise InvalidRequest("targets", f"{port}:{onu_id} is not frame/slot/port and id")
 
 
 @dataclass(frozen=True)

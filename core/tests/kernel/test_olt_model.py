@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,30 @@ def test_secret_steps_show_no_password() -> None:
     assert "s3cret" not in repr(step)
     assert step.command.endswith("password s3cret host 1")
     assert CliStep((), "write").shown == "write"
+
+
+def test_a_firmware_upgrade_refuses_what_a_cli_line_must_not_carry() -> None:
+    from rjchronos.drivers.olt_model import FirmwareUpgrade
+
+    good = FirmwareUpgrade("fw/ONT.bin", "10.0.0.5", (("0/1/0", 3),), "ftp", "u", "p")
+    assert good.activate == "immediate"
+    bad = {
+        "file": {"file": "a.bin; reboot"},
+        "server": {"server": "host name"},
+        "username": {"password": 'with"quote'},
+        "targets": {"targets": ()},
+        "protocol": {"protocol": "http"},
+    }
+    for field, change in bad.items():
+        values: dict[str, Any] = {
+            "file": "ONT.bin",
+            "server": "10.0.0.5",
+            "targets": (("0/1/0", 3),),
+            "protocol": "ftp",
+            "username": "u",
+            "password": "p",
+        } | change
+        with pytest.raises(InvalidRequest) as raised:
+            FirmwareUpgrade(**values)
+        assert raised.value.field == field
+    assert FirmwareUpgrade("ONT.bin", "10.0.0.5", (("0/1/0", 3),), "tftp").username == ""

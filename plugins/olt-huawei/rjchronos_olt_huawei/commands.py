@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rjchronos.drivers.olt_model import AuthorizeRequest, CliStep, InvalidRequest
+from rjchronos.drivers.olt_model import AuthorizeRequest, CliStep, FirmwareUpgrade, InvalidRequest
 
 CONFIG = ("config",)
 LEAVE = "quit"
@@ -117,3 +117,32 @@ def set_enabled_steps(port: str, onu_id: int, enabled: bool) -> list[CliStep]:
     _, _, number = _split(port)
     verb = "activate" if enabled else "deactivate"
     return [CliStep(gpon_mode(port), f"ont {verb} {number} {onu_id}")]
+
+
+#: Where SmartAX's ``ont-load`` commands run (``MA5800(diagnose)%%``).
+DIAGNOSE = (*CONFIG, "diagnose")
+
+
+def firmware_steps(request: FirmwareUpgrade) -> list[CliStep]:
+    """``ont-load info`` (the file and its server), one ``ont-load select`` per port, ``start``."""
+    source = f"ont-load info program {request.file} {request.protocol} {request.server}"
+    if request.protocol == "tftp":
+        steps = [CliStep(DIAGNOSE, source)]
+    else:
+        steps = [
+            CliStep(
+                DIAGNOSE,
+                f"{source} {request.username} {request.password}",
+                secret=True,
+                masked=f"{source} {request.username} ********",
+            )
+        ]
+    by_board: dict[tuple[str, str], list[int]] = {}
+    for port, onu_id in request.targets:
+        frame, slot, number = port.split("/")
+        by_board.setdefault((f"{frame}/{slot}", number), []).append(onu_id)
+    for (board, number), onu_ids in sorted(by_board.items()):
+        ids = ",".join(str(onu_id) for onu_id in sorted(set(onu_ids)))
+        steps.append(CliStep(DIAGNOSE, f"ont-load select {board} {number} {ids}"))
+    steps.append(CliStep(DIAGNOSE, f"ont-load start activemode {request.activate}"))
+    return steps

@@ -23,25 +23,32 @@ from rjchronos.drivers.contracts import (
 )
 from rjchronos.drivers.olt_model import (
     AuthorizeRequest,
+    FirmwareUpgrade,
     InvalidRequest,
+    Inventory,
     Listing,
     OltCommandError,
     Onu,
+    PonPort,
     UnconfiguredOnu,
     WriteResult,
 )
 from rjchronos_olt_huawei import commands, parsers, snmp
 from rjchronos_sdk.olt import CliOltDriver, CliPlatform
+from rjchronos_sdk.olt.snmp import IF_COLUMNS, if_up, onu_counts
 
 _CLI_CAPABILITIES = frozenset(
     {
         OltCapability.IDENTIFY,
+        OltCapability.INVENTORY,
         OltCapability.LIST_ONUS,
         OltCapability.LIST_UNCONFIGURED,
         OltCapability.AUTHORIZE,
         OltCapability.DEAUTHORIZE,
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
+        OltCapability.RUNNING_CONFIG,
+        OltCapability.UPGRADE_FIRMWARE,
     }
 )
 _HUAWEI = ("Huawei",)
@@ -51,7 +58,7 @@ MAX_ONT_ID = 127
 
 #: The SmartAX CLI for the transport: user/privileged/config prompts and its (y/n) questions.
 PLATFORM = CliPlatform(
-    prompt=r"^[\w.\-@/:]{1,63}(?:\([\w.\-@/:]+\))?[>#]\s?$|\(y/n\)(?:\[\w\])?:\s?$",
+    prompt=r"^[\w.\-@/:]{1,63}(?:\([\w.\-@/:]+\))?(?:[>#]|%%)\s?$|\(y/n\)(?:\[\w\])?:\s?$",
     question=r"\(y/n\)",
     setup=commands.SESSION_SETUP,
 )
@@ -96,12 +103,56 @@ class HuaweiSmartAxDriver(CliOltDriver):
         command = "display version"
         return parsers.parse_version(command, await self._read(command))
 
+    async def inventory(self) -> Inventory:
+        """Boards from ``display board 0``; with SNMP, the PON ports too (states, ONUs, optics)."""
+        command = "display board 0"
+        boards = parsers.parse_boards(command, await self._read(command))
+        ports = await self._pon_ports() if self.snmp is not None else ()
+        return Inventory(tuple(boards), tuple(ports), tuple(boards.issues))
+
+    async def _pon_ports(self) -> list[PonPort]:
+        """Every GPON port: IF-MIB states, port optics and ONU counts, one walk per column."""
+        assert self.snmp is not None
+        table = await self.snmp.walk_columns(
+            {
+                **IF_COLUMNS,
+                "tx": snmp.OID["port_tx_power"],
+                "rx": snmp.OID["port_rx_power"],
+                "status": snmp.OID["ont_run_status"],
+            }
+        )
+        counts = onu_counts(table["status"], _port_name, lambda value: int(value) == 1)
+        ports = []
+        for if_index in table["if_name"]:
+            name = _port_name(if_index)
+            if name is None:
+                continue
+            frame, slot, number = (int(part) for part in name.split("/"))
+            total, online = counts.get(name, (0, 0))
+            ports.append(
+                PonPort(
+                    frame,
+                    slot,
+                    number,
+                    admin_up=if_up(table["if_admin"].get(if_index)),
+                    oper_up=if_up(table["if_oper"].get(if_index)),
+                    onu_count=total,
+                    online_count=online,
+                    tx_dbm=snmp.ont_power_dbm(int(table["tx"].get(if_index, _NO_READING))),
+                    rx_dbm=snmp.ont_power_dbm(int(table["rx"].get(if_index, _NO_READING))),
+                )
+            )
+        return ports
+
     async def list_onus(self, port: str | None = None) -> Listing[Onu]:
-        """ONUs of one port: status and causes from the summary, optics from optical-info."""
-        if port is None:
-            raise UnsupportedOperation(f"driver {self.name} lists ONUs one PON port at a time")
+        """ONUs of one port (or, over SNMP, of every port at once).
+
+        Over the CLI: status and causes from the summary, optics from optical-info.
+        """
         if self.snmp is not None:
             return await self._poll_onus(port)
+        if port is None:
+            raise UnsupportedOperation(f"driver {self.name} lists ONUs one PON port at a time")
         board = commands.gpon_mode(port)
         summary_command = f"display ont info summary {port}"
         summary = parsers.parse_onu_summary(
@@ -111,21 +162,28 @@ class HuaweiSmartAxDriver(CliOltDriver):
         optics = parsers.parse_optics(optics_command, await self._read(optics_command, board))
         return Listing(parsers.with_optics(summary, optics), [*summary.issues, *optics.issues])
 
-    async def _poll_onus(self, port: str) -> Listing[Onu]:
-        """ONUs of one port over SNMP: one GETBULK walk per column, limited to the port's rows."""
-        frame, slot, number = (int(part) for part in port.split("/"))
-        if_index = snmp.gpon_if_index(frame, slot, number)
+    async def _poll_onus(self, port: str | None) -> Listing[Onu]:
+        """ONUs over SNMP: one GETBULK walk per column, of one port's rows or of all."""
+        suffix = ""
+        if port is not None:
+            frame, slot, number = (int(part) for part in port.split("/"))
+            suffix = f".{snmp.gpon_if_index(frame, slot, number)}"
         assert self.snmp is not None
         table = await self.snmp.walk_columns(
-            {name: f"{snmp.OID[name]}.{if_index}" for name in POLLED_COLUMNS}
+            {name: f"{snmp.OID[name]}{suffix}" for name in POLLED_COLUMNS}
         )
-        suffixes = sorted(table["ont_serial"], key=int)
-        return Listing(
-            [
-                _onu(port, int(ont), {name: table[name].get(ont) for name in POLLED_COLUMNS})
-                for ont in suffixes
-            ]
-        )
+        onus = []
+        for key in table["ont_serial"]:
+            if port is None:
+                if_index, _, ont = key.partition(".")
+                where = _port_name(if_index)
+                if where is None:
+                    continue
+            else:
+                where, ont = port, key
+            row = {name: table[name].get(key) for name in POLLED_COLUMNS}
+            onus.append(_onu(where, int(ont), row))
+        return Listing(sorted(onus, key=lambda onu: (onu.port, onu.onu_id)))
 
     async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         command = "display ont autofind all"
@@ -173,6 +231,22 @@ class HuaweiSmartAxDriver(CliOltDriver):
 
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         return await self._write(commands.set_enabled_steps(port, onu_id, enabled))
+
+    async def upgrade_firmware(self, request: FirmwareUpgrade) -> WriteResult:
+        """``ont-load`` in diagnose mode: file and server, the ONTs of each port, start."""
+        return await self._write(commands.firmware_steps(request))
+
+    async def running_config(self) -> str:
+        """``display current-configuration`` (the session's ``scroll`` keeps it unpaged)."""
+        return await self._read("display current-configuration")
+
+
+def _port_name(if_index: str) -> str | None:
+    """``frame/slot/port`` of a GPON port's ifIndex; None for any other interface."""
+    try:
+        return "/".join(map(str, snmp.gpon_port_of(int(if_index))))
+    except ValueError:
+        return None
 
 
 def _onu(port: str, onu_id: int, row: Mapping[str, Any]) -> Onu:

@@ -149,8 +149,17 @@ def parse_version(command: str, output: str) -> DeviceFacts:
 
 
 def parse_boards(command: str, output: str) -> Listing[Board]:
-    """``display board 0`` -> the boards present (empty slots left out)."""
-    rows, issues = parse(command, output)
+    """``display board 0`` -> the boards present (empty slots left out).
+
+    The template expects the table's columns padded with spaces to the end,
+    as SmartAX prints them; transports that trim line ends get them back.
+    """
+    width = max((len(line) for line in output.splitlines()), default=0)
+    padded = "\n".join(
+        line.ljust(width) if line.strip() and line.strip()[0].isdigit() else line
+        for line in output.splitlines()
+    )
+    rows, issues = parse(command, padded)
     boards = [
         Board(
             slot=int(row["slot_id"]),

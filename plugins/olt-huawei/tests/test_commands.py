@@ -131,3 +131,20 @@ def test_success_is_not_mistaken_for_failure() -> None:
     assert not commands.ERROR.search(
         "  Number of ONTs that can be added: 1, success: 1\n  PortID :6, ONTID :2"
     )
+
+
+def test_firmware_steps_select_per_port_and_mask_the_password() -> None:
+    from rjchronos.drivers.olt_model import FirmwareUpgrade
+    from rjchronos_olt_huawei.commands import DIAGNOSE, firmware_steps
+
+    request = FirmwareUpgrade(
+        "ONT_V5.bin", "10.0.0.5", (("0/1/0", 3), ("0/1/0", 1), ("0/1/2", 7)), "ftp", "u", "s3cret"
+    )
+    steps = firmware_steps(request)
+    assert all(step.mode == DIAGNOSE for step in steps)
+    assert [step.command for step in steps[1:]] == [
+        "ont-load select 0/1 0 1,3",
+        "ont-load select 0/1 2 7",
+        "ont-load start activemode immediate",
+    ]
+    assert steps[0].command.endswith("u s3cret") and "s3cret" not in steps[0].shown

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ from rjchronos_olt_manager.models import connections
 OLTS_READ = "olts.read"
 OLTS_WRITE = "olts.write"
 OLTS_AUTHORIZE = "olts.authorize"
+#: The ONU device attribute holding its authorization request, encrypted (resync and move).
+AUTHORIZATION = "authorization_encrypted"
 T = TypeVar("T")
 
 
@@ -98,6 +101,18 @@ def _onu(call: ApiCall, olt: Olt) -> Device:
     if "olt_port" not in device.attributes or "onu_id" not in device.attributes:
         raise Problem(409, "Unknown position", "the ONU's port and id are not known yet: collect")
     return device
+
+
+def remember(kernel: Kernel, serial: str, body: Mapping[str, Any]) -> None:
+    """Keep the authorization ``body`` (encrypted) on the ONU now in inventory."""
+    device = service.find_device(kernel, serial=serial, kind="onu")
+    if device is not None:
+        sealed = kernel.secrets.encrypt(json.dumps(dict(body), sort_keys=True))
+        attributes = {**device.attributes, AUTHORIZATION: sealed}
+        if body.get("wan_mode") == "pppoe" and body.get("pppoe_username"):
+            # Not a secret, and how a CPE behind a bridged ONU is found (collector.link_cpes).
+            attributes["pppoe_username"] = body["pppoe_username"]
+        service.update_device(kernel, device.id, {"attributes": attributes})
 
 
 def _onu_view(device: Device) -> dict[str, Any]:
@@ -291,6 +306,7 @@ def authorize_onu(call: ApiCall) -> JSONResponse:
     if not result.ok:
         return JSONResponse({**body, "onu": None}, status_code=409)
     collector.record(call.kernel, olt.id, *read)
+    remember(call.kernel, request.serial, call.body)
     found = service.find_device(call.kernel, serial=request.serial, kind="onu")
     return JSONResponse({**body, "onu": _onu_view(found) if found else None}, status_code=201)
 

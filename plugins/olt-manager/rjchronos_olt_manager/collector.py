@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -24,10 +25,12 @@ from rjchronos.drivers.olt_model import (
     OltConnectionError,
     Onu,
     OnuStatus,
+    PonPort,
     UnconfiguredOnu,
 )
 from rjchronos.inventory import service
 from rjchronos.inventory.errors import NotFound
+from rjchronos.inventory.models import devices
 from rjchronos.telemetry.store import Sample
 from rjchronos_olt_manager import store
 from rjchronos_olt_manager.connection import DriverChoiceError, Olt, open_driver
@@ -67,21 +70,36 @@ def pon_identity(olt_id: str, port: str) -> str:
 
 async def read_olt(
     driver: OltDriver, pon_ports: Sequence[str]
-) -> tuple[dict[str, Listing[Onu]], Listing[UnconfiguredOnu]]:
-    """The ONUs of every PON port and the unconfigured ONUs, as the driver reads them.
+) -> tuple[dict[str, Listing[Onu]], Listing[UnconfiguredOnu], dict[str, PonPort]]:
+    """The ONUs of every PON port, the unconfigured ONUs and the ports' states, as read.
 
     Ports come from the OLT's settings, the driver's inventory when it has
-    one, and the ports where unconfigured ONUs wait.
+    one, and the ports where unconfigured ONUs wait. A driver that reads every
+    ONU at once (SNMP) is asked once; otherwise each port is read in turn.
     """
     ports = set(pon_ports)
+    states: dict[str, PonPort] = {}
     with contextlib.suppress(UnsupportedOperation):
-        ports |= {port.name for port in (await driver.inventory()).pon_ports}
+        states = {port.name: port for port in (await driver.inventory()).pon_ports}
+    ports |= set(states)
     try:
         unconfigured = await driver.list_unconfigured_onus()
     except UnsupportedOperation:
         unconfigured = Listing()
     ports |= {onu.port for onu in unconfigured}
-    return {port: await driver.list_onus(port) for port in sorted(ports)}, unconfigured
+    if len(ports) > 1:
+        with contextlib.suppress(UnsupportedOperation):
+            every = await driver.list_onus()
+            by_port: dict[str, list[Onu]] = {port: [] for port in ports}
+            for onu in every:
+                by_port.setdefault(onu.port, []).append(onu)
+            listings = {port: Listing(by_port[port]) for port in sorted(by_port)}
+            if every.issues:  # issues of the whole read go with the first port
+                first = next(iter(listings))
+                listings[first] = Listing(listings[first].items, list(every.issues))
+            return listings, unconfigured, states
+    listings = {port: await driver.list_onus(port) for port in sorted(ports)}
+    return listings, unconfigured, states
 
 
 async def collect(kernel: Kernel, olt_id: str, *, scheduled: bool = False) -> dict[str, Any]:
@@ -95,11 +113,11 @@ async def collect(kernel: Kernel, olt_id: str, *, scheduled: bool = False) -> di
         return {"olt": olt_id, "skipped": "collected within its interval"}
     try:
         async with open_driver(kernel, olt) as driver:
-            listings, unconfigured = await read_olt(driver, olt.settings.pon_ports)
+            listings, unconfigured, states = await read_olt(driver, olt.settings.pon_ports)
     except (OltConnectionError, OltCommandError, DriverChoiceError) as exc:
         record_failure(kernel, olt_id, str(exc))
         return {"olt": olt_id, "ok": False, "error": str(exc)}
-    return record(kernel, olt_id, listings, unconfigured)
+    return record(kernel, olt_id, listings, unconfigured, states)
 
 
 def _interval(olt: Olt) -> timedelta:
@@ -122,8 +140,10 @@ def record(
     olt_id: str,
     listings: Mapping[str, Listing[Onu]],
     unconfigured: Listing[UnconfiguredOnu],
+    states: Mapping[str, PonPort] | None = None,
 ) -> dict[str, Any]:
     """Write one collection: ports and ONUs to inventory, events, then optics to telemetry."""
+    states = states or {}
     now = utcnow()
     samples: list[Sample] = []
     changed = 0
@@ -131,6 +151,7 @@ def record(
     with kernel.db.session() as session:
         olt = store.load(kernel, olt_id, session=session)
         for port, listing in listings.items():
+            state = states.get(port)
             pon, _ = service.upsert_device(
                 kernel,
                 {
@@ -138,14 +159,18 @@ def record(
                     "identity": pon_identity(olt_id, port),
                     "name": f"{olt.device.name} {port}",
                     "parent_id": olt_id,
+                    **({"attributes": _port_attributes(state)} if state else {}),
                 },
                 session=session,
             )
+            if state is not None:
+                samples += _port_samples(state, pon.id, olt_id, now)
             for onu in listing:
                 device_id, status_changed = _record_onu(kernel, session, olt, pon.id, onu, now)
                 changed += status_changed
                 samples += _samples(onu, device_id, olt_id, now)
         _discovered(kernel, session, olt, unconfigured)
+        linked = link_cpes(kernel, session, olt_id)
         olt.settings.last_collected_at = now
         olt.settings.last_error = ""
         session.add(olt.settings)
@@ -161,6 +186,7 @@ def record(
         "unconfigured": len(unconfigured),
         "samples": len(samples),
         "parse_issues": issues,
+        "cpes_linked": linked,
     }
 
 
@@ -187,7 +213,8 @@ def _record_onu(
     if existing is None or not existing.name:
         fields["name"] = onu.name or onu.description or onu.serial
     # An ONU placed under a splitter of this OLT stays there; one new or moved goes under its port.
-    if existing is None or existing.olt_id != olt.id:
+    moved = existing is not None and existing.attributes.get("olt_port") != onu.port
+    if existing is None or existing.olt_id != olt.id or moved:
         fields["parent_id"] = pon_id
     device, created = service.upsert_device(kernel, fields, session=session)
     status = STATUS[onu.status]
@@ -240,3 +267,64 @@ def _samples(onu: Onu, device_id: str, olt_id: str, now: datetime) -> list[Sampl
         for field, metric in OPTICS
         if (value := getattr(onu, field)) is not None
     ]
+
+
+PORT_OPTICS = (("tx_dbm", "pon.tx_dbm"), ("rx_dbm", "pon.rx_dbm"))
+
+
+def _port_attributes(state: PonPort) -> dict[str, Any]:
+    """What inventory keeps of a PON port's state (the latest read)."""
+    return {
+        "admin_up": state.admin_up,
+        "oper_up": state.oper_up,
+        "onu_count": state.onu_count,
+        "online_count": state.online_count,
+        "tx_dbm": state.tx_dbm,
+        "rx_dbm": state.rx_dbm,
+    }
+
+
+def _port_samples(state: PonPort, device_id: str, olt_id: str, now: datetime) -> list[Sample]:
+    """The OLT-side optics of a PON port (those it has) as samples of its device."""
+    labels = {"olt": olt_id, "port": state.name}
+    return [
+        Sample(device_id, metric, now, value, labels)
+        for field, metric in PORT_OPTICS
+        if (value := getattr(state, field)) is not None
+    ]
+
+
+def link_cpes(kernel: Kernel, session: Session, olt_id: str) -> int:
+    """Put CPEs without a parent under this OLT's ONUs by MAC or PPPoE username; how many.
+
+    An ONU's ``mac`` is set by the operator; its ``pppoe_username`` attribute
+    comes from an authorization with PPPoE. A CPE matches with its own ``mac``
+    or its ``pppoe_username`` attribute (what the ACS reads from its WAN). One
+    query per collection, whatever the number of ONUs.
+    """
+    rows = session.execute(
+        select(devices.c.id, devices.c.mac, devices.c.attributes).where(
+            devices.c.olt_id == olt_id, devices.c.kind == "onu"
+        )
+    ).all()
+    by_mac = {row.mac: row.id for row in rows if row.mac}
+    by_user = {
+        str(row.attributes["pppoe_username"]): row.id
+        for row in rows
+        if (row.attributes or {}).get("pppoe_username")
+    }
+    if not (by_mac or by_user):
+        return 0
+    username = devices.c.attributes["pppoe_username"].as_string()
+    orphans = session.execute(
+        select(devices.c.id, devices.c.mac, username.label("username")).where(
+            devices.c.kind == "cpe",
+            devices.c.parent_id.is_(None),
+            or_(devices.c.mac.in_(list(by_mac)), username.in_(list(by_user))),
+        )
+    ).all()
+    for cpe in orphans:
+        onu = by_mac.get(cpe.mac) or by_user.get(cpe.username)
+        if onu is not None:
+            service.update_device(kernel, cpe.id, {"parent_id": onu}, session=session)
+    return len(orphans)

@@ -46,7 +46,13 @@ def connection_settings(kernel: Kernel, olt: Olt) -> dict[str, Any]:
         if row.password_encrypted
         else "",
         "timeout": row.timeout_seconds,
+        "transport": row.transport,
+        "telnet_port": row.telnet_port,
     }
+    if row.enable_password_encrypted:
+        settings["enable_password"] = kernel.secrets.decrypt(row.enable_password_encrypted)
+    if row.snmp_tree:
+        settings["snmp_tree"] = row.snmp_tree
     if row.default_vlan is not None:
         settings["default_vlan"] = row.default_vlan
     if row.community_encrypted:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import click
 
 from rjchronos import hookimpl
 from rjchronos.events import EventType
@@ -13,9 +17,22 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.jobs.spec import CollectorSpec, TaskHandler
 from rjchronos.kernel import Kernel
 from rjchronos.security.permissions import Permission
-from rjchronos_olt_manager import PLUGIN, api, collector
+from rjchronos_olt_manager import (
+    PLUGIN,
+    api,
+    api_backups,
+    backups,
+    collector,
+    firmware,
+    onu_actions,
+)
+from rjchronos_olt_manager.traps import TrapReceiver
+
+log = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 300
+#: The trap receiver of each started kernel.
+RECEIVERS: weakref.WeakKeyDictionary[Kernel, TrapReceiver] = weakref.WeakKeyDictionary()
 
 SETTINGS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -30,6 +47,32 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         },
         "jitter_seconds": {"type": "integer", "minimum": 0, "default": 60},
         "collect_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 240},
+        "trap_port": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "maximum": 65535,
+            "default": None,
+            "description": "UDP port of the SNMP trap receiver (off when null; "
+            "`serve --olt-trap-port` overrides it)",
+        },
+        "trap_host": {
+            "type": "string",
+            "default": "0.0.0.0",  # noqa: S104 - OLTs send traps from the network
+            "description": "address the trap receiver listens on",
+        },
+        "trap_confirm_delay_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": 2,
+            "description": "wait this long after a trap before the confirming collection, "
+            "so a burst of traps gives one",
+        },
+        "backup_hours": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 24,
+            "description": "how often each OLT's running configuration is backed up",
+        },
         "signal_good_dbm": {
             "type": "number",
             "default": -25.0,
@@ -91,12 +134,20 @@ def rjc_permissions() -> list[Permission]:
         Permission(
             api.OLTS_AUTHORIZE, "Authorize, reboot and remove ONUs", ("operator", "admin"), True
         ),
+        Permission(
+            api_backups.OLTS_CONFIG, "Read and take OLT configuration backups", ("admin",), True
+        ),
     ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return api.routes(kernel)
+    return [
+        *api.routes(kernel),
+        *onu_actions.routes(),
+        *api_backups.routes(),
+        *firmware.routes(),
+    ]
 
 
 async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,7 +160,10 @@ async def _collect(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
 def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
     timeout = float(_settings(kernel).get("collect_timeout_seconds", 240))
     # One attempt: a dead OLT is recorded on the OLT, and the next poll is the retry.
-    return [TaskHandler(collector.JOB_TYPE, _collect, max_attempts=1, timeout=timeout)]
+    return [
+        TaskHandler(collector.JOB_TYPE, _collect, max_attempts=1, timeout=timeout),
+        TaskHandler(backups.JOB_TYPE, backups.run_job, max_attempts=1, timeout=timeout),
+    ]
 
 
 @hookimpl
@@ -122,8 +176,61 @@ def rjc_collectors(kernel: Kernel) -> list[CollectorSpec]:
             collector.JOB_TYPE,
             every=timedelta(seconds=int(settings.get("poll_seconds", DEFAULT_POLL_SECONDS))),
             jitter=timedelta(seconds=int(settings.get("jitter_seconds", 60))),
+        ),
+        CollectorSpec(
+            "olt.config_backup",
+            "olt",
+            backups.JOB_TYPE,
+            every=timedelta(hours=float(settings.get("backup_hours", 24))),
+            jitter=timedelta(minutes=30),
+        ),
+    ]
+
+
+def trap_port(kernel: Kernel) -> int | None:
+    """The trap receiver's port: the serve option, else the plugin setting (None: off)."""
+    port = kernel.settings.options.get("olt_trap_port")
+    if port is None:
+        port = _settings(kernel).get("trap_port")
+    return None if port is None else int(port)
+
+
+@hookimpl
+def rjc_serve_options() -> list[click.Option]:
+    return [
+        click.Option(
+            ["--olt-trap-port", "olt_trap_port"],
+            type=int,
+            help="SNMP trap receiver port of the OLT manager [default: off].",
         )
     ]
+
+
+@hookimpl
+async def rjc_startup(kernel: Kernel) -> None:
+    port = trap_port(kernel)
+    if port is None or kernel in RECEIVERS:
+        return
+    settings = _settings(kernel)
+    receiver = TrapReceiver(
+        kernel,
+        str(settings.get("trap_host", "0.0.0.0")),  # noqa: S104
+        port,
+        confirm_delay=float(settings.get("trap_confirm_delay_seconds", 2)),
+    )
+    try:
+        await receiver.start()
+    except OSError as exc:
+        log.error("SNMP trap receiver not started on port %s: %s", port, exc)
+        return
+    RECEIVERS[kernel] = receiver
+
+
+@hookimpl
+async def rjc_shutdown(kernel: Kernel) -> None:
+    receiver = RECEIVERS.pop(kernel, None)
+    if receiver is not None:
+        await receiver.stop()
 
 
 @hookimpl

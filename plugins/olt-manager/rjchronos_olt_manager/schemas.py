@@ -28,6 +28,17 @@ OLT_PROPERTIES: dict[str, Any] = {
     "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 120},
     "default_vlan": {"type": ["integer", "null"], "minimum": 1, "maximum": 4094},
     "pon_ports": {"type": "array", "items": _PON_PORT, "uniqueItems": True, "maxItems": 256},
+    "transport": {"enum": ["ssh", "telnet"], "description": "how the CLI is reached"},
+    "telnet_port": _PORT,
+    "enable_password": {
+        "type": "string",
+        "maxLength": 256,
+        "description": "what `enable` asks for (ZTE); empty: it asks nothing",
+    },
+    "snmp_tree": {
+        "enum": ["", "1012", "1082"],
+        "description": "ZTE: the 1012 or the 1082.500 GPON tree; empty: the driver's choice",
+    },
 }
 
 OLT_CREATE: dict[str, Any] = {

@@ -29,9 +29,16 @@ PLAIN_FIELDS = (
     "timeout_seconds",
     "default_vlan",
     "pon_ports",
+    "transport",
+    "telnet_port",
+    "snmp_tree",
 )
 #: Secret fields and the encrypted column that holds each.
-SECRET_FIELDS = {"password": "password_encrypted", "community": "community_encrypted"}
+SECRET_FIELDS = {
+    "password": "password_encrypted",
+    "community": "community_encrypted",
+    "enable_password": "enable_password_encrypted",
+}
 
 
 def load(kernel: Kernel, olt_id: str, *, session: Session | None = None) -> Olt:
@@ -113,6 +120,10 @@ def render(olt: Olt) -> dict[str, Any]:
         "password_set": bool(row.password_encrypted),
         "snmp_port": row.snmp_port,
         "community_set": bool(row.community_encrypted),
+        "transport": row.transport,
+        "telnet_port": row.telnet_port,
+        "enable_password_set": bool(row.enable_password_encrypted),
+        "snmp_tree": row.snmp_tree,
         "driver": row.driver,
         "interval_seconds": row.interval_seconds,
         "timeout_seconds": row.timeout_seconds,
@@ -120,4 +131,5 @@ def render(olt: Olt) -> dict[str, Any]:
         "pon_ports": list(row.pon_ports),
         "last_collected_at": row.last_collected_at.isoformat() if row.last_collected_at else None,
         "last_error": row.last_error,
+        "last_backup_at": row.last_backup_at.isoformat() if row.last_backup_at else None,
     }

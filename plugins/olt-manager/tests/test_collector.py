@@ -222,3 +222,29 @@ def test_reboot_and_deauthorize(api: Any, olt_kernel: Any, running_olt: Any) -> 
     assert olt.sim.state.find_serial(serial) is None
     assert serial not in onus(olt_kernel, olt_id)
     assert api.delete(f"/api/v1/olts/{olt_id}/onus/{device.id}").status_code == 404
+
+
+@pytest.mark.parametrize("vendor", ["huawei", "zte"])
+def test_pon_port_states_and_optics_are_recorded(
+    vendor: str, api: Any, olt_kernel: Any, running_olt: Any
+) -> None:
+    olt: RunningOlt = running_olt(vendor, ports=2, onus_per_port=2)
+    olt_id = add_olt(api, olt, pon_ports=[])  # the ports come from the driver's inventory
+    slot, number = sorted(olt.sim.state.ports)[0]
+    first = min(olt.sim.state.port(slot, number).onus)
+    olt.call(lambda: olt.sim.los(number, first, slot=slot))
+    result = collect(olt_kernel, olt_id)
+    assert result["ok"] is True and result["ports"] == 2 and result["onus"] == 4
+
+    port = olt.port_name(slot, number)
+    pon = service.find_device(olt_kernel, identity=pon_identity(olt_id, port))
+    assert pon is not None
+    assert pon.attributes["oper_up"] is True and pon.attributes["admin_up"] is True
+    assert (pon.attributes["onu_count"], pon.attributes["online_count"]) == (2, 1)
+    tx = olt_kernel.telemetry.series(
+        pon.id, "pon.tx_dbm", utcnow() - timedelta(hours=1), utcnow() + timedelta(minutes=1)
+    )
+    if vendor == "huawei":  # the simulated C320 publishes no port optics
+        assert len(tx) == 1 and abs(tx[0][1] - olt.sim.state.port(slot, number).tx_dbm) < 0.01
+    else:
+        assert tx == [] and pon.attributes["tx_dbm"] is None

@@ -14,7 +14,7 @@ from rjchronos_sdk.conformance_migrations import MigrationConformance
 class TestMigrations(MigrationConformance):
     plugin = PLUGIN
     metadata = OLT_METADATA
-    head = "oltm_0001"
+    head = "oltm_0002"
 
     @pytest.fixture
     def kernel(self, olt_kernel: Any) -> Any:

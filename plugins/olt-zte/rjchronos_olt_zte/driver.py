@@ -28,11 +28,14 @@ from rjchronos.drivers.olt_model import (
     Inventory,
     Listing,
     Onu,
+    OnuStatus,
+    PonPort,
     UnconfiguredOnu,
     WriteResult,
 )
 from rjchronos_olt_zte import commands, parsers, platform, snmp
 from rjchronos_sdk.olt import CliOltDriver
+from rjchronos_sdk.olt.snmp import IF_COLUMNS, if_up, onu_counts
 
 _ZTE = ("ZTE",)
 _ZXAN_CAPABILITIES = frozenset(
@@ -45,6 +48,7 @@ _ZXAN_CAPABILITIES = frozenset(
         OltCapability.DEAUTHORIZE,
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
+        OltCapability.RUNNING_CONFIG,
     }
 )
 #: ONU ids a GPON port offers on ZXAN.
@@ -53,16 +57,6 @@ MAX_ONU_ID = 128
 _SYS_DESCR, _SYS_OBJECT_ID = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0"
 #: ``ZXA10 C320, ZTE ZXA10 Software Version: V2.1.0``
 _DESCR = re.compile(r"(?P<model>ZXA10 C\d+)\b.*?Version:?\s*(?P<version>\S+)?", re.IGNORECASE)
-#: The 1012-tree ONU columns one SNMP poll of a port reads (Rx/Tx rows end in ``.1``, the ANI).
-_POLLED = (
-    "onu_serial",
-    "onu_name",
-    "onu_type",
-    "onu_phase",
-    "onu_distance",
-    "onu_rx_power",
-    "onu_tx_power",
-)
 
 
 class ZteZxanDriver(CliOltDriver):
@@ -99,18 +93,67 @@ class ZteZxanDriver(CliOltDriver):
             sys_descr=descr,
         )
 
+    def __init__(self, connection: Mapping[str, Any], session: Any = None) -> None:
+        super().__init__(connection, session)
+        tree = str(connection.get("snmp_tree") or ("1082" if self.family == "titan" else "1012"))
+        if tree not in snmp.TREES:
+            raise InvalidRequest("snmp_tree", f"{tree!r} is not one of {sorted(snmp.TREES)}")
+        self.tree = snmp.TREES[tree]
+
     async def inventory(self) -> Inventory:
-        """Boards from ``show card`` (PON port states are not read yet)."""
+        """Boards from ``show card``; with SNMP, the PON ports too (IF-MIB states, ONU counts)."""
         command = "show card"
         cards = parsers.parse_cards(command, await self._read(command))
-        return Inventory(boards=cards.items, issues=cards.issues)
+        ports = await self._pon_ports() if self.snmp is not None else ()
+        return Inventory(boards=tuple(cards), pon_ports=tuple(ports), issues=tuple(cards.issues))
+
+    async def _pon_ports(self) -> list[PonPort]:
+        """Every PON port: IF-MIB states and ONU counts, one walk per column."""
+        assert self.snmp is not None
+        table = await self.snmp.walk_columns(
+            {**IF_COLUMNS, "status": self.tree.columns["onu_status"]}
+        )
+        counts = onu_counts(
+            table["status"],
+            self._port_name,
+            lambda value: self.tree.status(int(value)) is OnuStatus.ONLINE,
+        )
+        ports = []
+        for if_index, name in table["if_name"].items():
+            if not bytes(name).decode(errors="replace").startswith(("gpon-olt_", "gpon_olt-")):
+                continue
+            try:
+                slot, number = snmp.port_of_if_index(int(if_index))
+            except ValueError:
+                continue
+            total, online = counts.get(f"1/{slot}/{number}", (0, 0))
+            ports.append(
+                PonPort(
+                    1,
+                    slot,
+                    number,
+                    admin_up=if_up(table["if_admin"].get(if_index)),
+                    oper_up=if_up(table["if_oper"].get(if_index)),
+                    onu_count=total,
+                    online_count=online,
+                )
+            )
+        return ports
+
+    def _port_name(self, index: str) -> str | None:
+        """``1/slot/port`` of a PON index of the driver's tree; None for anything else."""
+        try:
+            slot, number = self.tree.port_of(int(index))
+        except ValueError:
+            return None
+        return f"1/{slot}/{number}"
 
     async def list_onus(self, port: str | None = None) -> Listing[Onu]:
-        """ONUs of one port: phase state, serial and type, ONU Rx."""
-        if port is None:
-            raise UnsupportedOperation(f"driver {self.name} lists ONUs one PON port at a time")
+        """ONUs of one port (or, over SNMP, of every port at once): state, serial, type, Rx."""
         if self.snmp is not None:
             return await self._poll_onus(port)
+        if port is None:
+            raise UnsupportedOperation(f"driver {self.name} lists ONUs one PON port at a time")
         olt = commands.olt_interface(port, self.family)
         state_command = f"show gpon onu state {olt}"
         config_command = f"show running-config interface {olt}"
@@ -122,21 +165,32 @@ class ZteZxanDriver(CliOltDriver):
         readings = parsers.parse_onu_rx(rx_command, await self._read(rx_command))
         return parsers.with_rx(parsers.with_identity(states, configured), readings)
 
-    async def _poll_onus(self, port: str) -> Listing[Onu]:
-        """ONUs of one port over SNMP: one GETBULK walk per 1012-tree column, the port's rows."""
-        _, slot, number = (int(part) for part in port.split("/"))
-        index = snmp.index_1012(slot, number)
+    async def _poll_onus(self, port: str | None) -> Listing[Onu]:
+        """ONUs over SNMP: one GETBULK walk per column of the driver's tree, one port or all."""
+        suffix = ""
+        if port is not None:
+            _, slot, number = (int(part) for part in port.split("/"))
+            suffix = f".{self.tree.index(slot, number)}"
         assert self.snmp is not None
+        columns = self.tree.columns
         table = await self.snmp.walk_columns(
-            {name: f"{snmp.OID_1012[name]}.{index}" for name in _POLLED}
+            {name: f"{oid}{suffix}" for name, oid in columns.items()}
         )
         # Optics rows carry the ANI after the ONU id: ``<onuId>.1``.
         for name in ("onu_rx_power", "onu_tx_power"):
-            table[name] = {key.split(".")[0]: value for key, value in table[name].items()}
-        rows = {
-            onu: {name: table[name].get(onu) for name in _POLLED} for onu in table["onu_serial"]
-        }
-        return Listing([_onu(port, int(onu), rows[onu]) for onu in sorted(rows, key=int)])
+            table[name] = {key.rsplit(".", 1)[0]: value for key, value in table[name].items()}
+        onus = []
+        for key in table["onu_serial"]:
+            if port is None:
+                index, _, onu_id = key.partition(".")
+                where = self._port_name(index)
+                if where is None:
+                    continue
+            else:
+                where, onu_id = port, key
+            row = {name: table[name].get(key) for name in columns}
+            onus.append(_onu(where, int(onu_id), row, self.tree))
+        return Listing(sorted(onus, key=lambda onu: (onu.port, onu.onu_id)))
 
     async def list_unconfigured_onus(self) -> Listing[UnconfiguredOnu]:
         command = "show gpon onu uncfg"
@@ -172,6 +226,10 @@ class ZteZxanDriver(CliOltDriver):
     async def set_enabled(self, port: str, onu_id: int, enabled: bool) -> WriteResult:
         return await self._write(commands.set_enabled_steps(port, onu_id, enabled, self.family))
 
+    async def running_config(self) -> str:
+        """``show running-config`` (``terminal length 0`` keeps it unpaged)."""
+        return await self._read("show running-config")
+
 
 _TITAN_CAPABILITIES = frozenset(
     {
@@ -179,6 +237,7 @@ _TITAN_CAPABILITIES = frozenset(
         OltCapability.DEAUTHORIZE,
         OltCapability.REBOOT,
         OltCapability.SET_ENABLED,
+        OltCapability.RUNNING_CONFIG,
     }
 )
 
@@ -211,8 +270,8 @@ class ZteTitanDriver(ZteZxanDriver):
         raise self._unsupported("identify")
 
 
-def _onu(port: str, onu_id: int, row: Mapping[str, Any]) -> Onu:
-    """One ONU from its 1012-tree SNMP row (absent columns read as "no reading")."""
+def _onu(port: str, onu_id: int, row: Mapping[str, Any], tree: snmp.Tree) -> Onu:
+    """One ONU from its SNMP row in ``tree`` (absent columns read as "no reading")."""
 
     def number(name: str) -> int:
         value = row.get(name)
@@ -225,7 +284,7 @@ def _onu(port: str, onu_id: int, row: Mapping[str, Any]) -> Onu:
         port=port,
         onu_id=onu_id,
         serial=snmp.serial_from_octets(row["onu_serial"]),
-        status=snmp.status_1012(number("onu_phase")),
+        status=tree.status(number("onu_status")),
         distance_m=snmp.distance_m(number("onu_distance")),
         rx_dbm=snmp.power_dbm(number("onu_rx_power")),
         tx_dbm=snmp.power_dbm(number("onu_tx_power")),

@@ -73,4 +73,7 @@ CLI_PLATFORM = CliPlatform(
     question=QUESTION,
     setup=("enable", *ON_OPEN_COMMANDS),
     login_answer="no",
+    enable_command="enable",
+    enable_question=PRIVILEGE_LEVELS["privilege_exec"].escalate_prompt,
+    privileged_prompt=PRIVILEGE_LEVELS["privilege_exec"].pattern,
 )

@@ -9,6 +9,9 @@ Rack and shelf are 1 on every C300/C320/C600 these encodings exist for.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 from rjchronos.drivers.olt_model import OnuStatus
 from rjchronos.serials import normalise_gpon_serial
 
@@ -29,8 +32,11 @@ OID_1012 = {
 
 #: Column OIDs of the 1082.500 tree (append ``.<1082 index>.<onuId>``).
 OID_1082 = {
+    "onu_type": f"{_T1082}.10.2.3.3.1.1",
+    "onu_name": f"{_T1082}.10.2.3.3.1.2",
     "onu_status": f"{_T1082}.10.2.3.8.1.4",
     "onu_rx_power": f"{_T1082}.20.2.2.2.1.10",
+    "onu_tx_power": f"{_T1082}.20.2.2.2.1.14",
     "onu_serial": f"{_T1082}.10.2.3.3.1.18",
     "onu_serial_c600": f"{_T1082}.10.2.3.3.1.6",
     "onu_distance": f"{_T1082}.10.2.3.10.1.2",
@@ -147,3 +153,55 @@ def serial_from_octets(octets: bytes) -> str:
 def distance_m(value: int) -> int | None:
     """Distance in metres; negative or 65535 means unknown."""
     return None if value < 0 or value == NO_VALUE else value
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One SNMP tree of ONU rows: its columns by common name, index math and status codes.
+
+    Columns: ``onu_serial``, ``onu_name``, ``onu_type``, ``onu_status``, ``onu_distance``,
+    ``onu_rx_power``, ``onu_tx_power`` (Rx/Tx rows end in ``.1``, the ANI).
+    """
+
+    name: str
+    columns: Mapping[str, str]
+    index: Callable[[int, int], int]
+    port_of: Callable[[int], tuple[int, int]]
+    status: Callable[[int], OnuStatus]
+
+
+TREES = {
+    "1012": Tree(
+        "1012",
+        {
+            "onu_serial": OID_1012["onu_serial"],
+            "onu_name": OID_1012["onu_name"],
+            "onu_type": OID_1012["onu_type"],
+            "onu_status": OID_1012["onu_phase"],
+            "onu_distance": OID_1012["onu_distance"],
+            "onu_rx_power": OID_1012["onu_rx_power"],
+            "onu_tx_power": OID_1012["onu_tx_power"],
+        },
+        index_1012,
+        port_of_1012,
+        status_1012,
+    ),
+    "1082": Tree(
+        "1082",
+        {
+            name: OID_1082[name]
+            for name in (
+                "onu_serial",
+                "onu_name",
+                "onu_type",
+                "onu_status",
+                "onu_distance",
+                "onu_rx_power",
+                "onu_tx_power",
+            )
+        },
+        index_1082,
+        port_of_1082,
+        status_1082,
+    ),
+}

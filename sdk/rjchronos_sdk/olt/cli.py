@@ -36,6 +36,15 @@ class CliPlatform:
     question: str
     setup: Sequence[str]
     login_answer: str = "n"
+    #: The set-up line that may ask for a password (``enable``), what it asks with, and the
+    #: prompt that shows it worked.
+    enable_command: str = ""
+    enable_question: str = r"[Pp]assword:\s?$"
+    privileged_prompt: str = ""
+
+
+#: The CLI transports, by scrapli transport name.
+TRANSPORTS = {"ssh": "asyncssh", "telnet": "asynctelnet"}
 
 
 @dataclass(frozen=True)
@@ -48,14 +57,23 @@ class CliSettings:
     password: str = ""
     timeout: float = 10.0
     command_timeout: float = 30.0
+    #: ``ssh`` or ``telnet``.
+    transport: str = "ssh"
+    enable_password: str = ""
 
     @classmethod
     def from_connection(cls, connection: Mapping[str, Any]) -> CliSettings:
         """Settings from a driver's connection mapping (``ssh_port``, ``username``, ...)."""
         timeout = float(connection.get("timeout", 10.0))
+        transport = str(connection.get("transport") or "ssh")
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport {transport!r} is not one of {sorted(TRANSPORTS)}")
+        port = connection.get("telnet_port", 23) if transport == "telnet" else None
         return cls(
             host=str(connection.get("host", "")),
-            port=int(connection.get("ssh_port", 22)),
+            port=int(port if port is not None else connection.get("ssh_port", 22)),
+            transport=transport,
+            enable_password=str(connection.get("enable_password") or ""),
             username=str(connection.get("username", "")),
             password=str(connection.get("password", "")),
             timeout=timeout,
@@ -64,7 +82,7 @@ class CliSettings:
 
 
 class ScrapliCli:
-    """A reused SSH CLI session on one OLT (a :class:`CliSession` while held)."""
+    """A reused SSH or Telnet CLI session on one OLT (a :class:`CliSession` while held)."""
 
     def __init__(self, settings: CliSettings, platform: CliPlatform) -> None:
         self.settings = settings
@@ -108,7 +126,7 @@ class ScrapliCli:
             auth_username=self.settings.username,
             auth_password=self.settings.password,
             auth_strict_key=False,
-            transport="asyncssh",
+            transport=TRANSPORTS[self.settings.transport],
             timeout_socket=self.settings.timeout,
             timeout_transport=self.settings.timeout,
             timeout_ops=self.settings.command_timeout,
@@ -122,15 +140,22 @@ class ScrapliCli:
             raise OltConnectionError(
                 self.where, f"refused the login of {self.settings.username!r}: wrong credentials"
             ) from exc
+        except OltConnectionError:
+            await _quietly_close(conn)
+            raise
         except (TimeoutError, ScrapliTimeout) as exc:
             await _quietly_close(conn)
             raise OltConnectionError(
-                self.where, f"no SSH prompt within {self.settings.timeout:g}s"
+                self.where, f"no {self._over} prompt within {self.settings.timeout:g}s"
             ) from exc
         except (ScrapliException, OSError, asyncssh.Error) as exc:
             await _quietly_close(conn)
-            raise OltConnectionError(self.where, f"unreachable over SSH: {exc}") from exc
+            raise OltConnectionError(self.where, f"unreachable over {self._over}: {exc}") from exc
         return conn
+
+    @property
+    def _over(self) -> str:
+        return "Telnet" if self.settings.transport == "telnet" else "SSH"
 
     async def _set_up(self, conn: AsyncGenericDriver) -> None:
         """Answer a login question if one is shown, then run the platform's set-up."""
@@ -138,7 +163,24 @@ class ScrapliCli:
         if re.search(self.platform.question, prompt):
             await conn.send_command(self.platform.login_answer)
         for line in self.platform.setup:
-            await conn.send_command(line)
+            if line == self.platform.enable_command and self.settings.enable_password:
+                await self._enable(conn, line)
+            else:
+                await conn.send_command(line)
+
+    async def _enable(self, conn: AsyncGenericDriver, line: str) -> None:
+        """Run ``enable``, answer its password question, and check the privileged prompt."""
+        await conn.send_interactive(
+            [
+                (line, self.platform.enable_question, False),
+                (self.settings.enable_password, self.platform.prompt, True),
+            ]
+        )
+        prompt = await conn.get_prompt()
+        if self.platform.privileged_prompt and not re.search(
+            self.platform.privileged_prompt, prompt
+        ):
+            raise OltConnectionError(self.where, "refused the enable password")
 
     async def _drop(self) -> None:
         if self._conn is not None:

@@ -165,3 +165,31 @@ class SnmpClient:
             self._dispatcher.transport_dispatcher.close_dispatcher()
             self._dispatcher = None
             self._target = None
+
+
+#: IF-MIB columns a PON port's states come from (ifName, ifAdminStatus, ifOperStatus).
+IF_COLUMNS = {
+    "if_name": "1.3.6.1.2.1.31.1.1.1.1",
+    "if_admin": "1.3.6.1.2.1.2.2.1.7",
+    "if_oper": "1.3.6.1.2.1.2.2.1.8",
+}
+
+
+def if_up(value: Any) -> bool | None:
+    """IF-MIB ``up(1)``/``down(2)`` (any other value: not known)."""
+    return {1: True, 2: False}.get(int(value)) if value is not None else None
+
+
+def onu_counts(status: Column, port_of: Any, online: Any) -> dict[str, tuple[int, int]]:
+    """ONUs and online ONUs per port, from one walk of a whole status column.
+
+    ``port_of(row_index)`` names the port of a row (None skips it);
+    ``online(value)`` says whether a status value means online.
+    """
+    counts: dict[str, tuple[int, int]] = {}
+    for key, value in status.items():
+        port = port_of(key.split(".")[0])
+        if port is not None:
+            total, up = counts.get(port, (0, 0))
+            counts[port] = (total + 1, up + int(bool(online(value))))
+    return counts

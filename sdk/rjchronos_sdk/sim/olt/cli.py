@@ -37,6 +37,13 @@ from rjchronos_sdk.sim.olt.simulator import OltSimulator
     default=None,
     help="Send SNMPv2c traps for LOS, dying gasp, recovery and new ONUs there.",
 )
+@click.option(
+    "--telnet-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Also serve the CLI over Telnet on this port (0: a free one).",
+)
+@click.option("--enable-password", default="", help="What the ZXAN `enable` asks for.")
 def olt_command(
     vendor: str,
     ports: int,
@@ -50,6 +57,8 @@ def olt_command(
     community: str,
     drift_interval: float,
     trap_target: str | None,
+    telnet_port: int | None,
+    enable_password: str,
 ) -> None:
     """Serve a virtual Huawei MA5800 or ZTE C320 over SSH and SNMPv2c until Ctrl-C."""
     target = None
@@ -71,6 +80,8 @@ def olt_command(
         community=community,
         drift_interval=drift_interval,
         trap_target=target,
+        telnet_port=telnet_port,
+        enable_password=enable_password,
     )
     asyncio.run(_serve(simulator))
 
@@ -88,7 +99,12 @@ async def _serve(simulator: OltSimulator) -> None:
             f"{onus} ONUs\n"
             f"  ssh  {simulator.host}:{simulator.ssh_port} "
             f"(user {simulator.username}, password {simulator.password})\n"
-            f"  snmp {simulator.host}:{simulator.snmp_port} udp "
+            + (
+                f"  telnet {simulator.host}:{simulator.telnet_port}\n"
+                if simulator.telnet_port is not None
+                else ""
+            )
+            + f"  snmp {simulator.host}:{simulator.snmp_port} udp "
             f"(v2c, community {simulator.community})\n"
             "Ctrl-C stops it."
         )

@@ -76,6 +76,9 @@ class HuaweiShell(Shell):
     """A SmartAX CLI session: modes, smart prompts, scroll, alarms and the ONT commands."""
 
     interface: tuple[int, int] | None = None
+    #: The firmware file ``ont-load info`` named and the ONTs ``ont-load select`` chose.
+    load_file: str = ""
+    load_targets: list[tuple[int, int, int]] = field(default_factory=list)
     smart: bool = True
     infoswitch: bool = True
     commands: list[tuple[re.Pattern[str], set[str], Handler]] = field(default_factory=list)
@@ -93,11 +96,24 @@ class HuaweiShell(Shell):
             (r"enable", {"user", *every}, HuaweiShell._enable),
             (r"config", every, HuaweiShell._config),
             (r"interface gpon (\d+)/(\d+)", config, HuaweiShell._interface),
-            (r"quit", {"user", *every}, HuaweiShell._quit),
+            (r"diagnose", {"config"}, HuaweiShell._diagnose),
+            (
+                r"ont-load info program (\S+) (ftp|tftp|sftp) (\S+)(?: \S+ \S+)?",
+                {"diagnose"},
+                HuaweiShell._load_info,
+            ),
+            (r"ont-load select (\d+)/(\d+) (\d+) ([\d,]+)", {"diagnose"}, HuaweiShell._load_select),
+            (
+                r"ont-load start(?: activemode (immediate|next-startup))?",
+                {"diagnose"},
+                HuaweiShell._load_start,
+            ),
+            (r"quit", {"user", "diagnose", *every}, HuaweiShell._quit),
             (r"return", every, HuaweiShell._return),
             (r"undo smart", {"user", *every}, HuaweiShell._undo_smart),
             (r"smart", {"user", *every}, HuaweiShell._smart),
             (r"scroll(?: (\d+))?", {"user", *every}, HuaweiShell._scroll),
+            (r"return", {"diagnose"}, HuaweiShell._return),
             (r"infoswitch cli (on|off)", {"user", *every}, HuaweiShell._infoswitch),
             (r"undo idle-timeout", {"user", *every}, HuaweiShell._nothing),
             (r"save", every, HuaweiShell._save),
@@ -110,6 +126,7 @@ class HuaweiShell(Shell):
             (r"display ont info (\d+) (\d+) (\d+) (\d+)", every, HuaweiShell._one_onu),
             (r"display ont optical-info (\d+) all", {"interface"}, HuaweiShell._optics),
             (r"display service-port all", every, HuaweiShell._service_ports),
+            (r"display current-configuration", every, HuaweiShell._current_configuration),
             (
                 r"display service-port port (\d+)/(\d+)/(\d+)(?: ont (\d+))?",
                 every,
@@ -118,6 +135,7 @@ class HuaweiShell(Shell):
             (r"ont add (\d+)(?: (\d+))? sn-auth (.+)", {"interface"}, HuaweiShell._ont_add),
             (r"ont delete (\d+) (\d+)", {"interface"}, HuaweiShell._ont_delete),
             (r"ont reset (\d+) (\d+)", {"interface"}, HuaweiShell._ont_reset),
+            (r"ont (activate|deactivate) (\d+) (\d+)", {"interface"}, HuaweiShell._ont_activate),
             (r"undo service-port (\d+)", config, HuaweiShell._undo_service_port),
             (r"service-port(?: (\d+))? vlan (\d+) gpon (.+)", config, HuaweiShell._service_port),
         ]
@@ -132,6 +150,8 @@ class HuaweiShell(Shell):
             return f"{name}#"
         if self.mode == "config":
             return f"{name}(config)#"
+        if self.mode == "diagnose":
+            return f"{name}(diagnose)%%"
         assert self.interface is not None
         return f"{name}(config-if-gpon-0/{self.interface[1]})#"
 
@@ -197,6 +217,9 @@ class HuaweiShell(Shell):
         return Reply()
 
     def _quit(self, _: re.Match[str]) -> Reply:
+        if self.mode == "diagnose":
+            self.mode = "config"
+            return Reply()
         if self.mode == "interface":
             self.mode, self.interface = "config", None
             return Reply()
@@ -212,6 +235,39 @@ class HuaweiShell(Shell):
             )
 
         return Reply(question="  Are you sure to log out? (y/n)[n]:", answer=answer)
+
+    def _diagnose(self, _: re.Match[str]) -> Reply:
+        self.mode = "diagnose"
+        return Reply()
+
+    def _load_info(self, match: re.Match[str]) -> Reply:
+        self.load_file = match[1]
+        return Reply()
+
+    def _load_select(self, match: re.Match[str]) -> Reply:
+        frame, slot, port = int(match[1]), int(match[2]), int(match[3])
+        if frame != 0:
+            return Reply("  Failure: The board does not exist\n")
+        targets = [(slot, port, int(onu_id)) for onu_id in match[4].split(",") if onu_id]
+        try:
+            for target in targets:
+                self.state.onu(*target)
+        except OltError as exc:
+            return self._failure(exc)
+        self.load_targets += targets
+        return Reply()
+
+    def _load_start(self, match: re.Match[str]) -> Reply:
+        if not self.load_file or not self.load_targets:
+            return Reply("  Failure: Please configure the load information and select ONTs first\n")
+        found = re.search(r"V\d+R\d+C\d+\w*", self.load_file)
+        version = found[0] if found else self.load_file.rsplit("/", 1)[-1]
+        targets, self.load_targets = self.load_targets, []
+        try:
+            self.state.load_firmware(targets, version, immediate=match[1] != "next-startup")
+        except OltError as exc:
+            return self._failure(exc)
+        return Reply()
 
     def _return(self, _: re.Match[str]) -> Reply:
         self.mode, self.interface = "privileged", None
@@ -501,6 +557,32 @@ class HuaweiShell(Shell):
         lines.append("  " + "-" * 77)
         return Reply("\n".join(lines) + "\n")
 
+    def _current_configuration(self, _: re.Match[str]) -> Reply:
+        """The running configuration: the ONTs of each port and the service ports."""
+        lines = ["  [MA5800-X7: V100R019C10]", "#", "[global-config]"]
+        lines += ["  <global-config>", f" sysname {self.state.name}", "#", "[gpon]"]
+        for (slot, port), pon in sorted(self.state.ports.items()):
+            lines += [f"  <gpon-0/{slot}>", f" interface gpon 0/{slot}"]
+            for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id):
+                serial = gpon_serial_hex(onu.serial).upper()
+                lines.append(
+                    f'  ont add {port} {onu.onu_id} sn-auth "{serial}" omci ont-lineprofile-id '
+                    f"{onu.line_profile} ont-srvprofile-id {onu.service_profile} "
+                    f'desc "{onu.description}"'
+                )
+                if onu.status == "offline" and onu.last_down_cause == "deactivated":
+                    lines.append(f"  ont deactivate {port} {onu.onu_id}")
+            lines += [" quit", "#"]
+        lines.append("[service-port]")
+        for flow in sorted(self.state.service_ports.values(), key=lambda sp: sp.index):
+            lines.append(
+                f" service-port {flow.index} vlan {flow.vlan} gpon 0/{flow.slot}/{flow.port} "
+                f"ont {flow.onu_id} gemport {flow.gemport} multi-service user-vlan "
+                f"{flow.user_vlan} tag-transform translate"
+            )
+        lines += ["#", "return"]
+        return Reply("\n".join(lines) + "\n")
+
     def _service_ports(self, match: re.Match[str]) -> Reply:
         flows = sorted(self.state.service_ports.values(), key=lambda sp: sp.index)
         if match.lastindex:  # ``display service-port port F/S/P [ont N]``
@@ -575,6 +657,15 @@ class HuaweiShell(Shell):
             return Reply("  Failure: This configured object has some service virtual ports\n")
         self.state.remove(slot, port, onu_id)
         return Reply("  Number of ONTs that can be deleted: 1, success: 1\n")
+
+    def _ont_activate(self, match: re.Match[str]) -> Reply:
+        assert self.interface is not None
+        slot, port, onu_id = self.interface[1], int(match[2]), int(match[3])
+        try:
+            self.state.set_enabled(slot, port, onu_id, match[1] == "activate")
+        except OltError as exc:
+            return self._failure(exc)
+        return Reply()
 
     def _ont_reset(self, match: re.Match[str]) -> Reply:
         assert self.interface is not None

@@ -18,6 +18,8 @@ class Reply:
     question: str | None = None
     answer: Callable[[str], Reply] | None = None
     close: bool = False
+    #: The answer is a password: not echoed.
+    secret: bool = False
 
 
 @dataclass

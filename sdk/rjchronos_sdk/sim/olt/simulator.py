@@ -12,6 +12,7 @@ from rjchronos_sdk.sim.olt.shell import Shell
 from rjchronos_sdk.sim.olt.snmp import SnmpAgent, start_snmp, trap_message
 from rjchronos_sdk.sim.olt.ssh import SshService, start_ssh
 from rjchronos_sdk.sim.olt.state import OltState, Onu, UnconfiguredOnu, Vendor, new_state
+from rjchronos_sdk.sim.olt.telnet import TelnetService, start_telnet
 from rjchronos_sdk.sim.olt.zte import ZteShell
 
 
@@ -23,7 +24,9 @@ class OltSimulator:
     port, read back from the attributes once started); optics drift every
     ``drift_interval`` seconds (0 turns drifting off). With ``trap_target``
     (host, port) every LOS, dying gasp, offline, recovery and new auto-found
-    ONU is also sent there as an SNMPv2c trap. The injection methods
+    ONU is also sent there as an SNMPv2c trap. With ``telnet_port`` (0: a free
+    one) the same CLI is served over Telnet too; ``enable_password`` makes the
+    ZXAN ``enable`` ask for one. The injection methods
     take the port number as the CLI prints it; the slot defaults to the board's.
     """
 
@@ -42,6 +45,8 @@ class OltSimulator:
         community: str = "public",
         drift_interval: float = 10.0,
         trap_target: tuple[str, int] | None = None,
+        telnet_port: int | None = None,
+        enable_password: str = "",
     ) -> None:
         self.state: OltState = new_state(
             vendor, ports=ports, onus_per_port=onus_per_port, seed=seed
@@ -55,6 +60,9 @@ class OltSimulator:
         self.community = community
         self.drift_interval = drift_interval
         self.trap_target = trap_target
+        self.telnet_port = telnet_port
+        self.enable_password = enable_password
+        self._telnet: TelnetService | None = None
         self._ssh: SshService | None = None
         self._snmp: asyncio.DatagramTransport | None = None
         self._drift: asyncio.Task[None] | None = None
@@ -64,7 +72,7 @@ class OltSimulator:
         """A fresh CLI session on the state, in the vendor's dialect."""
         if self.vendor == "huawei":
             return HuaweiShell(self.state)
-        return ZteShell(self.state)
+        return ZteShell(self.state, enable_password=self.enable_password)
 
     async def start(self) -> None:
         """Listen for SSH and SNMP and start drifting the optics."""
@@ -77,6 +85,16 @@ class OltSimulator:
             password=self.password,
         )
         self.ssh_port = self._ssh.port
+        if self.telnet_port is not None:
+            self._telnet = await start_telnet(
+                self.state,
+                self.new_shell,
+                host=self.host,
+                port=self.telnet_port,
+                username=self.username,
+                password=self.password,
+            )
+            self.telnet_port = self._telnet.port
         self._snmp, self.agent = await start_snmp(
             self.state, host=self.host, port=self.snmp_port, community=self.community
         )
@@ -100,6 +118,9 @@ class OltSimulator:
         if self._ssh is not None:
             await self._ssh.close()
             self._ssh = None
+        if self._telnet is not None:
+            await self._telnet.close()
+            self._telnet = None
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -8,7 +8,7 @@ an OLT does.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import asyncssh
 
@@ -42,19 +42,24 @@ class _Server(asyncssh.SSHServer):
         return (username, password) == (self._username, self._password)
 
 
-class _Terminal:
-    """Reads lines and single keys from the client, echoing like a device."""
+class Terminal:
+    """Reads lines and single keys from the client, echoing like a device.
 
-    def __init__(self, process: asyncssh.SSHServerProcess[str]) -> None:
-        self._process = process
+    ``read`` returns the next text the client sent ("" once it left);
+    ``write`` sends raw text to it.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[str]], write: Callable[[str], None]) -> None:
+        self._read = read
+        self._write = write
         self._pending = ""
 
     def write(self, text: str) -> None:
-        self._process.stdout.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
+        self._write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
 
     async def _char(self) -> str | None:
         if not self._pending:
-            data = await self._process.stdin.read(4096)
+            data = await self._read()
             if not data:
                 return None
             self._pending = data
@@ -64,30 +69,34 @@ class _Terminal:
     async def key(self) -> str | None:
         return await self._char()
 
-    async def line(self) -> str | None:
+    async def line(self, *, echo: bool = True) -> str | None:
         typed: list[str] = []
         while True:
             char = await self._char()
             if char is None:
                 return None
-            if char in "\r\n":
-                if char == "\r" and self._pending.startswith("\n"):
+            if char in "\r\n\x00":
+                if char == "\x00":
+                    continue
+                if char == "\r" and self._pending[:1] in ("\n", "\x00"):
                     self._pending = self._pending[1:]
                 self.write("\n")
                 return "".join(typed)
             if char in "\x7f\b":
                 if typed:
                     typed.pop()
-                    self._process.stdout.write("\b \b")
+                    if echo:
+                        self._write("\b \b")
             elif char == "\x03":
                 self.write("\n")
                 return ""
             elif char.isprintable():
                 typed.append(char)
-                self._process.stdout.write(char)
+                if echo:
+                    self._write(char)
 
 
-async def _page(terminal: _Terminal, shell: Shell, text: str) -> bool:
+async def _page(terminal: Terminal, shell: Shell, text: str) -> bool:
     """Print ``text`` a screen at a time when the shell pages; False when the client left."""
     lines = text.splitlines(keepends=True)
     if shell.pager is None or len(lines) <= shell.page_lines:
@@ -113,9 +122,20 @@ async def _page(terminal: _Terminal, shell: Shell, text: str) -> bool:
 async def run_session(
     process: asyncssh.SSHServerProcess[str], state: OltState, make_shell: Callable[[], Shell]
 ) -> None:
-    """One login: banner, prompt, commands until the client quits or leaves."""
+    """One SSH login: the shell until the client quits or leaves."""
+    terminal = Terminal(lambda: process.stdin.read(4096), process.stdout.write)
+    try:
+        await serve_shell(terminal, state, make_shell)
+    except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, BrokenPipeError):
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            process.exit(0)
+
+
+async def serve_shell(terminal: Terminal, state: OltState, make_shell: Callable[[], Shell]) -> None:
+    """Banner, prompt, commands until the client quits or leaves (any transport)."""
     shell = make_shell()
-    terminal = _Terminal(process)
 
     def listen(event: str, subject: Onu | UnconfiguredOnu) -> None:
         shell.on_event(event, subject)
@@ -134,18 +154,14 @@ async def run_session(
             reply: Reply = shell.run(line)
             while reply.question is not None and reply.answer is not None:
                 terminal.write(reply.text + reply.question)
-                answer = await terminal.line()
+                answer = await terminal.line(echo=not reply.secret)
                 if answer is None:
                     return
                 reply = reply.answer(answer)
             if not await _page(terminal, shell, reply.text) or reply.close:
                 break
-    except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, BrokenPipeError):
-        pass
     finally:
         state.listeners.remove(listen)
-        with contextlib.suppress(Exception):
-            process.exit(0)
 
 
 class SshService:
@@ -199,4 +215,4 @@ async def start_ssh(
     return service
 
 
-__all__ = ["SshService", "run_session", "start_ssh"]
+__all__ = ["SshService", "Terminal", "run_session", "serve_shell", "start_ssh"]

@@ -63,6 +63,8 @@ class Onu:
     voltage_mv: int = 3300
     bias_ma: int = 8
     software_version: str = "V5R020C00S115"
+    #: A loaded firmware that becomes active at the next start.
+    pending_software: str = ""
     # Up to the last 10 sessions, newest last: [up time, down time or None, cause or None].
     history: list[tuple[datetime, datetime | None, DownCause | None]] = field(default_factory=list)
 
@@ -314,6 +316,34 @@ class OltState:
         onu.came_up(now)
         self._changed("reset", onu)
         return onu
+
+    def set_enabled(self, slot: int, port: int, onu_id: int, enabled: bool) -> Onu:
+        """Activate or deactivate the ONU: deactivated it is offline (cause ``deactivated``)."""
+        if enabled:
+            self.recover(slot, port, onu_id)
+        else:
+            self.offline(slot, port, onu_id)
+        return self.onu(slot, port, onu_id)
+
+    def load_firmware(
+        self, targets: list[tuple[int, int, int]], version: str, *, immediate: bool
+    ) -> list[Onu]:
+        """OMCI firmware load: every target must be online; ``immediate`` reboots into it."""
+        onus = [self.onu(*target) for target in targets]
+        for onu in onus:
+            if not onu.online:
+                where = f"{onu.slot}/{onu.port}:{onu.onu_id}"
+                raise OltError("not-online", f"the ONU {where} is not online")
+        now = self.clock()
+        for onu in onus:
+            if immediate:
+                onu.software_version = version
+                onu.went_down(now, "reset")
+                onu.came_up(now)
+            else:
+                onu.pending_software = version
+            self._changed("changed", onu)
+        return onus
 
     def set_vlan(self, slot: int, port: int, onu_id: int, vlan: int) -> Onu:
         onu = self.onu(slot, port, onu_id)

@@ -62,6 +62,8 @@ class ZteShell(Shell):
     """A ZXAN CLI session: modes, terminal length, authorisation under the PON port."""
 
     target: tuple[int, ...] = ()
+    #: What ``enable`` asks for (empty: it asks nothing).
+    enable_password: str = ""
     commands: list[tuple[re.Pattern[str], set[str], Handler]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -88,6 +90,7 @@ class ZteShell(Shell):
             (r"show gpon onu by sn (\S+)", shows, ZteShell._by_serial),
             (rf"show running-config interface {OLT_PORT}", shows, ZteShell._olt_config),
             (r"show card", shows, ZteShell._card),
+            (r"show running-config", shows, ZteShell._running_config),
             (r"show version", {"user", *shows}, ZteShell._version),
             (r"onu (\d+) type (\S+) sn (\S+)", {"olt-if"}, ZteShell._onu_add),
             (r"no onu (\d+)", {"olt-if"}, ZteShell._onu_delete),
@@ -101,6 +104,7 @@ class ZteShell(Shell):
             (r"no service-port (\d+)", {"onu-if"}, ZteShell._no_service_port),
             (r"(?:tcont|gemport|switchport) .+", {"onu-if"}, ZteShell._accept),
             (r"reboot", {"onu-mng"}, ZteShell._reboot),
+            (r"(no )?shutdown", {"onu-if"}, ZteShell._shutdown),
             (
                 r"(?:service|wan-ip|tr069-mgmt|vlan port|security-mgmt|wan) .+",
                 {"onu-mng"},
@@ -141,9 +145,19 @@ class ZteShell(Shell):
     # -- modes -----------------------------------------------------------------
 
     def _enable(self, _: re.Match[str]) -> Reply:
-        if self.mode == "user":
+        if self.mode != "user":
+            return Reply()
+        if not self.enable_password:
             self.mode = "privileged"
-        return Reply()
+            return Reply()
+
+        def check(given: str) -> Reply:
+            if given != self.enable_password:
+                return Reply("% Bad password\n")
+            self.mode = "privileged"
+            return Reply()
+
+        return Reply(question="Password:", answer=check, secret=True)
 
     def _disable(self, _: re.Match[str]) -> Reply:
         self.mode, self.target = "user", ()
@@ -326,6 +340,34 @@ class ZteShell(Shell):
         ]
         return Reply("\n".join([*lines, "!", "end"]) + "\n")
 
+    def _running_config(self, _: re.Match[str]) -> Reply:
+        """The whole running configuration: each port's ONUs, then each ONU's interface."""
+        lines = ["Building configuration...", "!", f"hostname {self.state.name}", "!"]
+        ports = sorted(self.state.ports.items())
+        for (slot, port), pon in ports:
+            lines += [f"interface gpon-olt_1/{slot}/{port}", "  no shutdown"]
+            lines += [
+                f"  onu {onu.onu_id} type {onu.equipment} sn {onu.serial}"
+                for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id)
+            ]
+            lines.append("!")
+        flows = sorted(self.state.service_ports.values(), key=lambda sp: sp.index)
+        for (slot, port), pon in ports:
+            for onu in sorted(pon.onus.values(), key=lambda onu: onu.onu_id):
+                lines += [f"interface gpon-onu_1/{slot}/{port}:{onu.onu_id}"]
+                if onu.description:
+                    lines.append(f"  name {onu.description}")
+                if onu.status == "offline" and onu.last_down_cause == "deactivated":
+                    lines.append("  shutdown")
+                lines += [
+                    f"  service-port {flow.index % 100} vport 1 user-vlan {flow.user_vlan} "
+                    f"vlan {flow.vlan}"
+                    for flow in flows
+                    if (flow.slot, flow.port, flow.onu_id) == (slot, port, onu.onu_id)
+                ]
+                lines.append("!")
+        return Reply("\n".join([*lines, "end"]) + "\n")
+
     def _card(self, _: re.Match[str]) -> Reply:
         cards = [
             (self.state.slot, "GTGO", len(self.state.ports) if len(self.state.ports) > 8 else 8),
@@ -365,6 +407,11 @@ class ZteShell(Shell):
     def _onu_delete(self, match: re.Match[str]) -> Reply:
         slot, port = self.target
         self.state.remove(slot, port, int(match[1]))
+        return Reply()
+
+    def _shutdown(self, match: re.Match[str]) -> Reply:
+        slot, port, onu_id = self.target
+        self.state.set_enabled(slot, port, onu_id, enabled=bool(match[1]))
         return Reply()
 
     def _name(self, match: re.Match[str]) -> Reply:
