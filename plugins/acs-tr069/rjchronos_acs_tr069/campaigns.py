@@ -28,7 +28,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -62,6 +62,8 @@ class Advance:
     wake: list[str] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)
     status: str = ""
+    #: Why this pass paused the campaign (its failure threshold), when it did.
+    paused: str = ""
 
 
 def in_window(window: dict[str, Any] | None, now: datetime) -> bool:
@@ -235,7 +237,11 @@ def advance(kernel: Kernel, campaign_id: str, now: datetime | None = None) -> Ad
     ttl = float(kernel.plugin_settings(PLUGIN).get("task_ttl_seconds", 7 * 24 * 3600))
     done = Advance()
     with kernel.db.session() as session:
-        campaign = session.get(Campaign, campaign_id)
+        # The row lock keeps two passes (the schedule's and the API's) from starting one
+        # device twice.
+        campaign = session.execute(
+            select(Campaign).where(campaign_rows.c.id == campaign_id).with_for_update()
+        ).scalar_one_or_none()
         if campaign is None:
             return done
         rows = list(
@@ -260,6 +266,7 @@ def advance(kernel: Kernel, campaign_id: str, now: datetime | None = None) -> Ad
             campaign.status = "paused"
             campaign.reason = f"failure threshold reached: {failed} of {len(rows)} failed"
             campaign.updated_at = now
+            done.paused = campaign.reason
         if campaign.status == "running" and in_window(campaign.window, now):
             image = session.get(FirmwareImage, campaign.firmware_id)
             pending = [row for row in rows if row.state == "pending"]
@@ -276,6 +283,13 @@ def advance(kernel: Kernel, campaign_id: str, now: datetime | None = None) -> Ad
             if not any(row.state in ("pending", *IN_FLIGHT) for row in rows):
                 campaign.status, campaign.updated_at = "completed", now
         done.status = campaign.status
+    if done.paused:
+        kernel.audit.record(
+            actor=ACTOR,
+            action="acs.campaigns.pause",
+            target=f"campaign:{campaign_id}",
+            params={"reason": done.paused},
+        )
     return done
 
 
@@ -322,8 +336,9 @@ def set_status(
     """Pause, resume or cancel a campaign (``ValueError`` when the move is not allowed).
 
     Cancelling leaves transfers in flight to finish (they are still tracked)
-    and starts no more; resuming a campaign paused at its threshold keeps the
-    count, so it pauses again at the next pass unless ``max_failures`` is raised with it.
+    and starts no more (devices not started stay ``pending``); resuming a
+    campaign paused at its threshold keeps the count, so it pauses again at the
+    next pass unless ``max_failures`` is raised with it.
     """
     allowed = {"pause": ("running",), "resume": ("paused",), "cancel": ("running", "paused")}
     target = {"pause": "paused", "resume": "running", "cancel": "cancelled"}[action]
@@ -336,15 +351,6 @@ def set_status(
         if max_failures is not None:
             campaign.max_failures = max_failures
         campaign.updated_at = utcnow()
-        if action == "cancel":
-            session.execute(
-                update(campaign_devices)
-                .where(
-                    campaign_devices.c.campaign_id == campaign_id,
-                    campaign_devices.c.state == "pending",
-                )
-                .values(state="failed", error="campaign cancelled", updated_at=utcnow())
-            )
         session.flush()
         session.expunge(campaign)
         return campaign

@@ -20,6 +20,8 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from rjchronos.http.problems import Problem
+from rjchronos.inventory.models import Device
 from rjchronos.security.secrets import SecretError
 from rjchronos_acs_tr069 import PLUGIN
 from rjchronos_acs_tr069.models_firmware import FirmwareImage, images
@@ -214,9 +216,6 @@ async def serve(kernel: Kernel, request: Request) -> Response:
 def resolve_download(kernel: Kernel, device_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """A ``{"type": "download", "file": id}`` body completed from the store (422 naming
     ``body.file`` when the image is unknown or not for this device)."""
-    from rjchronos.http.problems import Problem
-    from rjchronos.inventory.models import Device
-
     with kernel.db.session() as session:
         image = session.get(FirmwareImage, body["file"])
         device = session.get(Device, device_id)
