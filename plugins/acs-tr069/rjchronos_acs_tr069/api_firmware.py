@@ -49,7 +49,7 @@ CAMPAIGN_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "model": {"type": "string", "minLength": 1, "maxLength": 64},
-                "devices": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 100000},
+                "devices": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 10000},
                 "tag": {"type": "string", "minLength": 1, "maxLength": 64},
             },
         },

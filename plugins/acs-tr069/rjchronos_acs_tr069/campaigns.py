@@ -28,7 +28,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -83,10 +83,15 @@ def in_window(window: dict[str, Any] | None, now: datetime) -> bool:
 def resolve_targets(session: Session, target: dict[str, Any]) -> list[Device]:
     """The CPEs a target names: ``model`` (model or ProductClass), ``devices`` (ids), ``tag``."""
     statement = select(Device).where(devices.c.kind == "cpe").order_by(devices.c.id)
-    rows = list(session.execute(statement).scalars())
     if "devices" in target:
-        wanted = set(target["devices"])
-        rows = [d for d in rows if d.id in wanted]
+        statement = statement.where(devices.c.id.in_(target["devices"]))
+    if "model" in target:
+        model = target["model"]
+        # The identity test is a prefilter; the ProductClass is compared exactly below.
+        statement = statement.where(
+            or_(devices.c.model == model, devices.c.identity.contains(f"-{model}-"))
+        )
+    rows = list(session.execute(statement).scalars())
     if "model" in target:
         rows = [
             d for d in rows if target["model"] in (d.model, firmware.identity_parts(d.identity)[1])

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
@@ -104,12 +105,18 @@ async def save(
     finally:
         partial.unlink(missing_ok=True)
     try:
-        with kernel.db.session() as session:
-            session.add(image)
+        await run_in_threadpool(_insert, kernel, image)
     except BaseException:
         image_path(kernel, image.id).unlink(missing_ok=True)
         raise
     return image
+
+
+def _insert(kernel: Kernel, image: FirmwareImage) -> None:
+    with kernel.db.session() as session:
+        session.add(image)
+        session.flush()
+        session.expunge(image)
 
 
 def render(image: FirmwareImage) -> dict[str, Any]:

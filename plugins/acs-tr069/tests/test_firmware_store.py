@@ -4,7 +4,7 @@ that name a stored image, and the campaign API's checks."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -195,3 +195,31 @@ def test_campaign_api_checks_and_transitions(cpe: ScriptedCpe, acs_kernel: Any, 
     assert cancelled["status"] == "cancelled"
     assert api.delete(f"/api/v1/firmware/{image['id']}").status_code == 409
     assert api.post("/api/v1/campaigns/01NOSUCHCAMPAIGN/pause").status_code == 404
+
+
+def test_a_transfer_never_reported_fails_after_its_timeout(
+    cpe: ScriptedCpe, acs_kernel: Any, api: Any
+) -> None:
+    device_id = known_device(cpe, acs_kernel)
+    image = upload(api, version="V3R017C10S130").json()
+    spec = {
+        "name": "t",
+        "firmware": image["id"],
+        "target": {"devices": [device_id]},
+        "max_failures": 1,
+        "transfer_timeout_seconds": 600,
+    }
+    campaign = campaigns.create(acs_kernel, spec, "tester")
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert campaigns.advance(acs_kernel, campaign.id, start).wake == [device_id]
+    assert campaigns.advance(acs_kernel, campaign.id, start + timedelta(seconds=60)).wake == []
+    later = campaigns.advance(acs_kernel, campaign.id, start + timedelta(seconds=601))
+    assert later.finished == {device_id: "failed"} and later.status == "paused"
+    row = api.get(f"/api/v1/campaigns/{campaign.id}/devices").json()["items"][0]
+    assert row["error"] == "download: no TransferComplete in time"
+    task = api.get(f"/api/v1/devices/{device_id}/tasks").json()["items"][0]
+    assert task["id"] == row["task"] and task["status"] == "expired"
+    audit = api.get("/api/v1/audit", params={"limit": 20}).json()["items"]
+    assert any(
+        e["action"] == "acs.campaigns.pause" and e["actor"] == "acs.campaigns" for e in audit
+    )
