@@ -7,6 +7,7 @@ import hashlib
 import time
 from typing import Any
 
+from acs_testkit import assert_valid
 from simkit import Sim, start_sim
 
 from rjchronos_acs_tr069 import campaigns
@@ -133,6 +134,10 @@ def _run(sim: Sim) -> None:
     timeline = sim.api.get(f"/api/v1/devices/{next(iter(failed))}/events").json()["items"]
     states = [e["payload"]["state"] for e in timeline if e["type"] == "cpe.firmware_campaign"]
     assert states == ["rolled_back", "rolling_back", "failed", "in_progress"]  # newest first
+    downloads = [m for m in sim.recorder.messages if b"Download>" in m]
+    assert len(downloads) >= len(succeeded) + 2 * len(failed)
+    for message in downloads:
+        assert_valid(message, "1.4")
     audit = sim.api.get("/api/v1/audit", params={"limit": 200}).json()["items"]
     actions = {entry["action"] for entry in audit}
     assert {"acs.campaigns.create", "acs.campaigns.rollback", "acs.firmware.create"} <= actions
