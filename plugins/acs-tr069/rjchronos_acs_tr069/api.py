@@ -13,7 +13,7 @@ from rjchronos.http.problems import Problem
 from rjchronos.http.routing import ApiCall, ApiRoute
 from rjchronos.inventory import queries
 from rjchronos.kernel import Kernel
-from rjchronos_acs_tr069 import PLUGIN, connreq, tasks
+from rjchronos_acs_tr069 import PLUGIN, connreq, firmware, tasks
 from rjchronos_acs_tr069.driver import Tr069Driver
 from rjchronos_acs_tr069.models import CpeParameter, CpeTask, parameters, task_rows
 
@@ -73,11 +73,11 @@ def _queue(call: ApiCall) -> dict[str, Any]:
             "cancel_transfer names a download or upload task of this device",
             invalid_params=[{"name": "body.task", "reason": "no such transfer task"}],
         )
+    if body["type"] == "download" and "file" in body:
+        body = firmware.resolve_download(call.kernel, call.path["id"], body)
     ttl = float(call.kernel.plugin_settings(PLUGIN).get("task_ttl_seconds", DEFAULT_TASK_TTL))
-    task = tasks.create_task(
-        call.kernel, call.path["id"], call.body, actor=call.user.actor, ttl=ttl
-    )
-    call.audit("acs.tasks.create", f"device:{task.device_id}", {"task": task.id, **call.body})
+    task = tasks.create_task(call.kernel, call.path["id"], body, actor=call.user.actor, ttl=ttl)
+    call.audit("acs.tasks.create", f"device:{task.device_id}", {"task": task.id, **body})
     return tasks.render(task)
 
 

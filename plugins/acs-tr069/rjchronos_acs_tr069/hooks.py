@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,20 @@ import click
 from rjchronos import hookimpl
 from rjchronos.events import EventType
 from rjchronos.http.routing import ApiRoute
+from rjchronos.jobs.spec import Schedule, TaskHandler
 from rjchronos.kernel import Kernel
 from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
-from rjchronos_acs_tr069 import api, api_profiles, devices, profiles
+from rjchronos_acs_tr069 import (
+    PLUGIN,
+    api,
+    api_firmware,
+    api_profiles,
+    campaigns,
+    devices,
+    firmware,
+    profiles,
+)
 from rjchronos_acs_tr069.server import app_factory
 
 DEFAULT_ACS_PORT = 7547
@@ -86,6 +97,28 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "default": devices.DEFAULT_READ_AT_REFRESH,
             "description": "age at which an Inform rewrites the read time of an unchanged value",
         },
+        "firmware_max_bytes": {
+            "type": "integer",
+            "minimum": 1,
+            "default": firmware.DEFAULT_MAX_SIZE,
+            "description": "largest firmware image the store takes",
+        },
+        "firmware_base_url": {
+            "type": "string",
+            "default": "",
+            "description": "base of firmware download URLs (default: the URL the CPE informed to)",
+        },
+        "download_token_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": firmware.DEFAULT_TOKEN_TTL,
+        },
+        "campaign_tick_seconds": {
+            "type": "number",
+            "minimum": 1,
+            "default": campaigns.DEFAULT_TICK_SECONDS,
+            "description": "how often running campaigns advance",
+        },
         "profile_cache_seconds": {
             "type": "number",
             "minimum": 0,
@@ -131,12 +164,39 @@ def rjc_permissions() -> list[Permission]:
         Permission(
             api_profiles.PROVISION, "Run a CPE's on-demand profiles", ("operator", "admin"), True
         ),
+        Permission(
+            api_firmware.FIRMWARE_READ,
+            "See stored firmware images",
+            ("viewer", "operator", "admin"),
+        ),
+        Permission(api_firmware.FIRMWARE_WRITE, "Upload and delete firmware images", ("admin",)),
+        Permission(
+            api_firmware.CAMPAIGNS_READ, "See firmware campaigns", ("viewer", "operator", "admin")
+        ),
+        Permission(
+            api_firmware.CAMPAIGNS_WRITE,
+            "Start, pause, resume, cancel and roll back firmware campaigns",
+            ("operator", "admin"),
+        ),
     ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [*api.routes(kernel), *api_profiles.routes(kernel)]
+    return [*api.routes(kernel), *api_profiles.routes(kernel), *api_firmware.routes(kernel)]
+
+
+@hookimpl
+def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
+    return [TaskHandler(campaigns.JOB_TYPE, campaigns.run_job, max_attempts=3, timeout=300)]
+
+
+@hookimpl
+def rjc_schedules(kernel: Kernel) -> list[Schedule]:
+    every = float(
+        kernel.plugin_settings(PLUGIN).get("campaign_tick_seconds", campaigns.DEFAULT_TICK_SECONDS)
+    )
+    return [Schedule("acs.campaigns", campaigns.JOB_TYPE, timedelta(seconds=every))]
 
 
 @hookimpl
@@ -192,6 +252,11 @@ def rjc_event_types() -> list[EventType]:
                     "task": {"type": ["string", "null"]},
                 },
             },
+        ),
+        EventType(
+            "cpe.firmware_campaign",
+            "A firmware campaign moved a CPE on (in progress, succeeded, failed, rolled back)",
+            payload_schema={"type": "object", "required": ["campaign", "state"]},
         ),
         EventType(
             "cpe.provisioned",

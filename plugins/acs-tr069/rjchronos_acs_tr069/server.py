@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rjchronos_acs_tr069 import PLUGIN, devices, messages, provisioning, soap, tasks
+from rjchronos_acs_tr069 import PLUGIN, devices, firmware, messages, provisioning, soap, tasks
 from rjchronos_acs_tr069.auth import CpeCredentials
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
@@ -105,7 +105,15 @@ def build_app(kernel: Kernel) -> Starlette:
                 return _fault(soap.CWMP_1_0, 8003, exc.reason, 400)
             return PlainTextResponse(exc.reason, status_code=exc.status)
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=["POST"])])
+    async def firmware_file(request: Request) -> Response:
+        return await firmware.serve(kernel, request)
+
+    app = Starlette(
+        routes=[
+            Route(firmware.ROUTE_PREFIX + "{token}", firmware_file, methods=["GET", "HEAD"]),
+            Route("/{path:path}", endpoint, methods=["POST"]),
+        ]
+    )
     app.state.acs = acs
     return app
 
@@ -198,6 +206,7 @@ async def _inform(
         version,
         tasks_queued=recorded.tasks_queued,
         queue_mark=mark,
+        acs_url=str(request.base_url),
     )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)

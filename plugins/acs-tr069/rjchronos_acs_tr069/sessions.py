@@ -56,6 +56,8 @@ class CwmpSession:
     #: Whether the device had tasks when its queue was checked at ``queue_mark``.
     tasks_queued: bool = True
     queue_mark: float = 0.0
+    #: The URL the CPE reached the ACS at (the base of firmware download URLs).
+    acs_url: str = ""
 
     def may_have_tasks(self) -> bool:
         """Whether the task queue is worth reading now."""

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
-from rjchronos_acs_tr069 import PLUGIN, devices, faults, messages, soap
+from rjchronos_acs_tr069 import PLUGIN, devices, faults, firmware, messages, soap
 from rjchronos_acs_tr069.models import CpeTask, task_rows
 from rjchronos_acs_tr069.sessions import CwmpSession, work_queued
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
@@ -122,9 +122,18 @@ TASK_SCHEMA: dict[str, Any] = {
                 "file_type": {"type": "string", "minLength": 3, "maxLength": 64},
                 "file_size": {"type": "integer", "minimum": 0},
                 "target_file_name": _SHORT,
+                "file": {"type": "string", "minLength": 1, "maxLength": 26},
             },
-            ("url", "file_type"),
         ),
+        {
+            # A download names a URL with its file type, or an image of the firmware store.
+            "if": {"properties": {"type": {"const": "download"}}, "required": ["file"]},
+            "then": {"not": {"anyOf": [{"required": ["url"]}, {"required": ["file_type"]}]}},
+            "else": {
+                "if": {"properties": {"type": {"const": "download"}}},
+                "then": {"required": ["url", "file_type"]},
+            },
+        },
         _task(
             "upload",
             {**_TRANSFER, "file_type": {"type": "string", "minLength": 3, "maxLength": 64}},
@@ -294,7 +303,17 @@ def _checked(
     kernel: Kernel, session: Session, task: CpeTask, cwmp: CwmpSession
 ) -> AcsRequest | None:
     """The task's next RPC, or a fault on the task when the CPE's CWMP version lacks it."""
-    request = _request(kernel, session, task, cwmp)
+    try:
+        request = _request(kernel, session, task, cwmp)
+    except LookupError as exc:  # a stored image deleted since the task was queued
+        task.fault = {
+            "code": None,
+            "message": str(exc),
+            "meaning": "No such file",
+            "parameters": [],
+        }
+        _finish(task, "fault")
+        return None
     if request is None:
         return None
     try:
@@ -362,6 +381,9 @@ def _request(
         return AcsRequest("AddObject", {"object": p["object"], "parameter_key": task.id})
     if task.type == "delete_object":
         return AcsRequest("DeleteObject", {"object": p["object"], "parameter_key": task.id})
+    if task.type == "download" and "file" in p:
+        args = firmware.download_args(kernel, session, p, task.device_id, task.id, cwmp.acs_url)
+        return AcsRequest("Download", args)
     if task.type == "download":
         return AcsRequest("Download", _transfer_args(kernel, task))
     if task.type == "upload":

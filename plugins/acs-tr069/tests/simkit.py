@@ -143,9 +143,15 @@ class Sim:
 
 
 def start_sim(
-    kernel_factory: Any, client_factory: Any, model: str, version: str, count: int = 2
+    kernel_factory: Any,
+    client_factory: Any,
+    model: str,
+    version: str,
+    count: int = 2,
+    **fleet_options: Any,
 ) -> tuple[Sim, Any]:
-    """An ACS with the plugin loaded by its entry point, and ``count`` CPEs that informed once."""
+    """An ACS with the plugin loaded by its entry point, and ``count`` CPEs that informed once
+    (``fleet_options`` go to the :class:`Fleet`)."""
     from acs_testkit import CPE_PASSWORD, CPE_USER, acs_settings, served
 
     from rjchronos_acs_tr069 import PLUGIN
@@ -168,11 +174,12 @@ def start_sim(
             cwmp_version=version,
             acs_username=CPE_USER,
             acs_password=CPE_PASSWORD,
-            reboot_delay=0.2,
-            retry_base=0.5,
+            **{"reboot_delay": 0.2, "retry_base": 0.5, **fleet_options},
         )
         try:
-            fleet.wait_until(lambda: fleet.fleet.counters["sessions_ok"] >= count)
+            fleet.wait_until(
+                lambda: fleet.fleet.counters["sessions_ok"] >= count, timeout=20 + count / 10
+            )
         except BaseException:
             fleet.stop()
             raise

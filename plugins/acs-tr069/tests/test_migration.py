@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rjchronos_acs_tr069 import PLUGIN
+from rjchronos_acs_tr069 import PLUGIN, models_firmware  # noqa: F401 - its tables
 from rjchronos_acs_tr069.models import ACS_METADATA
 from rjchronos_sdk.conformance_migrations import MigrationConformance
 
@@ -17,13 +17,16 @@ TABLES = {
     "acs_profile_versions",
     "acs_pppoe_credentials",
     "acs_provision_requests",
+    "acs_firmware",
+    "acs_campaigns",
+    "acs_campaign_devices",
 }
 
 
 class TestMigrations(MigrationConformance):
     plugin = PLUGIN
     metadata = ACS_METADATA
-    head = "acs_0002"
+    head = "firmware_0001"
 
     def tables(self) -> set[str]:
         return TABLES

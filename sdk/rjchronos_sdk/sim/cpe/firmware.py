@@ -1,7 +1,8 @@
 """Firmware images a simulated CPE recognises: a one-line header, then the payload.
 
 ``RJCSIM-FIRMWARE version=<v> sha256=<hex of the payload>`` tells the CPE the version it runs
-after the upgrade and lets it detect a corrupted transfer. A file without the header is
+after the upgrade (percent-encoded, so a version may hold spaces) and lets it detect a
+corrupted transfer. A file without the header is
 accepted too; the CPE then names its new version after the target file name or the content.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 MAGIC = b"RJCSIM-FIRMWARE "
 _HEADER_LIMIT = 512
@@ -16,12 +18,12 @@ _HEADER_LIMIT = 512
 
 def firmware_image(version: str, *, size: int = 4096) -> bytes:
     """Build an image of about ``size`` bytes that installs ``version``."""
-    if not version or any(c.isspace() for c in version):
-        raise ValueError("a firmware version is one word")
+    if not version:
+        raise ValueError("a firmware version is not empty")
     block = hashlib.sha256(version.encode()).digest()
     payload = (block * (size // len(block) + 1))[:size]
     digest = hashlib.sha256(payload).hexdigest()
-    return MAGIC + f"version={version} sha256={digest}\n".encode() + payload
+    return MAGIC + f"version={quote(version, safe='')} sha256={digest}\n".encode() + payload
 
 
 @dataclass(slots=True)
@@ -70,4 +72,6 @@ class ImageReader:
 
     @property
     def version(self) -> str | None:
-        return None if self.header is None else self.header.get("version")
+        if self.header is None or "version" not in self.header:
+            return None
+        return unquote(self.header["version"])
