@@ -14,7 +14,7 @@ from sqlmodel import Session
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
 from rjchronos.serials import canonical_serial, normalise_mac
-from rjchronos_acs_tr069 import PLUGIN
+from rjchronos_acs_tr069 import PLUGIN, links
 from rjchronos_acs_tr069.messages import Inform, ParameterValue
 from rjchronos_acs_tr069.models import CpeParameter, parameters, task_rows
 from rjchronos_acs_tr069.profiles import ProvisionRequest
@@ -108,6 +108,9 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
         emit("cpe.bootstrap", device.id, identity, ACTOR, session=session)
     if "4 VALUE CHANGE" in codes and changed:
         emit("cpe.value_change", device.id, {"parameters": changed}, ACTOR, session=session)
+    customer_id = device.customer_id
+    if customer_id is None and set(codes) - {"2 PERIODIC"}:
+        customer_id = links.link_customer(kernel, session, device.id)
     tasks_queued, provision_requested = session.execute(
         select(
             exists().where(
@@ -121,7 +124,7 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
         model=device.model or "",
         firmware=device.firmware or "",
         tags=frozenset(device.tags or ()),
-        customer_id=device.customer_id,
+        customer_id=customer_id,
         tasks_queued=bool(tasks_queued),
         provision_requested=bool(provision_requested),
     )

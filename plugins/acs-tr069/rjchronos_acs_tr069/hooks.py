@@ -13,7 +13,7 @@ from rjchronos.http.routing import ApiRoute
 from rjchronos.kernel import Kernel
 from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
-from rjchronos_acs_tr069 import api, api_profiles, devices, profiles
+from rjchronos_acs_tr069 import api, api_diagnostics, api_profiles, devices, profiles, wifi
 from rjchronos_acs_tr069.server import app_factory
 
 DEFAULT_ACS_PORT = 7547
@@ -131,12 +131,24 @@ def rjc_permissions() -> list[Permission]:
         Permission(
             api_profiles.PROVISION, "Run a CPE's on-demand profiles", ("operator", "admin"), True
         ),
+        Permission(wifi.WIFI_WRITE, "Change CPEs' Wi-Fi settings", ("operator", "admin"), True),
+        Permission(
+            api_diagnostics.DIAGNOSTICS_WRITE,
+            "Run remote diagnostics on CPEs",
+            ("operator", "admin"),
+            True,
+        ),
     ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [*api.routes(kernel), *api_profiles.routes(kernel)]
+    return [
+        *api.routes(kernel),
+        *api_profiles.routes(kernel),
+        *wifi.routes(),
+        *api_diagnostics.routes(),
+    ]
 
 
 @hookimpl
@@ -191,6 +203,15 @@ def rjc_event_types() -> list[EventType]:
                     "fault_code": {"type": "integer"},
                     "task": {"type": ["string", "null"]},
                 },
+            },
+        ),
+        EventType(
+            "cpe.diagnostics",
+            "A CPE finished a remote diagnostic (IPPing, TraceRoute, Download, Upload)",
+            payload_schema={
+                "type": "object",
+                "required": ["task", "kind", "state", "results"],
+                "properties": {"results": {"type": "object"}},
             },
         ),
         EventType(

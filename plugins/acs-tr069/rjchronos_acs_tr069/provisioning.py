@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from rjchronos.catalog import apply_provisioning_extensions
 from rjchronos.inventory.models import Device
 from rjchronos.security.audit import mask_secrets
-from rjchronos_acs_tr069 import devices, faults, messages, profiles
+from rjchronos_acs_tr069 import devices, faults, messages, names, profiles
 from rjchronos_acs_tr069.profiles import Facts
 from rjchronos_acs_tr069.sessions import CwmpSession, queued_since
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
@@ -169,7 +169,7 @@ def _load(kernel: Kernel, session: CwmpSession, run: Run) -> Device | None:
                     for alias, value in zip(
                         ("pppoe.username", "pppoe.password"), credentials, strict=True
                     ):
-                        run.values[profiles.ALIASES[alias][profiles.ROOTS.index(root)]] = value
+                        run.values[str(names.path(alias, root))] = value
         db.expunge(device)
         return device
 

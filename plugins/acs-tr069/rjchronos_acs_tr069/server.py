@@ -198,6 +198,7 @@ async def _inform(
         version,
         tasks_queued=recorded.tasks_queued,
         queue_mark=mark,
+        diagnostics_complete="8 DIAGNOSTICS COMPLETE" in inform.event_codes,
     )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)

@@ -56,6 +56,8 @@ class CwmpSession:
     #: Whether the device had tasks when its queue was checked at ``queue_mark``.
     tasks_queued: bool = True
     queue_mark: float = 0.0
+    #: The Inform said ``8 DIAGNOSTICS COMPLETE``: a requested diagnostic has results to read.
+    diagnostics_complete: bool = False
 
     def may_have_tasks(self) -> bool:
         """Whether the task queue is worth reading now."""
