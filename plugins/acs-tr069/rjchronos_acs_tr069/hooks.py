@@ -86,6 +86,13 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "default": devices.DEFAULT_READ_AT_REFRESH,
             "description": "age at which an Inform rewrites the read time of an unchanged value",
         },
+        "telemetry_read_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0,
+            "description": "a session reads the CPE's telemetry parameters when this process "
+            "last did longer ago than this (0: only values the session carries anyway)",
+        },
         "profile_cache_seconds": {
             "type": "number",
             "minimum": 0,

@@ -184,26 +184,38 @@ def read(values: Mapping[str, str | None]) -> dict[str, Any]:
     }
 
 
-def samples(values: Mapping[str, str | None]) -> list[tuple[str, float, dict[str, str]]]:
-    """Telemetry (metric, value, labels) from the values of one session."""
+def samples(values: Mapping[str, str | None]) -> list[tuple[str, str, float]]:
+    """Telemetry ``(entity suffix, metric, value)`` from the values of one session.
+
+    The suffix is ``""`` for the device itself, ``/radio/<n>`` for a radio
+    and ``/wifi/<mac>`` for an associated client (the store keys samples by
+    entity, metric and time, so each client is an entity of its own).
+    """
     root = root_of(values)
     if root is None:
         return []
     index = ROOTS.index(root)
-    found: list[tuple[str, float, dict[str, str]]] = []
+    found: list[tuple[str, str, float]] = []
     for name, (metric, factor) in METRICS.items():
         p = NAMES[name][index]
         number = _float(values.get(p)) if p is not None else None
         if number is not None:
-            found.append((metric, number * factor, {}))
-    per_radio: dict[int, list[Client]] = {}
-    for client in clients(values, root):
-        per_radio.setdefault(client.radio, []).append(client)
+            found.append(("", metric, number * factor))
+    if not any(_is_client_path(p, root) for p in values):
+        return found
+    listed = clients(values, root)
+    for radio in RADIOS:
+        count = sum(1 for c in listed if c.radio == radio)
+        found.append((f"/radio/{radio}", "cpe.wifi_clients", float(count)))
+    found.append(("", "cpe.wifi_clients", float(len(listed))))
+    for client in listed:
         if client.rssi is not None:
-            found.append(("cpe.wifi_client_rssi_dbm", float(client.rssi), {"mac": client.mac}))
-    for radio, listed in per_radio.items():
-        found.append(("cpe.wifi_clients", float(len(listed)), {"radio": str(radio)}))
+            found.append((f"/wifi/{client.mac}", "cpe.wifi_client_rssi_dbm", float(client.rssi)))
     return found
+
+
+def _is_client_path(path: str, root: str) -> bool:
+    return ".AssociatedDevice." in path and path.startswith(root)
 
 
 def telemetry_paths(root: str) -> list[str]:

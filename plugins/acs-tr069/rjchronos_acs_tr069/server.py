@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rjchronos_acs_tr069 import PLUGIN, devices, messages, provisioning, soap, tasks
+from rjchronos_acs_tr069 import PLUGIN, devices, messages, provisioning, soap, tasks, telemetry
 from rjchronos_acs_tr069.auth import CpeCredentials
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
@@ -132,8 +132,17 @@ async def _handle(acs: Acs, request: Request) -> Response:
     if session is None:
         return _fault(namespace, 8003, "no session: a session starts with an Inform", 400)
     if envelope.method == "Fault" or envelope.method.endswith("Response"):
-        if not await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
+        read_for_telemetry = False
+        if await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
+            pass
+        elif session.telemetry == "sent" and session.task_id is None:
+            session.telemetry, read_for_telemetry = "", True
+            if envelope.method == "Fault":
+                log.info("ACS: device %s refused the telemetry read", session.device_id)
+        else:
             await run_in_threadpool(tasks.handle_answer, acs.kernel, session, envelope)
+        if envelope.method == "GetParameterValuesResponse":
+            await _telemetry(acs, session.device_id, envelope, store=read_for_telemetry)
         return await _next(acs, session)
     if envelope.method == "GetRPCMethods":
         return _answer(session, soap.get_rpc_methods_response(session.namespace), envelope)
@@ -148,6 +157,28 @@ async def _handle(acs: Acs, request: Request) -> Response:
     return _fault(
         session.namespace, 8000, f"method {envelope.method} not supported", 200, envelope.cwmp_id
     )
+
+
+async def _telemetry(acs: Acs, device_id: str, envelope: messages.Envelope, *, store: bool) -> None:
+    """Samples from a GetParameterValuesResponse; ``store`` its values (the telemetry read's)."""
+    values = messages.parameter_values(messages.child(envelope.body, "ParameterList"))
+    batch = telemetry.samples_of(device_id, {v.name: v.value for v in values})
+    if batch or store:
+        await run_in_threadpool(_store_and_write, acs.kernel, device_id, values, batch, store)
+
+
+def _store_and_write(
+    kernel: Kernel,
+    device_id: str,
+    values: list[messages.ParameterValue],
+    batch: list[Any],
+    store: bool,
+) -> None:
+    if store:
+        with kernel.db.session() as session:
+            devices.store_values(session, device_id, values)
+    if batch:
+        telemetry.write(kernel, batch)
 
 
 def _answer(session: CwmpSession, body: etree._Element, envelope: messages.Envelope) -> Response:
@@ -199,10 +230,14 @@ async def _inform(
         tasks_queued=recorded.tasks_queued,
         queue_mark=mark,
         diagnostics_complete="8 DIAGNOSTICS COMPLETE" in inform.event_codes,
+        telemetry="due" if telemetry.due(acs.kernel, recorded.device_id) else "",
     )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)
     provisioning.begin(fresh, inform, recorded)
+    batch = telemetry.samples_of(recorded.device_id, {p.name: p.value for p in inform.parameters})
+    if batch:
+        await run_in_threadpool(telemetry.write, acs.kernel, batch)
     body = soap.envelope(
         namespace, soap.inform_response(namespace), cwmp_id=envelope.cwmp_id, use_version=version
     )
@@ -232,6 +267,9 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
     request = await provisioning.next_request(acs.kernel, session)
     if request is None and session.may_have_tasks():
         request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
+    if request is None and session.telemetry == "due":
+        session.telemetry = "sent"
+        request = await run_in_threadpool(telemetry.request, acs.kernel, session)
     if request is None:
         acs.sessions.end(session.id)
         response = Response(status_code=204)

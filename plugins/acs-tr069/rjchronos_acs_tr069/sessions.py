@@ -58,6 +58,8 @@ class CwmpSession:
     queue_mark: float = 0.0
     #: The Inform said ``8 DIAGNOSTICS COMPLETE``: a requested diagnostic has results to read.
     diagnostics_complete: bool = False
+    #: The telemetry read of this session: ``due``, ``sent``, or ``""`` (none).
+    telemetry: str = ""
 
     def may_have_tasks(self) -> bool:
         """Whether the task queue is worth reading now."""

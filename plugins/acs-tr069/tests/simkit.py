@@ -143,7 +143,12 @@ class Sim:
 
 
 def start_sim(
-    kernel_factory: Any, client_factory: Any, model: str, version: str, count: int = 2
+    kernel_factory: Any,
+    client_factory: Any,
+    model: str,
+    version: str,
+    count: int = 2,
+    **extra_settings: Any,
 ) -> tuple[Sim, Any]:
     """An ACS with the plugin loaded by its entry point, and ``count`` CPEs that informed once."""
     from acs_testkit import CPE_PASSWORD, CPE_USER, acs_settings, served
@@ -152,7 +157,9 @@ def start_sim(
     from rjchronos_acs_tr069.server import build_app
 
     settings = acs_settings(
-        connection_request_username=CR_USER, connection_request_password=CR_PASSWORD
+        connection_request_username=CR_USER,
+        connection_request_password=CR_PASSWORD,
+        **extra_settings,
     )
     kernel = kernel_factory(entrypoints=["acs-tr069"], plugin_settings={PLUGIN: settings})
     recorder = RecordingApp(build_app(kernel))
