@@ -213,6 +213,11 @@ def rjc_event_types() -> list[EventType]:
             },
         ),
         EventType(
+            "cpe.quirk_conflict",
+            "Two CPE quirks match one CPE: it is served without quirks until one is narrowed",
+            payload_schema={**_IDENTITY, "required": ["identity", "error"]},
+        ),
+        EventType(
             "cpe.diagnostics",
             "A CPE finished a remote diagnostic (IPPing, TraceRoute, Download, Upload)",
             payload_schema={

@@ -71,10 +71,22 @@ class Run:
     #: The device as the Inform left it (plan unknown), and whether provisioning was requested.
     facts: Facts | None = None
     requested: bool = True
+    #: GetParameterNames with NextLevel true (false for CPEs with ``no_gpn_next_level``).
+    next_level: bool = True
 
 
-def begin(session: CwmpSession, inform: messages.Inform, recorded: devices.Recorded) -> None:
-    """Remember what the Inform says, for the engine's turn later in the session."""
+def begin(
+    session: CwmpSession,
+    inform: messages.Inform,
+    recorded: devices.Recorded,
+    *,
+    next_level: bool = True,
+) -> None:
+    """Remember what the Inform says, for the engine's turn later in the session.
+
+    ``next_level`` false (quirk ``no_gpn_next_level``) lists tables with
+    their whole subtree.
+    """
     session.provisioning = Run(
         triggers=set(inform.event_codes) & set(profiles.TRIGGERS),
         oui=inform.oui,
@@ -90,6 +102,7 @@ def begin(session: CwmpSession, inform: messages.Inform, recorded: devices.Recor
             customer_id=recorded.customer_id,
         ),
         requested=recorded.provision_requested,
+        next_level=next_level,
     )
 
 
@@ -202,7 +215,7 @@ def _plan(run: Run) -> AcsRequest | None:
     if run.step == "names":
         table = next((o.table for o in run.objects if o.instances is None), None)
         if table is not None:
-            return AcsRequest("GetParameterNames", {"path": table, "next_level": True})
+            return AcsRequest("GetParameterNames", {"path": table, "next_level": run.next_level})
         run.step = "values"
     if run.step == "values":
         run.step = "attributes"

@@ -21,7 +21,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rjchronos_acs_tr069 import PLUGIN, devices, messages, provisioning, soap, tasks, telemetry
+from rjchronos_acs_tr069 import (
+    PLUGIN,
+    devices,
+    messages,
+    provisioning,
+    quirks,
+    soap,
+    tasks,
+    telemetry,
+)
 from rjchronos_acs_tr069.auth import CpeCredentials
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
@@ -49,6 +58,7 @@ class Acs:
     auth_mode: str
     max_body: int
     retry_after: int
+    quirks: quirks.QuirkCache
 
     @classmethod
     def from_kernel(cls, kernel: Kernel) -> Acs:
@@ -75,6 +85,7 @@ class Acs:
             auth_mode=mode,
             max_body=int(settings.get("max_body_bytes", 1 << 20)),
             retry_after=int(settings.get("retry_after_seconds", 10)),
+            quirks=quirks.QuirkCache(kernel),
         )
 
 
@@ -185,13 +196,18 @@ def _answer(session: CwmpSession, body: etree._Element, envelope: messages.Envel
     return _xml(soap.envelope(session.namespace, body, cwmp_id=envelope.cwmp_id))
 
 
-def _authorised(acs: Acs, request: Request) -> Response | None:
-    """``None`` when the CPE may go on; else the 401 to send."""
+def _authorised(acs: Acs, request: Request, quirk: quirks.Applied) -> Response | None:
+    """``None`` when the CPE may go on; else the 401 (403 for a ``no_401_challenge`` CPE)."""
     if acs.auth_mode == "none":
         return None
     header = request.headers.get("authorization")
     if acs.credentials is not None and acs.credentials.check(header, request.method):
         return None
+    if quirk.no_401_challenge:
+        # A challenge would crash this CPE: no credentials pass, wrong ones are refused.
+        if header is None:
+            return None
+        return PlainTextResponse("wrong credentials", status_code=403)
     response = PlainTextResponse("authentication required", status_code=401)
     for challenge in acs.credentials.challenge() if acs.credentials else ['Basic realm="acs"']:
         response.headers.append("WWW-Authenticate", challenge)
@@ -205,13 +221,16 @@ async def _inform(
     namespace: str,
     session: CwmpSession | None,
 ) -> Response:
-    refused = _authorised(acs, request)
-    if refused is not None:
-        return refused
     try:
         inform = messages.read_inform(envelope.body)
     except messages.MalformedMessage as exc:
-        return _fault(namespace, 8003, str(exc), 400, envelope.cwmp_id)
+        # An unauthenticated CPE learns nothing about what the ACS parses.
+        refused = _authorised(acs, request, quirks.NONE)
+        return refused or _fault(namespace, 8003, str(exc), 400, envelope.cwmp_id)
+    quirk = acs.quirks.for_inform(inform)
+    refused = _authorised(acs, request, quirk)
+    if refused is not None:
+        return refused
     if session is not None:
         # A new Inform always starts a new session, whatever cookie comes with it.
         acs.sessions.end(session.id)
@@ -220,7 +239,7 @@ async def _inform(
         return _busy(acs, inform.identity)
     # Taken before the queue is read: work queued after it is looked for again.
     mark = time.monotonic()
-    recorded = await run_in_threadpool(_record, acs.kernel, inform)
+    recorded = await run_in_threadpool(_record, acs.kernel, inform, quirk)
     version = soap.agree_version(envelope.supported_versions, namespace)
     fresh = CwmpSession(
         inform.identity,
@@ -234,12 +253,15 @@ async def _inform(
     )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)
-    provisioning.begin(fresh, inform, recorded)
+    provisioning.begin(fresh, inform, recorded, next_level=quirk.gpn_next_level)
     batch = telemetry.samples_of(recorded.device_id, {p.name: p.value for p in inform.parameters})
     if batch:
         await run_in_threadpool(telemetry.write, acs.kernel, batch)
     body = soap.envelope(
-        namespace, soap.inform_response(namespace), cwmp_id=envelope.cwmp_id, use_version=version
+        namespace,
+        soap.inform_response(namespace, quirk.max_envelopes),
+        cwmp_id=envelope.cwmp_id,
+        use_version=version,
     )
     return _xml(body, session=fresh)
 
@@ -252,10 +274,15 @@ def _busy(acs: Acs, identity: str) -> Response:
     )
 
 
-def _record(kernel: Kernel, inform: messages.Inform) -> devices.Recorded:
+def _record(kernel: Kernel, inform: messages.Inform, quirk: quirks.Applied) -> devices.Recorded:
     # One transaction (one pooled connection, one commit) for all an Inform writes.
     with kernel.db.session() as session:
         recorded = devices.record_inform(kernel, inform, session)
+        if quirk.conflict:
+            payload = {"identity": inform.identity, "error": quirk.conflict}
+            kernel.events.emit(
+                "cpe.quirk_conflict", recorded.device_id, payload, devices.ACTOR, session=session
+            )
         if recorded.tasks_queued:
             tasks.requeue_interrupted(kernel, recorded.device_id, session)
     return recorded

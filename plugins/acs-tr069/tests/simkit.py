@@ -148,6 +148,8 @@ def start_sim(
     model: str,
     version: str,
     count: int = 2,
+    plugins: dict[str, Any] | None = None,
+    fleet_options: dict[str, Any] | None = None,
     **extra_settings: Any,
 ) -> tuple[Sim, Any]:
     """An ACS with the plugin loaded by its entry point, and ``count`` CPEs that informed once."""
@@ -161,7 +163,9 @@ def start_sim(
         connection_request_password=CR_PASSWORD,
         **extra_settings,
     )
-    kernel = kernel_factory(entrypoints=["acs-tr069"], plugin_settings={PLUGIN: settings})
+    kernel = kernel_factory(
+        plugins=plugins, entrypoints=["acs-tr069"], plugin_settings={PLUGIN: settings}
+    )
     recorder = RecordingApp(build_app(kernel))
     listener = served(recorder)
     acs_url = listener.__enter__()
@@ -177,6 +181,7 @@ def start_sim(
             acs_password=CPE_PASSWORD,
             reboot_delay=0.2,
             retry_base=0.5,
+            **(fleet_options or {}),
         )
         try:
             fleet.wait_until(lambda: fleet.fleet.counters["sessions_ok"] >= count)
