@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -31,7 +32,7 @@ from rjchronos_acs_tr069 import (
     tasks,
     telemetry,
 )
-from rjchronos_acs_tr069.auth import CpeCredentials
+from rjchronos_acs_tr069.auth import CpeCredentials, username_of
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
 
@@ -55,10 +56,14 @@ class Acs:
     kernel: Kernel
     sessions: SessionStore
     credentials: CpeCredentials | None
+    #: Issues challenges and nonces (the shared credentials' key, else one of this process).
+    challenger: CpeCredentials
     auth_mode: str
     max_body: int
     retry_after: int
     quirks: quirks.QuirkCache
+    #: Whether a plugin answers ``rjc_cpe_credentials`` (per-device credentials).
+    per_device: bool = False
 
     @classmethod
     def from_kernel(cls, kernel: Kernel) -> Acs:
@@ -69,19 +74,24 @@ class Acs:
         username = settings.get("cpe_username") or ""
         mode = settings.get("cpe_auth", "any")
         credentials = None
+        per_device = bool(kernel.hook.rjc_cpe_credentials.get_hookimpls())
+        key = secrets.token_bytes(32)
         if username and password:
             # Same credentials, same key: any ACS process accepts another's nonces.
             key = hashlib.sha256(f"rjc-acs-nonce:{username}:{password}".encode()).digest()
             credentials = CpeCredentials(username, password, key, allow_basic=mode != "digest")
-        elif mode != "none":
+        elif mode != "none" and not per_device:
             log.warning(
-                "ACS: no CPE credentials configured (cpe_username and cpe_password): "
-                "every CPE will be refused until they are set, or cpe_auth is 'none'"
+                "ACS: no CPE credentials configured (cpe_username and cpe_password, or a "
+                "plugin's rjc_cpe_credentials): every CPE will be refused until they are set, "
+                "or cpe_auth is 'none'"
             )
         return cls(
             kernel=kernel,
             sessions=MemorySessionStore(float(settings.get("session_timeout_seconds", 30))),
             credentials=credentials,
+            challenger=CpeCredentials("", "", key, allow_basic=mode != "digest"),
+            per_device=per_device,
             auth_mode=mode,
             max_body=int(settings.get("max_body_bytes", 1 << 20)),
             retry_after=int(settings.get("retry_after_seconds", 10)),
@@ -196,20 +206,39 @@ def _answer(session: CwmpSession, body: etree._Element, envelope: messages.Envel
     return _xml(soap.envelope(session.namespace, body, cwmp_id=envelope.cwmp_id))
 
 
-def _authorised(acs: Acs, request: Request, quirk: quirks.Applied) -> Response | None:
-    """``None`` when the CPE may go on; else the 401 (403 for a ``no_401_challenge`` CPE)."""
+def _device_password(acs: Acs, identity: str, username: str) -> str | None:
+    result = acs.kernel.hook.rjc_cpe_credentials(
+        kernel=acs.kernel, identity=identity, username=username
+    )
+    return result if isinstance(result, str) and result else None
+
+
+async def _authorised(
+    acs: Acs, request: Request, quirk: quirks.Applied, identity: str | None = None
+) -> Response | None:
+    """``None`` when the CPE may go on; else the 401 (403 for a ``no_401_challenge`` CPE).
+
+    The shared credentials are tried first, then the device's own from the
+    ``rjc_cpe_credentials`` hook (asked in a worker thread: it may read a store).
+    """
     if acs.auth_mode == "none":
         return None
     header = request.headers.get("authorization")
     if acs.credentials is not None and acs.credentials.check(header, request.method):
         return None
+    username = username_of(header)
+    if acs.per_device and identity is not None and username:
+        password = await run_in_threadpool(_device_password, acs, identity, username)
+        own = replace(acs.challenger, username=username, password=password or "")
+        if password and own.check(header, request.method):
+            return None
     if quirk.no_401_challenge:
         # A challenge would crash this CPE: no credentials pass, wrong ones are refused.
         if header is None:
             return None
         return PlainTextResponse("wrong credentials", status_code=403)
     response = PlainTextResponse("authentication required", status_code=401)
-    for challenge in acs.credentials.challenge() if acs.credentials else ['Basic realm="acs"']:
+    for challenge in acs.challenger.challenge():
         response.headers.append("WWW-Authenticate", challenge)
     return response
 
@@ -225,10 +254,10 @@ async def _inform(
         inform = messages.read_inform(envelope.body)
     except messages.MalformedMessage as exc:
         # An unauthenticated CPE learns nothing about what the ACS parses.
-        refused = _authorised(acs, request, quirks.NONE)
+        refused = await _authorised(acs, request, quirks.NONE)
         return refused or _fault(namespace, 8003, str(exc), 400, envelope.cwmp_id)
     quirk = acs.quirks.for_inform(inform)
-    refused = _authorised(acs, request, quirk)
+    refused = await _authorised(acs, request, quirk, inform.identity)
     if refused is not None:
         return refused
     if session is not None:
