@@ -8,12 +8,13 @@ from typing import Any
 import click
 
 from rjchronos import hookimpl
+from rjchronos.config import ConfigError
 from rjchronos.events import EventType
 from rjchronos.http.routing import ApiRoute
 from rjchronos.kernel import Kernel
 from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
-from rjchronos_acs_tr069 import api, api_diagnostics, api_profiles, devices, profiles, wifi
+from rjchronos_acs_tr069 import PLUGIN, api, api_diagnostics, api_profiles, devices, profiles, wifi
 from rjchronos_acs_tr069.server import app_factory
 
 DEFAULT_ACS_PORT = 7547
@@ -52,6 +53,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "maximum": 60,
             "default": 5,
         },
+        "tls_certificate": {
+            "type": "string",
+            "default": "",
+            "description": "PEM certificate (chain) file: the CWMP listener serves HTTPS",
+        },
+        "tls_key": {"type": "string", "default": "", "description": "its PEM private key file"},
         "max_body_bytes": {"type": "integer", "minimum": 1024, "default": 1 << 20},
         "session_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
         "retry_after_seconds": {"type": "integer", "minimum": 1, "default": 10},
@@ -160,7 +167,20 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
 
 @hookimpl
 def rjc_protocol_endpoints(kernel: Kernel) -> list[ProtocolEndpoint]:
-    return [ProtocolEndpoint("acs", app_factory, "acs_port", DEFAULT_ACS_PORT)]
+    settings = kernel.plugin_settings(PLUGIN)
+    certfile, keyfile = settings.get("tls_certificate", ""), settings.get("tls_key", "")
+    if bool(certfile) != bool(keyfile):
+        raise ConfigError(
+            f"plugins.{PLUGIN}: tls_certificate and tls_key go together (one of them is empty)"
+        )
+    for name, path in (("tls_certificate", certfile), ("tls_key", keyfile)):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"plugins.{PLUGIN}.{name}: no file at {path}")
+    return [
+        ProtocolEndpoint(
+            "acs", app_factory, "acs_port", DEFAULT_ACS_PORT, certfile=certfile, keyfile=keyfile
+        )
+    ]
 
 
 @hookimpl
