@@ -146,6 +146,8 @@ async def wait_for(call: ApiCall, task: dict[str, Any]) -> dict[str, Any]:
     request = await run_in_threadpool(connreq.for_device, call.kernel, task["device_id"])
     accepted = request is not None and await Tr069Driver().request_connection(request.as_device())
     outcome = "accepted" if accepted else ("failed" if request else "unavailable")
+    if accepted and request is not None and request.udp_address:
+        outcome = "sent_udp"
     deadline = time.monotonic() + wait
     while accepted and task["status"] in ("pending", "running") and time.monotonic() < deadline:
         await asyncio.sleep(WAIT_POLL_SECONDS)

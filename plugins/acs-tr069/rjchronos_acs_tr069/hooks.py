@@ -47,6 +47,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "description": "the connection-request password sealed with the instance's secret key",
         },
         "connection_request_allow_basic": {"type": "boolean", "default": False},
+        "connection_request_udp": {
+            "type": "boolean",
+            "default": False,
+            "description": "UDP connection requests (TR-069 Annex G) to CPEs that report a "
+            "UDPConnectionRequestAddress",
+        },
         "connection_request_timeout_seconds": {
             "type": "number",
             "exclusiveMinimum": 0,
