@@ -14,6 +14,7 @@ from rjchronos_acs_tr069.diagnostics import DIAGNOSTICS_SCHEMA, OBJECTS, paramet
 from rjchronos_acs_tr069.models import parameters
 
 DIAGNOSTICS_WRITE = "acs.diagnostics.write"
+DEFAULT_DIAGNOSTICS_TTL = 3600.0
 
 
 def _create(call: ApiCall) -> dict[str, Any]:
@@ -32,7 +33,9 @@ def _create(call: ApiCall) -> dict[str, Any]:
         "object": obj,
         "values": parameter_values(body["type"], obj, body),
     }
-    ttl = float(call.kernel.plugin_settings(PLUGIN).get("task_ttl_seconds", api.DEFAULT_TASK_TTL))
+    settings = call.kernel.plugin_settings(PLUGIN)
+    # Results matter only while fresh: a diagnostic never reported expires sooner than a task.
+    ttl = float(settings.get("diagnostics_ttl_seconds", DEFAULT_DIAGNOSTICS_TTL))
     task = tasks.create_task(
         call.kernel,
         call.path["id"],

@@ -88,6 +88,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "exclusiveMinimum": 0,
             "default": api.DEFAULT_TASK_TTL,
         },
+        "diagnostics_ttl_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": api_diagnostics.DEFAULT_DIAGNOSTICS_TTL,
+            "description": "a diagnostic not run and reported by then expires",
+        },
         "periodic_inform_events": {
             "type": "boolean",
             "default": False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -187,3 +188,10 @@ def test_bad_diagnostics_get_422_naming_the_field(sim: Sim) -> None:
     assert bad.status_code == 422 and "body.host" in bad.text
     shell = {"type": "ping", "host": "x; rm -rf /"}
     assert sim.api.post(f"/api/v1/devices/{device_id}/diagnostics", json=shell).status_code == 422
+    queued = sim.api.post(
+        f"/api/v1/devices/{device_id}/diagnostics", json={"type": "ping", "host": "192.0.2.1"}
+    ).json()
+    lifetime = datetime.fromisoformat(queued["expires_at"]) - datetime.fromisoformat(
+        queued["created_at"]
+    )
+    assert timedelta(minutes=59) < lifetime <= timedelta(hours=1)
