@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select, update
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -115,14 +115,13 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
     customer_id = device.customer_id
     if customer_id is None and set(codes) - {"2 PERIODIC"}:
         customer_id = links.link_customer(kernel, session, device.id)
-    tasks_queued, provision_requested = session.execute(
-        select(
-            exists().where(
-                task_rows.c.device_id == device.id, task_rows.c.status.in_(("pending", "running"))
-            ),
-            exists().where(requests.c.device_id == device.id),
-        )
-    ).one()
+    if isinstance(device, Row):
+        # The fast path read the queue with the device.
+        tasks_queued, provision_requested = device.tasks_queued, device.provision_requested
+    else:
+        tasks_queued, provision_requested = session.execute(
+            select(_queued(device.id), _provision_requested(device.id))
+        ).one()
     return Recorded(
         device_id=device.id,
         model=device.model or "",
@@ -148,6 +147,16 @@ _COMPARED = (
 )
 
 
+def _queued(device_id: Any) -> Any:
+    return exists().where(
+        task_rows.c.device_id == device_id, task_rows.c.status.in_(("pending", "running"))
+    )
+
+
+def _provision_requested(device_id: Any) -> Any:
+    return exists().where(requests.c.device_id == device_id)
+
+
 def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     """The fast path of a routine Inform, in plain statements: the device, row locked.
 
@@ -158,9 +167,17 @@ def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     """
     wanted = [devices.c[name] for name in _COMPARED]
     row = session.execute(
-        select(devices.c.id, devices.c.status, devices.c.tags, devices.c.customer_id, *wanted)
+        select(
+            devices.c.id,
+            devices.c.status,
+            devices.c.tags,
+            devices.c.customer_id,
+            *wanted,
+            _queued(devices.c.id).label("tasks_queued"),
+            _provision_requested(devices.c.id).label("provision_requested"),
+        )
         .where(devices.c.identity == fields["identity"])
-        .with_for_update()
+        .with_for_update(of=devices)
     ).one_or_none()
     if row is None or row.status != "online":
         return None
