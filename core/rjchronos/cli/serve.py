@@ -127,8 +127,8 @@ async def _serve(kernel: Any, settings: Settings, extra_tasks: Any) -> None:
             port = int(settings.options.get(declared.port_option) or declared.default_port)
             config = endpoint_config(declared, kernel, settings.host, port, log_level)
             servers.append(uvicorn.Server(config))
-            scheme = "https" if config.ssl_certfile else "http"
-            click.echo(f"{declared.name} listener on {scheme}://{settings.host}:{port}")
+            tls = " (HTTPS)" if config.ssl_certfile else ""
+            click.echo(f"{declared.name} listener on {settings.host}:{port}{tls}")
     await kernel.start()
     try:
         await asyncio.gather(*(server.serve() for server in servers), *extra_tasks)
