@@ -316,6 +316,13 @@ async def add_ntp(device: Any, desired: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @hookimpl
+def rjc_cpe_credentials(kernel: Kernel, identity: str, username: str) -> str | None:
+    if (identity, username) == ("00AABB-DR100-DUMMY0001", "dummy-cpe"):
+        return "dummy-cpe-s3cret"
+    return None
+
+
+@hookimpl
 def rjc_provisioning_extensions(kernel: Kernel) -> list[ProvisioningExtension]:
     return [ProvisioningExtension("dummy-ntp", add_ntp)]
 

@@ -242,6 +242,15 @@ def test_rjc_cpe_quirks_are_matched(kernel: Kernel) -> None:
     assert kernel.catalog.quirk_for("00AABB", "DR200", "1.4.2") is None
 
 
+def test_rjc_cpe_credentials_answer_for_their_device_only(kernel: Kernel) -> None:
+    ask = kernel.hook.rjc_cpe_credentials
+    assert ask(kernel=kernel, identity="00AABB-DR100-DUMMY0001", username="dummy-cpe") == (
+        "dummy-cpe-s3cret"
+    )
+    assert ask(kernel=kernel, identity="00AABB-DR100-OTHER", username="dummy-cpe") is None
+    assert ask(kernel=kernel, identity="00AABB-DR100-DUMMY0001", username="x") is None
+
+
 def test_rjc_provisioning_extensions_extend_the_desired_state(kernel: Kernel) -> None:
     desired = {"Device.ManagementServer.PeriodicInformInterval": 300}
     result = asyncio.run(apply_provisioning_extensions(kernel, {"id": "d1"}, desired))

@@ -304,6 +304,17 @@ def rjc_cpe_quirks() -> Iterable[CpeQuirk]:
     """
 
 
+@hookspec(firstresult=True)
+def rjc_cpe_credentials(kernel: Kernel, identity: str, username: str) -> str | None:
+    """The password a CPE authenticates to the ACS with, when this plugin keeps it.
+
+    :param identity: the CPE's ``OUI-ProductClass-SerialNumber`` from its Inform.
+    :param username: the username of its ``Authorization`` header.
+    :return: the password, or ``None`` to let the next plugin (or the shared
+        credentials of the ACS settings) answer. First result wins.
+    """
+
+
 @hookspec
 def rjc_provisioning_extensions(kernel: Kernel) -> Iterable[ProvisioningExtension]:
     """Declare extensions that add to a device's desired provisioning state.

@@ -22,13 +22,22 @@ DEADLINE = 30.0
 
 
 @contextmanager
-def serve_asgi(app: Any, *, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 and yield its base URL (``http://127.0.0.1:PORT``)."""
+def serve_asgi(
+    app: Any,
+    *,
+    lifespan: Literal["on", "off"] = "off",
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 and yield its base URL (``http://127.0.0.1:PORT``).
+
+    With ``certfile`` and ``keyfile`` it serves HTTPS (``https://127.0.0.1:PORT``).
+    """
     import uvicorn
 
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, lifespan=lifespan, log_level="warning",
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=2, ssl_certfile=certfile, ssl_keyfile=keyfile,
     )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -40,7 +49,7 @@ def serve_asgi(app: Any, *, lifespan: Literal["on", "off"] = "off") -> Iterator[
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if certfile else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(DEADLINE)

@@ -90,6 +90,22 @@ def run_server(settings: Settings, *, migrate: bool = True, extra_tasks: Any = (
         asyncio.run(_serve(kernel, settings, extra_tasks))
 
 
+def endpoint_config(
+    declared: Any, kernel: Any, host: str, port: int, log_level: str = "info"
+) -> uvicorn.Config:
+    """The uvicorn configuration of a ``ProtocolEndpoint`` (HTTPS when it names a certificate)."""
+    tls = bool(declared.certfile and declared.keyfile)
+    return uvicorn.Config(
+        declared.app_factory(kernel),
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level=log_level,
+        ssl_certfile=declared.certfile if tls else None,
+        ssl_keyfile=declared.keyfile if tls else None,
+    )
+
+
 async def _serve(kernel: Any, settings: Settings, extra_tasks: Any) -> None:
     servers: list[uvicorn.Server] = []
     log_level = logging.getLevelName(logging.getLogger().level).lower()
@@ -109,15 +125,10 @@ async def _serve(kernel: Any, settings: Settings, extra_tasks: Any) -> None:
             if settings.role not in ("all", declared.name):
                 continue
             port = int(settings.options.get(declared.port_option) or declared.default_port)
-            config = uvicorn.Config(
-                declared.app_factory(kernel),
-                host=settings.host,
-                port=port,
-                lifespan="off",
-                log_level=log_level,
-            )
+            config = endpoint_config(declared, kernel, settings.host, port, log_level)
             servers.append(uvicorn.Server(config))
-            click.echo(f"{declared.name} listener on {settings.host}:{port}")
+            tls = " (HTTPS)" if config.ssl_certfile else ""
+            click.echo(f"{declared.name} listener on {settings.host}:{port}{tls}")
     await kernel.start()
     try:
         await asyncio.gather(*(server.serve() for server in servers), *extra_tasks)

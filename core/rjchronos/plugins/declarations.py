@@ -15,12 +15,16 @@ class ProtocolEndpoint:
     :param app_factory: builds the ASGI application from the kernel.
     :param port_option: the ``Settings.options`` key holding its port.
     :param default_port: the port when the option is not set.
+    :param certfile: with ``keyfile``, a PEM certificate (chain) to serve HTTPS with.
+    :param keyfile: the PEM private key of ``certfile``.
     """
 
     name: str
     app_factory: Callable[[Any], Any]
     port_option: str
     default_port: int
+    certfile: str = ""
+    keyfile: str = ""
 
 
 @dataclass(frozen=True)

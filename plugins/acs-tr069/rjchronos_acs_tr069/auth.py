@@ -1,9 +1,10 @@
 """CPE authentication to the ACS: HTTP Basic and Digest (RFC 7616, MD5, qop=auth).
 
-Credentials are shared by every CPE and come from the plugin's settings
-(``cpe_password`` from the environment, or ``cpe_password_encrypted``
-sealed with ``kernel.secrets``). Digest nonces are stateless (a time and
-an HMAC of it), so any ACS process can check a nonce another one issued.
+Shared credentials come from the plugin's settings (``cpe_password`` from
+the environment, or ``cpe_password_encrypted`` sealed with
+``kernel.secrets``); per-device ones from the ``rjc_cpe_credentials`` hook.
+Digest nonces are stateless (a time and an HMAC of it), so any ACS process
+sharing the key can check a nonce another one issued.
 """
 
 from __future__ import annotations
@@ -47,6 +48,21 @@ def _split(text: str) -> list[str]:
             current.append(char)
     parts.append("".join(current))
     return [p for p in parts if p.strip()]
+
+
+def username_of(authorization: str | None) -> str | None:
+    """The username an ``Authorization`` header (Basic or Digest) names, if any."""
+    if not authorization:
+        return None
+    scheme, _, rest = authorization.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(rest.strip()).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    if scheme.lower() == "digest":
+        return _parse_params(rest).get("username")
+    return None
 
 
 @dataclass(frozen=True)

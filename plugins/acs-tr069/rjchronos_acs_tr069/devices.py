@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, delete, exists, select
+from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select, update
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
+from rjchronos.inventory.models import devices
 from rjchronos.serials import canonical_serial, normalise_mac
-from rjchronos_acs_tr069 import PLUGIN
+from rjchronos_acs_tr069 import PLUGIN, links
 from rjchronos_acs_tr069.messages import Inform, ParameterValue
 from rjchronos_acs_tr069.models import CpeParameter, parameters, task_rows
 from rjchronos_acs_tr069.profiles import ProvisionRequest
@@ -92,9 +93,12 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
     would write 96 million timeline rows a day.
     """
     settings = kernel.plugin_settings(PLUGIN)
-    device, _ = service.upsert_device(
-        kernel, inventory_fields(inform), actor=ACTOR, session=session, status="online"
-    )
+    fields = inventory_fields(inform)
+    device: Any = _seen_unchanged(session, fields)
+    if device is None:
+        device, _ = service.upsert_device(
+            kernel, fields, actor=ACTOR, session=session, status="online"
+        )
     refresh = float(settings.get("read_at_refresh_seconds", DEFAULT_READ_AT_REFRESH))
     changed = store_values(session, device.id, inform.parameters, refresh_after=refresh)
     codes = inform.event_codes
@@ -108,23 +112,80 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
         emit("cpe.bootstrap", device.id, identity, ACTOR, session=session)
     if "4 VALUE CHANGE" in codes and changed:
         emit("cpe.value_change", device.id, {"parameters": changed}, ACTOR, session=session)
-    tasks_queued, provision_requested = session.execute(
-        select(
-            exists().where(
-                task_rows.c.device_id == device.id, task_rows.c.status.in_(("pending", "running"))
-            ),
-            exists().where(requests.c.device_id == device.id),
-        )
-    ).one()
+    customer_id = device.customer_id
+    if customer_id is None and set(codes) - {"2 PERIODIC"}:
+        customer_id = links.link_customer(kernel, session, device.id)
+    if isinstance(device, Row):
+        # The fast path read the queue with the device.
+        tasks_queued, provision_requested = device.tasks_queued, device.provision_requested
+    else:
+        tasks_queued, provision_requested = session.execute(
+            select(_queued(device.id), _provision_requested(device.id))
+        ).one()
     return Recorded(
         device_id=device.id,
         model=device.model or "",
         firmware=device.firmware or "",
         tags=frozenset(device.tags or ()),
-        customer_id=device.customer_id,
+        customer_id=customer_id,
         tasks_queued=bool(tasks_queued),
         provision_requested=bool(provision_requested),
     )
+
+
+#: The inventory fields an Inform may report (see :func:`inventory_fields`).
+_COMPARED = (
+    "kind",
+    "identity",
+    "serial",
+    "vendor",
+    "model",
+    "firmware",
+    "hardware_version",
+    "management_address",
+    "mac",
+)
+
+
+def _queued(device_id: Any) -> Any:
+    return exists().where(
+        task_rows.c.device_id == device_id, task_rows.c.status.in_(("pending", "running"))
+    )
+
+
+def _provision_requested(device_id: Any) -> Any:
+    return exists().where(requests.c.device_id == device_id)
+
+
+def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
+    """The fast path of a routine Inform, in plain statements: the device, row locked.
+
+    When an online CPE reports exactly what the inventory holds, only
+    ``last_seen`` changes: no ORM load, no events. Anything else (a new
+    device, a changed field, another status) returns ``None`` and goes
+    through ``service.upsert_device``.
+    """
+    wanted = [devices.c[name] for name in _COMPARED]
+    row = session.execute(
+        select(
+            devices.c.id,
+            devices.c.status,
+            devices.c.tags,
+            devices.c.customer_id,
+            *wanted,
+            _queued(devices.c.id).label("tasks_queued"),
+            _provision_requested(devices.c.id).label("provision_requested"),
+        )
+        .where(devices.c.identity == fields["identity"])
+        .with_for_update(of=devices)
+    ).one_or_none()
+    if row is None or row.status != "online":
+        return None
+    current = row._mapping
+    if any(name not in current or current[name] != value for name, value in fields.items()):
+        return None
+    session.execute(update(devices).where(devices.c.id == row.id).values(last_seen=utcnow()))
+    return row
 
 
 def store_values(
@@ -138,24 +199,51 @@ def store_values(
 
     An unchanged value keeps its ``read_at`` until that is ``refresh_after``
     seconds old, which spares a write of every parameter at every Inform.
+    Plain statements: one read, then at most one insert and one update.
     """
-    values = list(values)
-    stored = _stored(session, device_id, [v.name for v in values])
+    reported = {v.name: v for v in values}
+    if not reported:
+        return {}
+    stored = {
+        row.path: row
+        for row in session.execute(
+            select(
+                parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at
+            ).where(parameters.c.device_id == device_id, parameters.c.path.in_(list(reported)))
+        )
+    }
     changed: dict[str, str] = {}
     now = utcnow()
     stale = now - timedelta(seconds=refresh_after)
-    for value in values:
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for value in reported.values():
         row = stored.get(value.name)
         if row is None:
-            row = CpeParameter(device_id=device_id, path=value.name)
-            stored[value.name] = row
-        elif (row.value, row.type) == (value.value, value.type) and row.read_at > stale:
+            inserts.append(
+                {
+                    "device_id": device_id,
+                    "path": value.name,
+                    "value": value.value,
+                    "type": value.type,
+                    "read_at": now,
+                }
+            )
+            continue
+        if (row.value, row.type) == (value.value, value.type) and row.read_at > stale:
             continue
         if row.value is not None and row.value != value.value:
             changed[value.name] = value.value
-        row.value, row.type, row.read_at = value.value, value.type, now
-        session.add(row)
-    session.flush()
+        updates.append({"p_path": value.name, "p_value": value.value, "p_type": value.type})
+    if inserts:
+        session.execute(insert(parameters), inserts)
+    if updates:
+        session.execute(
+            update(parameters)
+            .where(parameters.c.device_id == device_id, parameters.c.path == bindparam("p_path"))
+            .values(value=bindparam("p_value"), type=bindparam("p_type"), read_at=now),
+            updates,
+        )
     return changed
 
 

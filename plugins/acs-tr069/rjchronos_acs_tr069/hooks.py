@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from rjchronos import hookimpl
+from rjchronos.config import ConfigError
 from rjchronos.events import EventType
 from rjchronos.http.routing import ApiRoute
 from rjchronos.jobs.spec import Schedule, TaskHandler
@@ -18,12 +19,14 @@ from rjchronos.security.permissions import Permission
 from rjchronos_acs_tr069 import (
     PLUGIN,
     api,
+    api_diagnostics,
     api_firmware,
     api_profiles,
     campaigns,
     devices,
     firmware,
     profiles,
+    wifi,
 )
 from rjchronos_acs_tr069.server import app_factory
 
@@ -57,12 +60,24 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "description": "the connection-request password sealed with the instance's secret key",
         },
         "connection_request_allow_basic": {"type": "boolean", "default": False},
+        "connection_request_udp": {
+            "type": "boolean",
+            "default": False,
+            "description": "UDP connection requests (TR-069 Annex G) to CPEs that report a "
+            "UDPConnectionRequestAddress",
+        },
         "connection_request_timeout_seconds": {
             "type": "number",
             "exclusiveMinimum": 0,
             "maximum": 60,
             "default": 5,
         },
+        "tls_certificate": {
+            "type": "string",
+            "default": "",
+            "description": "PEM certificate (chain) file: the CWMP listener serves HTTPS",
+        },
+        "tls_key": {"type": "string", "default": "", "description": "its PEM private key file"},
         "max_body_bytes": {"type": "integer", "minimum": 1024, "default": 1 << 20},
         "session_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
         "retry_after_seconds": {"type": "integer", "minimum": 1, "default": 10},
@@ -85,6 +100,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "type": "number",
             "exclusiveMinimum": 0,
             "default": api.DEFAULT_TASK_TTL,
+        },
+        "diagnostics_ttl_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": api_diagnostics.DEFAULT_DIAGNOSTICS_TTL,
+            "description": "a diagnostic not run and reported by then expires",
         },
         "periodic_inform_events": {
             "type": "boolean",
@@ -118,6 +139,13 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "minimum": 1,
             "default": campaigns.DEFAULT_TICK_SECONDS,
             "description": "how often running campaigns advance",
+        },
+        "telemetry_read_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0,
+            "description": "a session reads the CPE's telemetry parameters when this process "
+            "last did longer ago than this (0: only values the session carries anyway)",
         },
         "profile_cache_seconds": {
             "type": "number",
@@ -178,12 +206,25 @@ def rjc_permissions() -> list[Permission]:
             "Start, pause, resume, cancel and roll back firmware campaigns",
             ("operator", "admin"),
         ),
+        Permission(wifi.WIFI_WRITE, "Change CPEs' Wi-Fi settings", ("operator", "admin"), True),
+        Permission(
+            api_diagnostics.DIAGNOSTICS_WRITE,
+            "Run remote diagnostics on CPEs",
+            ("operator", "admin"),
+            True,
+        ),
     ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
-    return [*api.routes(kernel), *api_profiles.routes(kernel), *api_firmware.routes(kernel)]
+    return [
+        *api.routes(kernel),
+        *api_profiles.routes(kernel),
+        *api_firmware.routes(kernel),
+        *wifi.routes(),
+        *api_diagnostics.routes(),
+    ]
 
 
 @hookimpl
@@ -201,7 +242,20 @@ def rjc_schedules(kernel: Kernel) -> list[Schedule]:
 
 @hookimpl
 def rjc_protocol_endpoints(kernel: Kernel) -> list[ProtocolEndpoint]:
-    return [ProtocolEndpoint("acs", app_factory, "acs_port", DEFAULT_ACS_PORT)]
+    settings = kernel.plugin_settings(PLUGIN)
+    certfile, keyfile = settings.get("tls_certificate", ""), settings.get("tls_key", "")
+    if bool(certfile) != bool(keyfile):
+        raise ConfigError(
+            f"plugins.{PLUGIN}: tls_certificate and tls_key go together (one of them is empty)"
+        )
+    for name, path in (("tls_certificate", certfile), ("tls_key", keyfile)):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"plugins.{PLUGIN}.{name}: no file at {path}")
+    return [
+        ProtocolEndpoint(
+            "acs", app_factory, "acs_port", DEFAULT_ACS_PORT, certfile=certfile, keyfile=keyfile
+        )
+    ]
 
 
 @hookimpl
@@ -257,6 +311,20 @@ def rjc_event_types() -> list[EventType]:
             "cpe.firmware_campaign",
             "A firmware campaign moved a CPE on (in progress, succeeded, failed, rolled back)",
             payload_schema={"type": "object", "required": ["campaign", "state"]},
+        ),
+        EventType(
+            "cpe.quirk_conflict",
+            "Two CPE quirks match one CPE: it is served without quirks until one is narrowed",
+            payload_schema={**_IDENTITY, "required": ["identity", "error"]},
+        ),
+        EventType(
+            "cpe.diagnostics",
+            "A CPE finished a remote diagnostic (IPPing, TraceRoute, Download, Upload)",
+            payload_schema={
+                "type": "object",
+                "required": ["task", "kind", "state", "results"],
+                "properties": {"results": {"type": "object"}},
+            },
         ),
         EventType(
             "cpe.provisioned",

@@ -21,7 +21,7 @@ from rjchronos.db.ids import new_id
 from rjchronos.db.types import JsonDocument, UtcDateTime, utcnow
 from rjchronos.http.problems import Problem
 from rjchronos.inventory.models import Device, devices
-from rjchronos_acs_tr069 import PLUGIN
+from rjchronos_acs_tr069 import PLUGIN, names
 from rjchronos_acs_tr069.models import AcsModel
 
 if TYPE_CHECKING:
@@ -29,32 +29,10 @@ if TYPE_CHECKING:
 
 #: Inform events that run profiles, and ``on_demand`` (``POST /devices/{id}/provision``).
 TRIGGERS = ("0 BOOTSTRAP", "1 BOOT", "2 PERIODIC", "on_demand")
-ROOTS = ("InternetGatewayDevice.", "Device.")
+ROOTS = names.ROOTS
 DEFAULT_CACHE_SECONDS = 5.0
-_IGD = "InternetGatewayDevice."
-_WLAN = _IGD + "LANDevice.1.WLANConfiguration.{n}."
-_PPP_098 = _IGD + "WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1."
-#: Canonical names profiles may use instead of paths: (TR-098 path, TR-181 path).
-ALIASES: dict[str, tuple[str, str]] = {
-    "periodic_inform_interval": (
-        _IGD + "ManagementServer.PeriodicInformInterval",
-        "Device.ManagementServer.PeriodicInformInterval",
-    ),
-    "pppoe.username": (_PPP_098 + "Username", "Device.PPP.Interface.1.Username"),
-    "pppoe.password": (_PPP_098 + "Password", "Device.PPP.Interface.1.Password"),
-}
-for _radio, _prefix in ((1, "wifi"), (2, "wifi_5g")):
-    ALIASES |= {
-        f"{_prefix}.ssid": (_WLAN.format(n=_radio) + "SSID", f"Device.WiFi.SSID.{_radio}.SSID"),
-        f"{_prefix}.password": (
-            _WLAN.format(n=_radio) + "KeyPassphrase",
-            f"Device.WiFi.AccessPoint.{_radio}.Security.KeyPassphrase",
-        ),
-        f"{_prefix}.channel": (
-            _WLAN.format(n=_radio) + "Channel",
-            f"Device.WiFi.Radio.{_radio}.Channel",
-        ),
-    }
+#: Canonical names profiles may use instead of paths (see :mod:`rjchronos_acs_tr069.names`).
+ALIASES = sorted([*names.NAMES, *names.LEGACY])
 
 _customers = cast(Table, Customer.__table__)  # type: ignore[attr-defined]
 _plans = cast(Table, Plan.__table__)  # type: ignore[attr-defined]
@@ -63,7 +41,7 @@ _NAME = {"type": "string", "minLength": 1, "maxLength": 256}
 _PARAMETER = {
     "anyOf": [
         {"type": "string", "pattern": r"^(InternetGatewayDevice|Device)\.([^.]+\.)*[^.]+$"},
-        {"enum": sorted(ALIASES)},
+        {"enum": ALIASES},
     ]
 }
 _VALUE = {"type": ["string", "integer", "boolean"]}
@@ -359,6 +337,6 @@ def pppoe_credentials(kernel: Kernel, session: Session, customer_id: str) -> tup
 
 def resolve(name: str, root: str) -> str | None:
     """The path ``name`` means on a device of data model ``root``; ``None`` if another root's."""
-    if name in ALIASES:
-        return ALIASES[name][ROOTS.index(root)]
+    if names.is_name(name):
+        return names.path(name, root)
     return name if name.startswith(root) else None

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from rjchronos.catalog import apply_provisioning_extensions
 from rjchronos.inventory.models import Device
 from rjchronos.security.audit import mask_secrets
-from rjchronos_acs_tr069 import devices, faults, messages, profiles
+from rjchronos_acs_tr069 import devices, faults, messages, names, profiles
 from rjchronos_acs_tr069.profiles import Facts
 from rjchronos_acs_tr069.sessions import CwmpSession, queued_since
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
@@ -71,10 +71,22 @@ class Run:
     #: The device as the Inform left it (plan unknown), and whether provisioning was requested.
     facts: Facts | None = None
     requested: bool = True
+    #: GetParameterNames with NextLevel true (false for CPEs with ``no_gpn_next_level``).
+    next_level: bool = True
 
 
-def begin(session: CwmpSession, inform: messages.Inform, recorded: devices.Recorded) -> None:
-    """Remember what the Inform says, for the engine's turn later in the session."""
+def begin(
+    session: CwmpSession,
+    inform: messages.Inform,
+    recorded: devices.Recorded,
+    *,
+    next_level: bool = True,
+) -> None:
+    """Remember what the Inform says, for the engine's turn later in the session.
+
+    ``next_level`` false (quirk ``no_gpn_next_level``) lists tables with
+    their whole subtree.
+    """
     session.provisioning = Run(
         triggers=set(inform.event_codes) & set(profiles.TRIGGERS),
         oui=inform.oui,
@@ -90,6 +102,7 @@ def begin(session: CwmpSession, inform: messages.Inform, recorded: devices.Recor
             customer_id=recorded.customer_id,
         ),
         requested=recorded.provision_requested,
+        next_level=next_level,
     )
 
 
@@ -169,7 +182,7 @@ def _load(kernel: Kernel, session: CwmpSession, run: Run) -> Device | None:
                     for alias, value in zip(
                         ("pppoe.username", "pppoe.password"), credentials, strict=True
                     ):
-                        run.values[profiles.ALIASES[alias][profiles.ROOTS.index(root)]] = value
+                        run.values[str(names.path(alias, root))] = value
         db.expunge(device)
         return device
 
@@ -202,7 +215,7 @@ def _plan(run: Run) -> AcsRequest | None:
     if run.step == "names":
         table = next((o.table for o in run.objects if o.instances is None), None)
         if table is not None:
-            return AcsRequest("GetParameterNames", {"path": table, "next_level": True})
+            return AcsRequest("GetParameterNames", {"path": table, "next_level": run.next_level})
         run.step = "values"
     if run.step == "values":
         run.step = "attributes"

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -21,8 +22,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rjchronos_acs_tr069 import PLUGIN, devices, firmware, messages, provisioning, soap, tasks
-from rjchronos_acs_tr069.auth import CpeCredentials
+from rjchronos_acs_tr069 import (
+    PLUGIN,
+    devices,
+    firmware,
+    messages,
+    provisioning,
+    quirks,
+    soap,
+    tasks,
+    telemetry,
+)
+from rjchronos_acs_tr069.auth import CpeCredentials, username_of
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
 
@@ -46,9 +57,14 @@ class Acs:
     kernel: Kernel
     sessions: SessionStore
     credentials: CpeCredentials | None
+    #: Issues challenges and nonces (the shared credentials' key, else one of this process).
+    challenger: CpeCredentials
     auth_mode: str
     max_body: int
     retry_after: int
+    quirks: quirks.QuirkCache
+    #: Whether a plugin answers ``rjc_cpe_credentials`` (per-device credentials).
+    per_device: bool = False
 
     @classmethod
     def from_kernel(cls, kernel: Kernel) -> Acs:
@@ -59,22 +75,28 @@ class Acs:
         username = settings.get("cpe_username") or ""
         mode = settings.get("cpe_auth", "any")
         credentials = None
+        per_device = bool(kernel.hook.rjc_cpe_credentials.get_hookimpls())
+        key = secrets.token_bytes(32)
         if username and password:
             # Same credentials, same key: any ACS process accepts another's nonces.
             key = hashlib.sha256(f"rjc-acs-nonce:{username}:{password}".encode()).digest()
             credentials = CpeCredentials(username, password, key, allow_basic=mode != "digest")
-        elif mode != "none":
+        elif mode != "none" and not per_device:
             log.warning(
-                "ACS: no CPE credentials configured (cpe_username and cpe_password): "
-                "every CPE will be refused until they are set, or cpe_auth is 'none'"
+                "ACS: no CPE credentials configured (cpe_username and cpe_password, or a "
+                "plugin's rjc_cpe_credentials): every CPE will be refused until they are set, "
+                "or cpe_auth is 'none'"
             )
         return cls(
             kernel=kernel,
             sessions=MemorySessionStore(float(settings.get("session_timeout_seconds", 30))),
             credentials=credentials,
+            challenger=CpeCredentials("", "", key, allow_basic=mode != "digest"),
+            per_device=per_device,
             auth_mode=mode,
             max_body=int(settings.get("max_body_bytes", 1 << 20)),
             retry_after=int(settings.get("retry_after_seconds", 10)),
+            quirks=quirks.QuirkCache(kernel),
         )
 
 
@@ -140,8 +162,17 @@ async def _handle(acs: Acs, request: Request) -> Response:
     if session is None:
         return _fault(namespace, 8003, "no session: a session starts with an Inform", 400)
     if envelope.method == "Fault" or envelope.method.endswith("Response"):
-        if not await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
+        read_for_telemetry = False
+        if await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
+            pass
+        elif session.telemetry == "sent" and session.task_id is None:
+            session.telemetry, read_for_telemetry = "", True
+            if envelope.method == "Fault":
+                log.info("ACS: device %s refused the telemetry read", session.device_id)
+        else:
             await run_in_threadpool(tasks.handle_answer, acs.kernel, session, envelope)
+        if envelope.method == "GetParameterValuesResponse":
+            await _telemetry(acs, session.device_id, envelope, store=read_for_telemetry)
         return await _next(acs, session)
     if envelope.method == "GetRPCMethods":
         return _answer(session, soap.get_rpc_methods_response(session.namespace), envelope)
@@ -158,19 +189,65 @@ async def _handle(acs: Acs, request: Request) -> Response:
     )
 
 
+async def _telemetry(acs: Acs, device_id: str, envelope: messages.Envelope, *, store: bool) -> None:
+    """Samples from a GetParameterValuesResponse; ``store`` its values (the telemetry read's)."""
+    values = messages.parameter_values(messages.child(envelope.body, "ParameterList"))
+    batch = telemetry.samples_of(device_id, {v.name: v.value for v in values})
+    if batch or store:
+        await run_in_threadpool(_store_and_write, acs.kernel, device_id, values, batch, store)
+
+
+def _store_and_write(
+    kernel: Kernel,
+    device_id: str,
+    values: list[messages.ParameterValue],
+    batch: list[Any],
+    store: bool,
+) -> None:
+    if store:
+        with kernel.db.session() as session:
+            devices.store_values(session, device_id, values)
+    if batch:
+        telemetry.write(kernel, batch)
+
+
 def _answer(session: CwmpSession, body: etree._Element, envelope: messages.Envelope) -> Response:
     return _xml(soap.envelope(session.namespace, body, cwmp_id=envelope.cwmp_id))
 
 
-def _authorised(acs: Acs, request: Request) -> Response | None:
-    """``None`` when the CPE may go on; else the 401 to send."""
+def _device_password(acs: Acs, identity: str, username: str) -> str | None:
+    result = acs.kernel.hook.rjc_cpe_credentials(
+        kernel=acs.kernel, identity=identity, username=username
+    )
+    return result if isinstance(result, str) and result else None
+
+
+async def _authorised(
+    acs: Acs, request: Request, quirk: quirks.Applied, identity: str | None = None
+) -> Response | None:
+    """``None`` when the CPE may go on; else the 401 (403 for a ``no_401_challenge`` CPE).
+
+    The shared credentials are tried first, then the device's own from the
+    ``rjc_cpe_credentials`` hook (asked in a worker thread: it may read a store).
+    """
     if acs.auth_mode == "none":
         return None
     header = request.headers.get("authorization")
     if acs.credentials is not None and acs.credentials.check(header, request.method):
         return None
+    username = username_of(header)
+    if acs.per_device and identity is not None and username:
+        password = await run_in_threadpool(_device_password, acs, identity, username)
+        own = replace(acs.challenger, username=username, password=password or "")
+        if password and own.check(header, request.method):
+            return None
+    if quirk.no_401_challenge:
+        # A challenge would crash this CPE: no credentials pass, wrong ones are refused.
+        if header is None:
+            return None
+        return PlainTextResponse("wrong credentials", status_code=403)
     response = PlainTextResponse("authentication required", status_code=401)
-    for challenge in acs.credentials.challenge() if acs.credentials else ['Basic realm="acs"']:
+    for challenge in acs.challenger.challenge():
         response.headers.append("WWW-Authenticate", challenge)
     return response
 
@@ -182,13 +259,16 @@ async def _inform(
     namespace: str,
     session: CwmpSession | None,
 ) -> Response:
-    refused = _authorised(acs, request)
-    if refused is not None:
-        return refused
     try:
         inform = messages.read_inform(envelope.body)
     except messages.MalformedMessage as exc:
-        return _fault(namespace, 8003, str(exc), 400, envelope.cwmp_id)
+        # An unauthenticated CPE learns nothing about what the ACS parses.
+        refused = await _authorised(acs, request, quirks.NONE)
+        return refused or _fault(namespace, 8003, str(exc), 400, envelope.cwmp_id)
+    quirk = acs.quirks.for_inform(inform)
+    refused = await _authorised(acs, request, quirk, inform.identity)
+    if refused is not None:
+        return refused
     if session is not None:
         # A new Inform always starts a new session, whatever cookie comes with it.
         acs.sessions.end(session.id)
@@ -197,7 +277,7 @@ async def _inform(
         return _busy(acs, inform.identity)
     # Taken before the queue is read: work queued after it is looked for again.
     mark = time.monotonic()
-    recorded = await run_in_threadpool(_record, acs.kernel, inform)
+    recorded = await run_in_threadpool(_record, acs.kernel, inform, quirk)
     version = soap.agree_version(envelope.supported_versions, namespace)
     fresh = CwmpSession(
         inform.identity,
@@ -207,12 +287,20 @@ async def _inform(
         tasks_queued=recorded.tasks_queued,
         queue_mark=mark,
         acs_url=str(request.base_url),
+        diagnostics_complete="8 DIAGNOSTICS COMPLETE" in inform.event_codes,
+        telemetry="due" if telemetry.due(acs.kernel, recorded.device_id) else "",
     )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)
-    provisioning.begin(fresh, inform, recorded)
+    provisioning.begin(fresh, inform, recorded, next_level=quirk.gpn_next_level)
+    batch = telemetry.samples_of(recorded.device_id, {p.name: p.value for p in inform.parameters})
+    if batch:
+        await run_in_threadpool(telemetry.write, acs.kernel, batch)
     body = soap.envelope(
-        namespace, soap.inform_response(namespace), cwmp_id=envelope.cwmp_id, use_version=version
+        namespace,
+        soap.inform_response(namespace, quirk.max_envelopes),
+        cwmp_id=envelope.cwmp_id,
+        use_version=version,
     )
     return _xml(body, session=fresh)
 
@@ -225,10 +313,15 @@ def _busy(acs: Acs, identity: str) -> Response:
     )
 
 
-def _record(kernel: Kernel, inform: messages.Inform) -> devices.Recorded:
+def _record(kernel: Kernel, inform: messages.Inform, quirk: quirks.Applied) -> devices.Recorded:
     # One transaction (one pooled connection, one commit) for all an Inform writes.
     with kernel.db.session() as session:
         recorded = devices.record_inform(kernel, inform, session)
+        if quirk.conflict:
+            payload = {"identity": inform.identity, "error": quirk.conflict}
+            kernel.events.emit(
+                "cpe.quirk_conflict", recorded.device_id, payload, devices.ACTOR, session=session
+            )
         if recorded.tasks_queued:
             tasks.requeue_interrupted(kernel, recorded.device_id, session)
     return recorded
@@ -240,6 +333,9 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
     request = await provisioning.next_request(acs.kernel, session)
     if request is None and session.may_have_tasks():
         request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
+    if request is None and session.telemetry == "due":
+        session.telemetry = "sent"
+        request = await run_in_threadpool(telemetry.request, acs.kernel, session)
     if request is None:
         acs.sessions.end(session.id)
         response = Response(status_code=204)

@@ -58,6 +58,10 @@ class CwmpSession:
     queue_mark: float = 0.0
     #: The URL the CPE reached the ACS at (the base of firmware download URLs).
     acs_url: str = ""
+    #: The Inform said ``8 DIAGNOSTICS COMPLETE``: a requested diagnostic has results to read.
+    diagnostics_complete: bool = False
+    #: The telemetry read of this session: ``due``, ``sent``, or ``""`` (none).
+    telemetry: str = ""
 
     def may_have_tasks(self) -> bool:
         """Whether the task queue is worth reading now."""

@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
-from rjchronos_acs_tr069 import PLUGIN, devices, faults, firmware, messages, soap
+from rjchronos.security.audit import MASK
+from rjchronos_acs_tr069 import PLUGIN, devices, diagnostics, faults, firmware, messages, soap
 from rjchronos_acs_tr069.models import CpeTask, task_rows
 from rjchronos_acs_tr069.sessions import CwmpSession, work_queued
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
@@ -161,6 +162,10 @@ def create_task(
     if params.get("password"):
         params["password_encrypted"] = kernel.secrets.encrypt(params.pop("password"))
     params.pop("password", None)
+    if body["type"] == "set_parameter_values":
+        params["values"], sealed = _seal(kernel, params["values"])
+        if sealed:
+            params["sealed"] = sealed
     task = CpeTask(
         device_id=device_id,
         type=body["type"],
@@ -172,6 +177,24 @@ def create_task(
         session.add(task)
     work_queued()
     return task
+
+
+def _seal(kernel: Kernel, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Split values into those kept as posted and secrets sealed with ``kernel.secrets``."""
+    plain = {p: v for p, v in values.items() if not is_secret(p)}
+    sealed = {p: kernel.secrets.encrypt(value_text(v)) for p, v in values.items() if is_secret(p)}
+    return plain, sealed
+
+
+def is_secret(path: str) -> bool:
+    """Whether a parameter holds a secret (its value is never stored nor shown)."""
+    return bool(_SECRET_LEAF.search(path.rpartition(".")[2]))
+
+
+def _values(kernel: Kernel, task: CpeTask) -> dict[str, Any]:
+    """What a ``set_parameter_values`` task writes, secrets unsealed."""
+    sealed = task.params.get("sealed") or {}
+    return {**task.params["values"], **{p: kernel.secrets.decrypt(v) for p, v in sealed.items()}}
 
 
 def transfer_task(kernel: Kernel, device_id: str, task_id: str) -> CpeTask | None:
@@ -190,7 +213,7 @@ def render(task: CpeTask) -> dict[str, Any]:
         "id": task.id,
         "device_id": task.device_id,
         "type": task.type,
-        "params": {k: v for k, v in task.params.items() if k != "password_encrypted"},
+        "params": _shown(task.params),
         "status": task.status,
         "fault": task.fault,
         "result": task.result,
@@ -201,9 +224,27 @@ def render(task: CpeTask) -> dict[str, Any]:
     }
 
 
+def _shown(params: dict[str, Any]) -> dict[str, Any]:
+    """Task parameters as the API shows them: sealed secrets as their paths only."""
+    shown = {k: v for k, v in params.items() if k not in ("password_encrypted", "sealed")}
+    if params.get("sealed"):
+        shown["values"] = {**shown.get("values", {}), **dict.fromkeys(params["sealed"], MASK)}
+    return shown
+
+
 def _awaiting_transfer(task: CpeTask) -> bool:
     """A download or upload the CPE accepted and has yet to report (TransferComplete)."""
     return task.type in TRANSFER_TYPES and (task.result or {}).get("transfer") == "started"
+
+
+def _awaiting_diagnostics(task: CpeTask) -> bool:
+    """A diagnostic the CPE was asked to run, waiting for its ``8 DIAGNOSTICS COMPLETE``."""
+    return task.type == "diagnostics" and (task.result or {}).get("diagnostics") == "requested"
+
+
+def _waiting(task: CpeTask) -> bool:
+    """A task the CPE accepted that finishes in a later session."""
+    return _awaiting_transfer(task) or _awaiting_diagnostics(task)
 
 
 def _retry_at(task: CpeTask) -> datetime | None:
@@ -238,7 +279,7 @@ def requeue_interrupted(kernel: Kernel, device_id: str, session: Session | None 
             .all()
         )
         for task in running:
-            if _awaiting_transfer(task):
+            if _waiting(task):
                 if task.expires_at <= now:
                     _finish(task, "expired")
                 continue
@@ -267,9 +308,14 @@ def next_request(kernel: Kernel, cwmp: CwmpSession) -> AcsRequest | None:
                 request = _checked(kernel, session, task, cwmp)
                 if request is not None:
                     return request
-                if not _awaiting_transfer(task) and task.status == "running":
+                if not _waiting(task) and task.status == "running":
                     _finish(task, "done")
         cwmp.task_id, cwmp.step, cwmp.state = None, "", {}
+        if cwmp.diagnostics_complete:
+            cwmp.diagnostics_complete = False
+            request = _collect_diagnostics(session, cwmp)
+            if request is not None:
+                return request
         now = utcnow()
         queued = (
             session.execute(
@@ -297,6 +343,24 @@ def next_request(kernel: Kernel, cwmp: CwmpSession) -> AcsRequest | None:
                 _finish(task, "done")
             cwmp.task_id, cwmp.step, cwmp.state = None, "", {}
         return None
+
+
+def _collect_diagnostics(session: Session, cwmp: CwmpSession) -> AcsRequest | None:
+    """After ``8 DIAGNOSTICS COMPLETE``: read back the object of the oldest waiting diagnostic."""
+    running = session.execute(
+        select(CpeTask)
+        .where(
+            task_rows.c.device_id == cwmp.device_id,
+            task_rows.c.status == "running",
+            task_rows.c.type == "diagnostics",
+        )
+        .order_by(task_rows.c.id)
+    ).scalars()
+    task = next((t for t in running if _awaiting_diagnostics(t)), None)
+    if task is None:
+        return None
+    cwmp.task_id, cwmp.step = task.id, "collect"
+    return AcsRequest("GetParameterValues", {"names": [task.params["object"]]})
 
 
 def _checked(
@@ -350,7 +414,7 @@ def _request(
 ) -> AcsRequest | None:
     """The task's RPC for its current step; ``None`` when it has nothing more to send."""
     p = task.params
-    if cwmp.step == "sent":
+    if cwmp.step in ("sent", "collect"):
         return None
     if task.type == "refresh":
         if cwmp.step == "":
@@ -362,12 +426,18 @@ def _request(
             return AcsRequest("GetParameterValues", {"names": leaves}) if leaves else None
         return None
     cwmp.step = "sent"
-    if task.type == "get_parameter_values":
-        return AcsRequest("GetParameterValues", {"names": p["paths"]})
-    if task.type == "set_parameter_values":
+    if task.type == "diagnostics":
         types = devices.stored_types(session, task.device_id, p["values"])
         return AcsRequest(
             "SetParameterValues", {"values": p["values"], "types": types, "parameter_key": task.id}
+        )
+    if task.type == "get_parameter_values":
+        return AcsRequest("GetParameterValues", {"names": p["paths"]})
+    if task.type == "set_parameter_values":
+        values = _values(kernel, task)
+        types = devices.stored_types(session, task.device_id, values)
+        return AcsRequest(
+            "SetParameterValues", {"values": values, "types": types, "parameter_key": task.id}
         )
     if task.type == "get_parameter_attributes":
         return AcsRequest("GetParameterAttributes", {"names": p["paths"]})
@@ -440,14 +510,24 @@ def handle_answer(kernel: Kernel, cwmp: CwmpSession, envelope: messages.Envelope
         if envelope.method == "GetParameterValuesResponse":
             values = messages.parameter_values(messages.child(body, "ParameterList"))
             devices.store_values(session, device_id, values)
+            if task.type == "diagnostics":
+                _diagnostics_done(kernel, session, task, {v.name: v.value for v in values})
+                return
             _finish(task, "done", {"values": {v.name: v.value for v in values}})
             return
         if envelope.method == "GetParameterAttributesResponse":
             _finish(task, "done", {"attributes": messages.parameter_attributes(body)})
             return
         fields = messages.simple_fields(body)
-        if envelope.method == "SetParameterValuesResponse":
+        if envelope.method == "SetParameterValuesResponse" and task.type == "diagnostics":
             _store_written(session, device_id, task.params["values"])
+            # Requested: the CPE's 8 DIAGNOSTICS COMPLETE session reads the results.
+            _finish(task, "running", {**fields, "diagnostics": "requested"})
+            return
+        if envelope.method == "SetParameterValuesResponse":
+            _store_written(
+                session, device_id, {**task.params["values"], **task.params.get("sealed", {})}
+            )
         elif envelope.method == "DeleteObjectResponse":
             devices.forget_subtree(session, device_id, task.params["object"])
         elif envelope.method == "CancelTransferResponse":
@@ -460,6 +540,27 @@ def handle_answer(kernel: Kernel, cwmp: CwmpSession, envelope: messages.Envelope
             _finish(task, "running", {**fields, "transfer": "started"})
             return
         _finish(task, "done", fields)
+
+
+def _diagnostics_done(
+    kernel: Kernel, session: Session, task: CpeTask, values: dict[str, str]
+) -> None:
+    """The diagnostic's results: on the task, and on the device timeline."""
+    found = diagnostics.results(task.params["object"], values)
+    state = str(found.get("DiagnosticsState", ""))
+    outcome = {"diagnostics": "complete", "state": state, "results": found}
+    if state.startswith("Error"):
+        task.fault = {
+            "code": None,
+            "message": state,
+            "meaning": "Diagnostics failed",
+            "parameters": [],
+        }
+        _finish(task, "fault", outcome)
+    else:
+        _finish(task, "done", outcome)
+    payload = {"task": task.id, "kind": task.params["kind"], "state": state, "results": found}
+    kernel.events.emit("cpe.diagnostics", task.device_id, payload, devices.ACTOR, session=session)
 
 
 def _cancel(session: Session, device_id: str, task: CpeTask) -> None:
@@ -535,7 +636,7 @@ def _store_written(session: Session, device_id: str, values: dict[str, Any]) -> 
     written = [
         messages.ParameterValue(
             path,
-            "" if _SECRET_LEAF.search(path.rpartition(".")[2]) else value_text(value),
+            "" if is_secret(path) else value_text(value),
             types.get(path) or xsd_type(value)[4:],
         )
         for path, value in values.items()

@@ -148,7 +148,9 @@ def start_sim(
     model: str,
     version: str,
     count: int = 2,
-    **fleet_options: Any,
+    plugins: dict[str, Any] | None = None,
+    fleet_options: dict[str, Any] | None = None,
+    **extra_settings: Any,
 ) -> tuple[Sim, Any]:
     """An ACS with the plugin loaded by its entry point, and ``count`` CPEs that informed once
     (``fleet_options`` go to the :class:`Fleet`)."""
@@ -158,9 +160,13 @@ def start_sim(
     from rjchronos_acs_tr069.server import build_app
 
     settings = acs_settings(
-        connection_request_username=CR_USER, connection_request_password=CR_PASSWORD
+        connection_request_username=CR_USER,
+        connection_request_password=CR_PASSWORD,
+        **extra_settings,
     )
-    kernel = kernel_factory(entrypoints=["acs-tr069"], plugin_settings={PLUGIN: settings})
+    kernel = kernel_factory(
+        plugins=plugins, entrypoints=["acs-tr069"], plugin_settings={PLUGIN: settings}
+    )
     recorder = RecordingApp(build_app(kernel))
     listener = served(recorder)
     acs_url = listener.__enter__()
@@ -174,7 +180,9 @@ def start_sim(
             cwmp_version=version,
             acs_username=CPE_USER,
             acs_password=CPE_PASSWORD,
-            **{"reboot_delay": 0.2, "retry_base": 0.5, **fleet_options},
+            reboot_delay=0.2,
+            retry_base=0.5,
+            **(fleet_options or {}),
         )
         try:
             fleet.wait_until(

@@ -54,8 +54,7 @@ def test_campaign_pauses_at_its_threshold_and_rollback_restores_the_previous_ver
         "tr181",
         "1.4",
         count=COUNT,
-        fail_downloads=0.1,
-        fail_downloads_times=1,
+        fleet_options={"fail_downloads": 0.1, "fail_downloads_times": 1},
     )
     try:
         _run(sim)

@@ -116,6 +116,12 @@ def _quirk_shares(values: tuple[str, ...]) -> dict[str, float]:
 )
 @click.option("--insecure", is_flag=True, help="Accept any TLS certificate from the ACS.")
 @click.option(
+    "--udp-connection-requests",
+    "udp",
+    is_flag=True,
+    help="Listen for UDP connection requests (Annex G), one socket per CPE: small fleets only.",
+)
+@click.option(
     "--stats-every",
     type=click.FloatRange(0),
     default=10.0,
@@ -142,6 +148,7 @@ def cpe_command(
     max_sessions: int,
     max_connections: int,
     insecure: bool,
+    udp: bool,
     stats_every: float,
 ) -> None:
     """Simulate COUNT CPEs informing the ACS at --acs until Ctrl-C."""
@@ -166,6 +173,7 @@ def cpe_command(
         max_sessions=max_sessions,
         max_connections=max_connections,
         verify_tls=not insecure,
+        udp_connection_requests=udp,
     )
     asyncio.run(_run(fleet, stats_every))
 

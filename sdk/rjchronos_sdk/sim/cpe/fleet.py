@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rjchronos_sdk.sim.cpe import udp
 from rjchronos_sdk.sim.cpe.cpe import QUIRKS, SimulatedCpe
 from rjchronos_sdk.sim.cpe.datamodel import MODELS, load_schema
 from rjchronos_sdk.sim.cpe.digest import DigestVerifier
@@ -69,7 +70,10 @@ class Fleet:
     ``quirks`` maps a quirk name (see :data:`QUIRKS`) to the share of CPEs that have it (an
     iterable of names gives every CPE those quirks). ``fail_downloads`` is the share of CPEs
     whose next ``fail_downloads_times`` downloads fail (0: every download). Delays are in
-    seconds; tests shorten them.
+    seconds; tests shorten them. ``udp_connection_requests`` gives each CPE a UDP socket on
+    ``connection_host`` for Annex G connection requests (reported as
+    ``ManagementServer.UDPConnectionRequestAddress``): one socket per CPE, so keep it for
+    tests and small fleets.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class Fleet:
         crash_pause: float = 60.0,
         timeout: float = 30.0,
         verify_tls: bool = True,
+        udp_connection_requests: bool = False,
     ) -> None:
         if model not in MODELS:
             raise ValueError(f"model is one of {', '.join(MODELS)}, not {model!r}")
@@ -132,6 +137,8 @@ class Fleet:
         self.max_connections = max_connections
         self.reboot_delay = reboot_delay
         self.diagnostics_delay = diagnostics_delay
+        self.udp_connection_requests = udp_connection_requests
+        self._udp: list[asyncio.DatagramTransport] = []
         self.retry_base = retry_base
         self.crash_pause = crash_pause
         self.timeout = timeout
@@ -189,6 +196,9 @@ class Fleet:
             await self._start_listener()
             cr_base = f"http://{self.advertise_host}:{self.connection_request_port}"
         self._build(cr_base)
+        if self.udp_connection_requests:
+            for cpe in self.cpes:
+                await self._open_udp(cpe)
         now = time.time()
         for cpe in self.cpes:
             first = now + self._rng.uniform(0, self.ramp)
@@ -207,6 +217,9 @@ class Fleet:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        for transport in self._udp:
+            transport.close()
+        self._udp.clear()
         if self._server is not None:
             self._server.should_exit = True
             if self._server_task is not None:
@@ -390,6 +403,29 @@ class Fleet:
         backoff = min(self.retry_base * 2 ** min(cpe.retries - 1, 10), float(self.interval))
         log.debug("%s: session failed (%s), retry in %.1fs", cpe.serial, reason, backoff)
         self.wake(cpe, at=max(cpe.offline_until, time.time() + backoff * self._rng.uniform(0.5, 1)))
+
+    async def _open_udp(self, cpe: SimulatedCpe) -> None:
+        """Give ``cpe`` its Annex G socket and report its address in its data model."""
+        mgmt = cpe.paths.management
+
+        def credentials() -> tuple[str, str]:
+            return (
+                cpe.value(mgmt + "ConnectionRequestUsername"),
+                cpe.value(mgmt + "ConnectionRequestPassword"),
+            )
+
+        def accept() -> None:
+            self.counters["udp_connection_requests"] += 1
+            if cpe.online:
+                self.connection_request(cpe)
+
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: udp.Receiver(credentials, accept), local_addr=(self.connection_host, 0)
+        )
+        self._udp.append(transport)
+        port = transport.get_extra_info("sockname")[1]
+        cpe.set_value(mgmt + "UDPConnectionRequestAddress", f"{self.advertise_host}:{port}")
 
     async def _start_listener(self) -> None:
         app = Starlette(routes=[Route("/cr/{serial}", self._handle_cr, methods=["GET", "POST"])])
