@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 #: ``session.info`` key of the events waiting for their transaction to commit.
 _PENDING = "rjc_pending_events"
+_COMMITTED = "rjc_committed_events"
 DEFAULT_LISTENER_TIMEOUT = 10.0
 DEFAULT_QUEUE_SIZE = 1000
 DEFAULT_KEEPALIVE = 15.0
@@ -339,8 +340,18 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 @sa_event.listens_for(Session, "after_commit")
-def _deliver_committed(session: Session) -> None:
-    for bus, stored in session.info.pop(_PENDING, ()):
+def _mark_committed(session: Session) -> None:
+    session.info.setdefault(_COMMITTED, []).extend(session.info.pop(_PENDING, ()))
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _deliver_committed(session: Session, transaction: Any) -> None:
+    # Delivered once the outermost transaction has handed its connection back to the
+    # pool: a listener that opens a session of its own must never wait for a connection
+    # while the caller still holds one (a pool of N, N committing threads: a deadlock).
+    if transaction.parent is not None:
+        return
+    for bus, stored in session.info.pop(_COMMITTED, ()):
         try:
             bus.deliver(stored)
         except Exception:  # the change is committed; a delivery failure must not undo the caller
