@@ -45,6 +45,8 @@ class Settings:
     session_ttl: int = 12 * 3600
     login_attempts_per_minute: int = 10
     pii_retention_days: int = 5 * 365
+    #: Map tiles of the web UI, ``{z}/{x}/{y}`` placeholders; empty shows markers on a blank map.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
 
