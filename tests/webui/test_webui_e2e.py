@@ -101,6 +101,8 @@ def demo(webui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     env.update(
         RJC_HOME=str(home),
         RJC_MAP_TILE_URL=f"http://127.0.0.1:{tiles.server_port}/{{z}}/{{x}}/{{y}}.png",
+        # An OLT added by a test is collected at the scheduler's next pass.
+        RJC_PLUGIN__OLT_MANAGER__JITTER_SECONDS="0",
     )
     command = [str(Path(sys.executable).parent / "rjchronos"), "demo", "--port", str(port)]
     command += ["--acs-port", str(_free_port()), "--cpes", "4", "--inform-interval", "10"]
@@ -322,6 +324,18 @@ def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
         assert serial not in [onu["serial"] for onu in unconfigured]
         audit = demo.api.get("/audit", params={"action": "olts.onus.authorize"}).json()["items"]
         assert [entry["actor"] for entry in audit] == ["user:admin"]
+
+        # Once collected, the OLT's ONUs fill the signal matrix, drawn as a heat map.
+        _eventually(
+            lambda: any(
+                p["onus"] for p in demo.api.get(f"/olts/{olt_id}/signal-matrix").json()["ports"]
+            ),
+            STARTUP_SECONDS,
+            "the OLT's first collection",
+        )
+        page.reload()
+        heat_map = page.get_by_role("img", name=re.compile("^(Matriz de sinal|Signal matrix)$"))
+        heat_map.locator("canvas").first.wait_for()
         _shot(page, "olt")
     finally:
         loop.run(olt.stop())
@@ -386,3 +400,22 @@ def test_switch_the_language_and_keep_it(page: Any, demo: Demo) -> None:
     choose("Português")
     page.get_by_role("heading", name="Visão geral").wait_for()
     _eventually(lambda: demo.api.get("/users/me").json()["locale"] == "pt-BR", 5, "locale saved")
+
+
+def test_dark_theme_and_a_tablet_in_portrait(page: Any, demo: Demo) -> None:
+    page.get_by_role("button", name=re.compile("^(Alternar tema|Switch light)")).click()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 18, 18)"  # Material UI's dark background
+    _shot(page, "dashboard-dark")
+    assert _critical_violations(page) == []
+    page.reload()  # the theme is remembered
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
+    page.get_by_role("button", name=re.compile("^(Alternar tema|Switch light)")).click()
+
+    page.set_viewport_size({"width": 800, "height": 1280})
+    menu = page.get_by_role("button", name=re.compile("^(Abrir o menu|Open the menu)$"))
+    menu.click()
+    page.get_by_role("link", name=re.compile("^(Dispositivos|Devices)$")).click()
+    page.get_by_role("heading", name=re.compile("^(Inventário|Inventory)$")).wait_for()
+    assert page.get_by_test_id("device-search").is_visible()
+    _shot(page, "inventory-tablet")

@@ -107,6 +107,7 @@ export function DataTable<T extends Row>({
           </TableBody>
         </Table>
       </TableContainer>
+      {(cursors.length > 0 || next) && (
       <Box sx={{ display: "flex", gap: 1, justifyContent: "flex-end", p: 1 }}>
         <Button size="small" disabled={cursors.length === 0} onClick={() => setCursors([])}>
           {t("common.first")}
@@ -119,6 +120,7 @@ export function DataTable<T extends Row>({
           {t("common.next")}
         </Button>
       </Box>
+      )}
     </StateView>
   );
 }

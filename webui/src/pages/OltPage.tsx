@@ -259,12 +259,24 @@ interface MatrixOnu {
 }
 
 export interface Matrix {
+  thresholds?: { good_dbm: number; critical_dbm: number };
   ports: { port: string; median_rx_dbm: number | null; diagnosis: unknown; onus: MatrixOnu[] }[];
 }
 
 /** Heat-map cells `[onu index, port index, rx]` of a signal matrix. */
 export function heatCells(matrix: Matrix): [number, number, number | string][] {
   return matrix.ports.flatMap((port, y) => port.onus.map((onu, x): [number, number, number | string] => [x, y, onu.rx_dbm ?? "-"]));
+}
+
+/** Colours of the OLT manager's buckets: good, warning and critical Rx (dBm). */
+export function signalPieces(matrix: Matrix) {
+  const good = matrix.thresholds?.good_dbm ?? -25;
+  const critical = matrix.thresholds?.critical_dbm ?? -27;
+  return [
+    { min: good, label: `≥ ${good} dBm`, color: "#2e7d32" },
+    { min: critical, max: good, label: `${critical}…${good} dBm`, color: "#f9a825" },
+    { max: critical, label: `< ${critical} dBm`, color: "#b71c1c" },
+  ];
 }
 
 function SignalMatrix({ oltId }: { oltId: string }) {
@@ -281,10 +293,16 @@ function SignalMatrix({ oltId }: { oltId: string }) {
           return onu ? `${data.ports[y].port} ${onu.name || onu.serial}<br/>Rx ${rx} dBm (${onu.bucket})` : "";
         },
       },
-      grid: { left: 80, right: 16, top: 8, bottom: 64 },
+      grid: { left: 80, right: 16, top: 8, bottom: 72 },
       xAxis: { type: "category" as const, data: Array.from({ length: width }, (_, i) => String(i)) },
       yAxis: { type: "category" as const, data: data.ports.map((port) => port.port) },
-      visualMap: { min: -30, max: -8, calculable: true, orient: "horizontal" as const, left: "center", bottom: 0, inRange: { color: ["#b71c1c", "#f9a825", "#2e7d32"] } },
+      visualMap: {
+        type: "piecewise" as const,
+        orient: "horizontal" as const,
+        left: "center",
+        bottom: 0,
+        pieces: signalPieces(data),
+      },
       series: [{ type: "heatmap" as const, data: heatCells(data), label: { show: false } }],
     };
   }, [data]);
