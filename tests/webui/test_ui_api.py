@@ -9,10 +9,12 @@ from typing import Any
 from rjchronos.inventory.models import Device
 
 
-def _devices(kernel: Any, *rows: tuple[str, str]) -> None:
+def _devices(kernel: Any, *rows: tuple[str, str, str]) -> None:
     with kernel.db.session() as session:
-        for number, (kind, status) in enumerate(rows):
-            session.add(Device(kind=kind, name=f"{kind}-{number}", status=status))
+        for number, (kind, status, firmware) in enumerate(rows):
+            session.add(
+                Device(kind=kind, name=f"{kind}-{number}", status=status, firmware=firmware)
+            )
 
 
 def test_overview_counts_devices_by_kind_and_status(
@@ -20,17 +22,22 @@ def test_overview_counts_devices_by_kind_and_status(
 ) -> None:
     _devices(
         rjc_kernel,
-        ("cpe", "online"),
-        ("cpe", "online"),
-        ("cpe", "offline"),
-        ("onu", "los"),
-        ("olt", "online"),
+        ("cpe", "online", "1.2"),
+        ("cpe", "online", "1.2"),
+        ("cpe", "offline", "1.1"),
+        ("onu", "los", ""),
+        ("olt", "online", "V100"),
     )
     answer = rjc_client_factory("viewer").get("/api/v1/ui/overview")
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
         "devices": {"total": 5, "online": 3, "offline": 1},
         "by_kind": {"cpe": {"online": 2, "offline": 1}, "onu": {"los": 1}, "olt": {"online": 1}},
+        # CPEs and ONUs only, the most common first; an unknown firmware is not a version.
+        "firmware": [
+            {"kind": "cpe", "vendor": "", "model": "", "firmware": "1.2", "count": 2},
+            {"kind": "cpe", "vendor": "", "model": "", "firmware": "1.1", "count": 1},
+        ],
     }
     assert rjc_client_factory(None).get("/api/v1/ui/overview").status_code == 401
 

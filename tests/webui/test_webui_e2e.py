@@ -253,6 +253,9 @@ def test_dashboard_numbers_match_the_api(page: Any, demo: Demo) -> None:
     assert shown["online"] == _count(demo.api, status="online")
     assert shown["offline"] == _count(demo.api, status="offline")
     assert page.locator("canvas").count() >= 1  # the chart by kind, from the echarts chunk
+    top = demo.api.get("/ui/overview").json()["firmware"][0]
+    firmware = page.get_by_role("table", name=re.compile("^Firmware de CPEs")).get_by_role("row")
+    assert top["firmware"] in firmware.nth(1).inner_text()
     _shot(page, "dashboard")
     assert _critical_violations(page) == []
 

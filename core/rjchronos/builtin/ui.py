@@ -132,24 +132,37 @@ def _api_routes(call: ApiCall) -> list[str]:
     return sorted({f"{route.method} {route.path}" for _, route in declared if route.prefix})
 
 
+#: Firmware versions the dashboard lists, the most common first.
+TOP_FIRMWARE = 10
+
+
 def overview(call: ApiCall) -> dict[str, Any]:
-    """Devices the user may see, counted by kind and status, in one grouped read."""
+    """Devices the user may see, counted by kind and status; the most common CPE/ONU firmware."""
     statement = select(devices.c.kind, devices.c.status, func.count()).group_by(
         devices.c.kind, devices.c.status
     )
+    count = func.count().label("count")
+    firmware = (
+        select(devices.c.kind, devices.c.vendor, devices.c.model, devices.c.firmware, count)
+        .where(devices.c.kind.in_(("cpe", "onu")), devices.c.firmware != "")
+        .group_by(devices.c.kind, devices.c.vendor, devices.c.model, devices.c.firmware)
+        .order_by(count.desc(), devices.c.firmware)
+        .limit(TOP_FIRMWARE)
+    )
     condition = queries.scope_condition(call.user.scopes("devices.read"))
     if condition is not None:
-        statement = statement.where(condition)
+        statement, firmware = statement.where(condition), firmware.where(condition)
     counts: dict[str, dict[str, int]] = {}
     with call.kernel.db.session() as session:
-        for kind, status, count in session.execute(statement):
-            counts.setdefault(kind, {})[status] = count
+        for kind, status, number in session.execute(statement):
+            counts.setdefault(kind, {})[status] = number
+        versions = [dict(row._mapping) for row in session.execute(firmware)]
     total = {
         "total": sum(sum(by_status.values()) for by_status in counts.values()),
         "online": sum(by_status.get("online", 0) for by_status in counts.values()),
         "offline": sum(by_status.get("offline", 0) for by_status in counts.values()),
     }
-    return {"devices": total, "by_kind": counts}
+    return {"devices": total, "by_kind": counts, "firmware": versions}
 
 
 def _declared(kernel: Kernel, hook: str) -> list[tuple[str, Any]]:

@@ -1,5 +1,5 @@
 /** Overview: devices online and offline, by kind, optical power, alerts, plugin panels. */
-import { Box, Card, CardContent, Grid, Typography } from "@mui/material";
+import { Box, Card, CardContent, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useEffect, useMemo, useState } from "react";
 import { api, type Page } from "../api";
 import { Chart } from "../components/Chart";
@@ -14,6 +14,7 @@ import { useSession } from "../session";
 export interface Overview {
   devices: { total: number; online: number; offline: number };
   by_kind: Record<string, Record<string, number>>;
+  firmware?: { kind: string; vendor: string; model: string; firmware: string; count: number }[];
 }
 
 function Stat({ label, value, testid, colour }: { label: string; value: number | string | undefined; testid: string; colour?: string }) {
@@ -33,7 +34,7 @@ function Stat({ label, value, testid, colour }: { label: string; value: number |
 }
 
 export default function Dashboard() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { manifest } = useSession();
   const { data, error, loading } = useGet<Overview>("/ui/overview", undefined, 30000);
   const alerts = hasRoute(manifest, "GET /alerts");
@@ -73,6 +74,39 @@ export default function Dashboard() {
           </Grid>
           <Grid size={{ xs: 12, md: 6 }}>
             <OpticalPower />
+          </Grid>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Card variant="outlined" sx={{ height: "100%" }}>
+              <CardContent>
+                <Typography variant="h6" component="h2">
+                  {t("dash.firmware")}
+                </Typography>
+                {data?.firmware?.length ? (
+                  <Table size="small" aria-label={t("dash.firmware")}>
+                    <TableHead>
+                      <TableRow>
+                        <TableCell>{t("common.kind")}</TableCell>
+                        <TableCell>{t("inv.model")}</TableCell>
+                        <TableCell>{t("dev.firmware")}</TableCell>
+                        <TableCell align="right">#</TableCell>
+                      </TableRow>
+                    </TableHead>
+                    <TableBody>
+                      {data.firmware.map((row) => (
+                        <TableRow key={`${row.kind}-${row.vendor}-${row.model}-${row.firmware}`}>
+                          <TableCell>{row.kind}</TableCell>
+                          <TableCell>{`${row.vendor} ${row.model}`.trim()}</TableCell>
+                          <TableCell>{row.firmware}</TableCell>
+                          <TableCell align="right">{row.count.toLocaleString(locale)}</TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                ) : (
+                  <EmptyState text={t("common.empty")} />
+                )}
+              </CardContent>
+            </Card>
           </Grid>
           {panels.map((panel) => (
             <Grid key={panel.id} size={{ xs: 12, md: 6 }}>

@@ -69,7 +69,7 @@ export default function DevicePage() {
                         {(["kind", "vendor", "model", "serial", "mac", "firmware", "management_address", "status_since", "last_seen"] as const).map((key) => (
                           <Box key={key} sx={{ display: "contents" }}>
                             <Typography component="dt" variant="body2" color="text.secondary">
-                              {key}
+                              {t(`field.${key}`)}
                             </Typography>
                             <Typography component="dd" variant="body2" sx={{ m: 0 }}>
                               {formatValue(device[key], locale) || "—"}
