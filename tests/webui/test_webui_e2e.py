@@ -281,11 +281,33 @@ def test_search_a_device_open_it_and_reboot_it(page: Any, demo: Demo) -> None:
     _shot(page, "device")
     assert _critical_violations(page) == []
 
+    # The ACS stores what an Inform carries; a refresh reads the whole parameter tree.
+    page.get_by_role(
+        "button", name=re.compile("^(Atualizar parâmetros|Refresh parameters)$")
+    ).click()
+    refreshed = page.get_by_role("row").filter(has_text="refresh").filter(has_text="done")
+    refreshed.first.wait_for(timeout=TASK_SECONDS * 1000)
+
     page.get_by_role("tab", name=re.compile("^(Parâmetros|Parameters)$")).click()
     page.get_by_label(re.compile("^(Filtrar parâmetros|Filter parameters)")).fill("SoftwareVersion")
     tree = page.get_by_test_id("parameter-tree")
     _eventually(lambda: cpe["firmware"] in tree.inner_text(), 10, "the firmware in the tree")
     _shot(page, "device-parameters")
+
+    # Change the SSID: a SetParameterValues task, done at the CPE's next session.
+    page.get_by_label(re.compile("^(Filtrar parâmetros|Filter parameters)")).fill("SSID.1.SSID")
+    change = page.get_by_role("button", name=re.compile(r"^(Alterar|Change) .*SSID\.1\.SSID$"))
+    path = change.first.get_attribute("aria-label").split(" ", 1)[1]
+    change.first.click()
+    page.get_by_role("dialog").get_by_role("textbox").fill("rjc-e2e")
+    page.get_by_role("dialog").get_by_role("button", name=re.compile("^(Salvar|Save)$")).click()
+    page.get_by_text(re.compile(f"^(Tarefa enfileirada|Task queued): {re.escape(path)}")).wait_for()
+
+    def stored() -> bool:
+        read = demo.api.get(f"/devices/{cpe['id']}/parameters", params={"prefix": path}).json()
+        return [p["value"] for p in read["items"] if p["path"] == path] == ["rjc-e2e"]
+
+    _eventually(stored, TASK_SECONDS, f"{path} set on the simulated CPE")
     page.get_by_role("tab", name=re.compile("^(Linha do tempo|Timeline)$")).click()
     page.get_by_role("cell", name="device.created").wait_for()
     _shot(page, "device-timeline")

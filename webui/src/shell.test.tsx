@@ -6,6 +6,7 @@ import { I18nProvider, MESSAGES, useI18n } from "./i18n";
 import { fillPath, hasRoute, panelsFor, type Manifest, type PanelSpec } from "./manifest";
 import { buildMenus } from "./navigation";
 import { alertActions } from "./pages/Alerts";
+import { allowedModuleUrl } from "./panels/ModulePanel";
 import { PanelCard } from "./panels/PanelHost";
 
 const panel = (fields: Partial<PanelSpec>): PanelSpec => ({
@@ -140,6 +141,14 @@ describe("panels", () => {
     await waitFor(() => expect(screen.getByText("module en 42")).toBeTruthy());
     act(() => view.unmount());
     expect((globalThis as { unmounted?: boolean }).unmounted).toBe(true);
+  });
+
+  it("imports modules only from this server", () => {
+    const origin = "https://acs.example.net";
+    expect(allowedModuleUrl("/-/static-plugins/x/panel.js", origin)).toBe(true);
+    expect(allowedModuleUrl("https://acs.example.net/-/static-plugins/x/panel.js", origin)).toBe(true);
+    expect(allowedModuleUrl("https://cdn.example.com/panel.js", origin)).toBe(false);
+    expect(allowedModuleUrl("//cdn.example.com/panel.js", origin)).toBe(false);
   });
 
   it("reports a module without a mount function in the panel, not the page", async () => {

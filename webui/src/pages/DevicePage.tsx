@@ -1,6 +1,22 @@
 /** One device: status, actions, parameter tree, tasks, telemetry, timeline and plugin tabs. */
-import { Alert, Box, Button, Card, CardContent, Grid, MenuItem, Tab, Tabs, TextField, Typography } from "@mui/material";
-import { useMemo, useState } from "react";
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Grid,
+  MenuItem,
+  Tab,
+  Tabs,
+  TextField,
+  Typography,
+} from "@mui/material";
+import { useMemo, useState, type FormEvent } from "react";
 import { useParams } from "react-router-dom";
 import { api } from "../api";
 import { DataTable } from "../components/DataTable";
@@ -14,7 +30,7 @@ import { hasRoute, panelsFor } from "../manifest";
 import { PanelCard } from "../panels/PanelHost";
 import { TimeSeries } from "../panels/kinds";
 import { useSession } from "../session";
-import { ParameterTree, type Parameter } from "./ParameterTree";
+import { ParameterTree, typedValue, type Parameter } from "./ParameterTree";
 
 interface Device extends Record<string, unknown> {
   id: string;
@@ -154,11 +170,16 @@ function TaskTable({ deviceId }: { deviceId: string }) {
         {
           key: "result",
           label: t("dev.result"),
-          render: (row) => formatValue(row.fault ?? row.result, "en"),
+          render: (row) => brief(formatValue(row.fault ?? row.result, "en")),
         },
       ]}
     />
   );
+}
+
+/** A task's result in one line: a refresh answers every value it read. */
+export function brief(text: string, length = 120): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
 
 function Tasks({ deviceId }: { deviceId: string }) {
@@ -168,11 +189,57 @@ function Tasks({ deviceId }: { deviceId: string }) {
 function Parameters({ deviceId }: { deviceId: string }) {
   const { t } = useI18n();
   const [filter, setFilter] = useState("");
+  const [editing, setEditing] = useState<Parameter | null>(null);
+  const [value, setValue] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!editing) return;
+    try {
+      const task = await api.post<Task>(`/devices/${deviceId}/tasks?wait=5`, {
+        type: "set_parameter_values",
+        values: { [editing.path]: typedValue(editing, value) },
+      });
+      setMessage({ ok: true, text: `${t("dev.taskQueued")}: ${editing.path} (${task.status})` });
+      setEditing(null);
+    } catch (error) {
+      setMessage({ ok: false, text: (error as Error).message });
+    }
+  };
   const { data, error, loading } = useGet<{ items: Parameter[]; truncated: boolean }>(`/devices/${deviceId}/parameters`, { limit: 5000 });
   return (
     <StateView loading={loading && !data} error={error} empty={!loading && !data?.items.length}>
       <TextField size="small" type="search" label={t("dev.filterParams")} value={filter} onChange={(event) => setFilter(event.target.value)} sx={{ mb: 1, minWidth: 320 }} />
-      <ParameterTree parameters={data?.items ?? []} filter={filter} />
+      {message && (
+        <Alert severity={message.ok ? "info" : "error"} sx={{ mb: 1 }}>
+          {message.text}
+        </Alert>
+      )}
+      <ParameterTree
+        parameters={data?.items ?? []}
+        filter={filter}
+        editLabel={t("dev.edit")}
+        onEdit={(parameter) => {
+          setEditing(parameter);
+          setValue(String(parameter.value ?? ""));
+        }}
+      />
+      {editing && (
+        <Dialog open onClose={() => setEditing(null)} aria-labelledby="edit-title">
+          <Box component="form" onSubmit={save}>
+            <DialogTitle id="edit-title">{editing.path}</DialogTitle>
+            <DialogContent sx={{ pt: "8px !important", minWidth: { sm: 420 } }}>
+              <TextField fullWidth size="small" label={`${t("common.value")} (${editing.type})`} value={value} onChange={(event) => setValue(event.target.value)} autoFocus />
+            </DialogContent>
+            <DialogActions>
+              <Button onClick={() => setEditing(null)}>{t("common.cancel")}</Button>
+              <Button type="submit" variant="contained">
+                {t("common.save")}
+              </Button>
+            </DialogActions>
+          </Box>
+        </Dialog>
+      )}
     </StateView>
   );
 }

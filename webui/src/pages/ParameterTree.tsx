@@ -1,5 +1,6 @@
 /** A CPE's parameters as a tree by dotted path, filtered by name or value. */
-import { Box, Typography } from "@mui/material";
+import { Box, IconButton, Typography } from "@mui/material";
+import EditIcon from "@mui/icons-material/Edit";
 import { useMemo } from "react";
 
 export interface Parameter {
@@ -37,18 +38,38 @@ export function buildTree(parameters: Parameter[], filter = ""): ParameterNode {
   return root;
 }
 
-export function ParameterTree({ parameters, filter }: { parameters: Parameter[]; filter: string }) {
+/** A value typed for SetParameterValues: booleans and integers by the parameter's CWMP type. */
+export function typedValue(parameter: Parameter, text: string): string | number | boolean {
+  const type = parameter.type.toLowerCase();
+  if (type === "boolean") return ["1", "true"].includes(text.trim().toLowerCase());
+  if (/int$/.test(type) && /^-?\d+$/.test(text.trim())) return Number.parseInt(text, 10);
+  return text;
+}
+
+type Edit = (parameter: Parameter) => void;
+
+export function ParameterTree({
+  parameters,
+  filter,
+  onEdit,
+  editLabel = "edit",
+}: {
+  parameters: Parameter[];
+  filter: string;
+  onEdit?: Edit;
+  editLabel?: string;
+}) {
   const root = useMemo(() => buildTree(parameters, filter), [parameters, filter]);
   return (
     <Box data-testid="parameter-tree" sx={{ fontFamily: "monospace", fontSize: 13 }}>
       {[...root.children.values()].map((node) => (
-        <Node key={node.path} node={node} open={Boolean(filter) || root.children.size === 1} />
+        <Node key={node.path} node={node} open={Boolean(filter) || root.children.size === 1} onEdit={onEdit} editLabel={editLabel} />
       ))}
     </Box>
   );
 }
 
-function Node({ node, open }: { node: ParameterNode; open: boolean }) {
+function Node({ node, open, onEdit, editLabel }: { node: ParameterNode; open: boolean; onEdit?: Edit; editLabel: string }) {
   if (node.children.size === 0)
     return (
       <Box sx={{ pl: 2, py: 0.25, display: "flex", gap: 1, flexWrap: "wrap" }}>
@@ -56,7 +77,11 @@ function Node({ node, open }: { node: ParameterNode; open: boolean }) {
         <Typography component="span" variant="body2" color="text.secondary" sx={{ fontFamily: "inherit" }}>
           = {String(node.parameter?.value ?? "")}
         </Typography>
-        {node.parameter?.writable && <span aria-label="writable">✎</span>}
+        {onEdit && node.parameter && node.parameter.writable !== false && (
+          <IconButton size="small" aria-label={`${editLabel} ${node.path}`} onClick={() => onEdit(node.parameter!)} sx={{ p: 0.25 }}>
+            <EditIcon fontSize="inherit" />
+          </IconButton>
+        )}
       </Box>
     );
   return (
@@ -65,7 +90,7 @@ function Node({ node, open }: { node: ParameterNode; open: boolean }) {
         {node.name} <small>({node.children.size})</small>
       </summary>
       {[...node.children.values()].map((child) => (
-        <Node key={child.path} node={child} open={open} />
+        <Node key={child.path} node={child} open={open} onEdit={onEdit} editLabel={editLabel} />
       ))}
     </Box>
   );

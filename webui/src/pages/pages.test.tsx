@@ -6,7 +6,7 @@ import { coerce, SchemaForm } from "../panels/FormPanel";
 import { seriesPoints, pluck, Tree } from "../panels/kinds";
 import { toMarkers } from "../panels/MapPanel";
 import { heatCells } from "./OltPage";
-import { buildTree, ParameterTree, type Parameter } from "./ParameterTree";
+import { buildTree, ParameterTree, typedValue, type Parameter } from "./ParameterTree";
 
 const parameter = (path: string, value: string): Parameter => ({ path, value, type: "string", writable: false, read_at: null });
 
@@ -23,6 +23,31 @@ describe("parameter tree", () => {
     expect([...device.children.keys()]).toEqual(["DeviceInfo", "WiFi"]);
     const filtered = buildTree(parameters, "casa").children.get("Device")!;
     expect([...filtered.children.keys()]).toEqual(["WiFi"]);
+  });
+
+  it("types a new value by the parameter's CWMP type", () => {
+    const typed = (type: string, text: string) => typedValue({ ...parameter("A.B", ""), type }, text);
+    expect(typed("boolean", "true")).toBe(true);
+    expect(typed("xsd:boolean".replace("xsd:", ""), "0")).toBe(false);
+    expect(typed("unsignedInt", "42")).toBe(42);
+    expect(typed("int", "-3")).toBe(-3);
+    expect(typed("unsignedInt", "many")).toBe("many");
+    expect(typed("string", "casa")).toBe("casa");
+  });
+
+  it("offers to change a leaf unless it is known read-only", () => {
+    const edited: string[] = [];
+    render(
+      <ParameterTree
+        parameters={[{ ...parameter("Device.WiFi.SSID.1.SSID", "casa"), writable: null }, parameter("Device.DeviceInfo.Manufacturer", "Huawei")]}
+        filter=""
+        onEdit={(p) => edited.push(p.path)}
+        editLabel="change"
+      />,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "change Device.WiFi.SSID.1.SSID" }));
+    expect(edited).toEqual(["Device.WiFi.SSID.1.SSID"]);
+    expect(screen.queryByRole("button", { name: "change Device.DeviceInfo.Manufacturer" })).toBeNull();
   });
 
   it("shows the values that match the filter", () => {

@@ -25,6 +25,19 @@ export type MountPanel = (element: HTMLElement, context: PanelContext) => void |
 export const importModule = (url: string): Promise<{ default?: MountPanel }> =>
   import(/* @vite-ignore */ url);
 
+/**
+ * Whether the shell may import a module from `url`: this server's own files (a plugin's static
+ * folder) or inline code, never another host, so nothing comes from a CDN or a third party.
+ */
+export function allowedModuleUrl(url: string, origin = window.location.origin): boolean {
+  try {
+    const parsed = new URL(url, origin);
+    return parsed.origin === origin || parsed.protocol === "data:";
+  } catch {
+    return false;
+  }
+}
+
 export function ModulePanel({ panel, params }: { panel: PanelSpec; params: Record<string, string> }) {
   const element = useRef<HTMLDivElement>(null);
   const { locale } = useI18n();
@@ -33,7 +46,10 @@ export function ModulePanel({ panel, params }: { panel: PanelSpec; params: Recor
   useEffect(() => {
     let cleanup: void | (() => void);
     let live = true;
-    importModule(panel.module_url)
+    const load = allowedModuleUrl(panel.module_url)
+      ? importModule(panel.module_url)
+      : Promise.reject(new Error(`${panel.module_url}: modules load only from this server`));
+    load
       .then((module) => {
         if (!live || !element.current) return;
         if (typeof module.default !== "function")
