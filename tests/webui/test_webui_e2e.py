@@ -37,6 +37,7 @@ ARTIFACTS = ROOT / "test-results" / "webui"
 AXE = ROOT / "webui" / "node_modules" / "axe-core" / "axe.min.js"
 STARTUP_SECONDS = 90
 TASK_SECONDS = 60
+FLEET = 4
 
 
 def _free_port() -> int:
@@ -105,7 +106,7 @@ def demo(webui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         RJC_PLUGIN__OLT_MANAGER__JITTER_SECONDS="0",
     )
     command = [str(Path(sys.executable).parent / "rjchronos"), "demo", "--port", str(port)]
-    command += ["--acs-port", str(_free_port()), "--cpes", "4", "--inform-interval", "10"]
+    command += ["--acs-port", str(_free_port()), "--cpes", str(FLEET), "--inform-interval", "10"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -311,6 +312,32 @@ def test_search_a_device_open_it_and_reboot_it(page: Any, demo: Demo) -> None:
     page.get_by_role("tab", name=re.compile("^(Linha do tempo|Timeline)$")).click()
     page.get_by_role("cell", name="device.created").wait_for()
     _shot(page, "device-timeline")
+
+
+def test_bulk_refresh_of_the_cpes_on_a_page(page: Any, demo: Demo) -> None:
+    def fleet_registered() -> bool:
+        cpes = demo.api.get("/devices", params={"kind": "cpe", "limit": 500}).json()["items"]
+        return sum(1 for cpe in cpes if cpe["customer_id"] is None) == FLEET
+
+    _eventually(fleet_registered, STARTUP_SECONDS, "the whole simulated fleet in the inventory")
+    page.goto(f"{demo.url}/inventory/devices?kind=cpe")
+    page.get_by_role("checkbox", name=re.compile("^(Selecionar todas|Select every)")).check()
+    ticked = page.locator("tbody").get_by_role("checkbox", checked=True)
+    ids = [
+        row["id"]
+        for row in demo.api.get("/devices", params={"kind": "cpe", "limit": 25}).json()["items"]
+    ]
+    assert ticked.count() == len(ids) > 0
+    page.get_by_role(
+        "button", name=re.compile("^(Atualizar selecionados|Refresh selected)$")
+    ).click()
+    assert page.get_by_test_id("bulk-result").inner_text() == (
+        f"{len(ids)} tarefas enfileiradas, 0 falharam"
+    )
+    for device_id in ids:
+        tasks = demo.api.get(f"/devices/{device_id}/tasks").json()["items"]
+        assert "refresh" in [task["type"] for task in tasks]
+    _shot(page, "inventory-bulk")
 
 
 def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:

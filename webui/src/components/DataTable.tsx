@@ -2,6 +2,7 @@
 import {
   Box,
   Button,
+  Checkbox,
   Table,
   TableBody,
   TableCell,
@@ -34,6 +35,8 @@ export function DataTable<T extends Row>({
   rowKey = "id",
   label,
   refreshMs,
+  selected,
+  onSelect,
 }: {
   path: string;
   query?: Record<string, string | number | undefined>;
@@ -43,12 +46,16 @@ export function DataTable<T extends Row>({
   rowKey?: string;
   label: string;
   refreshMs?: number;
+  /** Rows can be ticked; the ids of the ticked rows of this page go to `onSelect`. */
+  selected?: string[];
+  onSelect?: (ids: string[]) => void;
 }) {
   const { t, locale } = useI18n();
   const [cursors, setCursors] = useState<string[]>([]);
   const [sort, setSort] = useState<{ key: string; desc: boolean } | null>(null);
   const queryKey = JSON.stringify(query ?? {});
   useEffect(() => setCursors([]), [path, queryKey]);
+  const selectable = Boolean(onSelect && selected);
   const cursor = cursors[cursors.length - 1];
   const { data, error, loading } = useGet<Page<T> | T[]>(
     path,
@@ -71,6 +78,16 @@ export function DataTable<T extends Row>({
         <Table size="small" aria-label={label}>
           <TableHead>
             <TableRow>
+              {selectable && (
+                <TableCell padding="checkbox">
+                  <Checkbox
+                    size="small"
+                    checked={items.length > 0 && items.every((row) => selected!.includes(String(row[rowKey])))}
+                    onChange={(event) => onSelect!(event.target.checked ? items.map((row) => String(row[rowKey])) : [])}
+                    slotProps={{ input: { "aria-label": t("common.selectAll") } }}
+                  />
+                </TableCell>
+              )}
               {columns.map((column) => (
                 <TableCell key={column.key}>
                   <TableSortLabel
@@ -97,6 +114,19 @@ export function DataTable<T extends Row>({
                 onClick={onRowClick ? () => onRowClick(row) : undefined}
                 sx={onRowClick ? { cursor: "pointer" } : undefined}
               >
+                {selectable && (
+                  <TableCell padding="checkbox" onClick={(event) => event.stopPropagation()}>
+                    <Checkbox
+                      size="small"
+                      checked={selected!.includes(String(row[rowKey]))}
+                      onChange={(event) => {
+                        const id = String(row[rowKey]);
+                        onSelect!(event.target.checked ? [...selected!, id] : selected!.filter((one) => one !== id));
+                      }}
+                      slotProps={{ input: { "aria-label": `${t("common.select")} ${String(row.name || row[rowKey])}` } }}
+                    />
+                  </TableCell>
+                )}
                 {columns.map((column) => (
                   <TableCell key={column.key}>
                     {column.render ? column.render(row) : formatValue(row[column.key], locale)}

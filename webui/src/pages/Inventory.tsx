@@ -1,11 +1,14 @@
 /** Devices: server-side search and filters, cursor pages, sort within the page. */
-import { Box, MenuItem, Tab, Tabs, TextField } from "@mui/material";
+import { Alert, Box, Button, MenuItem, Tab, Tabs, TextField, Typography } from "@mui/material";
 import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
 import { StatusChip } from "../components/StatusChip";
+import { api } from "../api";
 import { useI18n } from "../i18n";
+import { hasRoute } from "../manifest";
+import { useSession } from "../session";
 
 const KINDS = ["", "cpe", "onu", "olt"] as const;
 const STATUSES = ["", "online", "offline", "unknown"];
@@ -29,6 +32,17 @@ export default function Inventory() {
   const status = params.get("status") ?? "";
   const q = params.get("q") ?? "";
   const [text, setText] = useState(q);
+  const { manifest } = useSession();
+  const bulk = kind === "cpe" && hasRoute(manifest, "POST /devices/{id}/tasks");
+  const [selected, setSelected] = useState<string[]>([]);
+  const [outcome, setOutcome] = useState("");
+  useEffect(() => setSelected([]), [kind, status, q]);
+  const runAll = async (body: Record<string, unknown>) => {
+    const results = await Promise.allSettled(selected.map((id) => api.post(`/devices/${id}/tasks`, body)));
+    const failed = results.filter((result) => result.status === "rejected").length;
+    setOutcome(`${results.length - failed} ${t("inv.bulkDone")}, ${failed} ${t("inv.bulkFailed")}`);
+    setSelected([]);
+  };
   useEffect(() => {
     const timer = setTimeout(() => update("q", text.trim()), 300);
     return () => clearTimeout(timer);
@@ -72,7 +86,27 @@ export default function Inventory() {
         </TextField>
         <TextField size="small" label={t("inv.vendor")} defaultValue={params.get("vendor") ?? ""} onBlur={(event) => update("vendor", event.target.value.trim())} />
       </Box>
+      {bulk && (
+        <Box sx={{ display: "flex", gap: 1, alignItems: "center", flexWrap: "wrap", mb: 1 }}>
+          <Typography variant="body2">
+            {selected.length} {t("inv.selected")}
+          </Typography>
+          <Button size="small" variant="outlined" color="warning" disabled={!selected.length} onClick={() => void runAll({ type: "reboot" })}>
+            {t("inv.bulkReboot")}
+          </Button>
+          <Button size="small" variant="outlined" disabled={!selected.length} onClick={() => void runAll({ type: "refresh", path: "" })}>
+            {t("inv.bulkRefresh")}
+          </Button>
+          {outcome && (
+            <Alert severity="info" data-testid="bulk-result" sx={{ py: 0 }}>
+              {outcome}
+            </Alert>
+          )}
+        </Box>
+      )}
       <DataTable<DeviceRow>
+        selected={bulk ? selected : undefined}
+        onSelect={bulk ? setSelected : undefined}
         path="/devices"
         label={t("inv.title")}
         query={{ kind: kind || undefined, status: status || undefined, q: q || undefined, vendor: params.get("vendor") || undefined }}
