@@ -55,4 +55,5 @@ format:
 
 bench: setup test-services
 	@scripts/ensure-snmpbulkwalk
+	@scripts/ensure-chromium
 	@set -e; for bench in bench/*.py; do echo "==> $$bench"; $(PY) "$$bench"; done
