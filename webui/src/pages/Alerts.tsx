@@ -50,7 +50,7 @@ export default function Alerts() {
         label={t("menu.alerts")}
         refreshMs={15000}
         columns={[
-          { key: "severity", label: "severity", render: (row) => <StatusChip status={String(row.severity ?? "")} /> },
+          { key: "severity", label: t("common.severity"), render: (row) => <StatusChip status={String(row.severity ?? "")} /> },
           { key: "title", label: t("common.name"), render: (row) => String(row.title ?? row.summary ?? row.rule ?? row.id) },
           { key: "status", label: t("common.status") },
           { key: "created_at", label: t("common.created") },

@@ -152,7 +152,7 @@ function Plugins() {
           { key: "version", label: t("set.version") },
           { key: "source", label: t("common.type") },
           { key: "state", label: t("set.state"), render: (row) => <StatusChip status={String(row.state)} /> },
-          { key: "error", label: "error" },
+          { key: "error", label: t("common.failure") },
         ]}
       />
     </Box>

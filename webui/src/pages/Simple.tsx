@@ -23,9 +23,9 @@ export default function Simple({ kind }: { kind: "customers" | "jobs" }) {
       : [
           { key: "type", label: t("common.type") },
           { key: "status", label: t("common.status"), render: status },
-          { key: "attempts", label: "#" },
+          { key: "attempts", label: t("common.attempts") },
           { key: "created_at", label: t("common.created") },
-          { key: "error", label: "error" },
+          { key: "error", label: t("common.failure") },
         ];
   return (
     <Box>
