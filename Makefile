@@ -18,7 +18,8 @@ UV_SYNC_FLAGS := $(if $(CI),--locked,)
 help:
 	@echo "make run     set up (uv, Python and web UI dependencies, database) and start the demo"
 	@echo "             on http://$(HOST):$(PORT)/ (the first admin's password is printed once)"
-	@echo "make test    set up, check the test services, run every test suite with its duration"
+	@echo "make test    set up, check the test services, build the web UI, make sure chromium is"
+	@echo "             installed, run every test suite with its duration"
 	@echo "make setup   uv (installed with pip if missing) and uv sync: every package of the workspace"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make format  ruff format and ruff check --fix"
@@ -37,7 +38,8 @@ run: setup webui
 test-services: setup
 	@scripts/test-services
 
-test: setup test-services
+test: setup test-services webui
+	@scripts/ensure-chromium
 	@scripts/test-suites
 
 lint:
@@ -53,4 +55,5 @@ format:
 
 bench: setup test-services
 	@scripts/ensure-snmpbulkwalk
+	@scripts/ensure-chromium
 	@set -e; for bench in bench/*.py; do echo "==> $$bench"; $(PY) "$$bench"; done

@@ -47,6 +47,8 @@ class Settings:
     pii_retention_days: int = 5 * 365
     telemetry_retention_days: int = 90
     telemetry_rollup_retention_days: int = 2 * 365
+    #: Map tiles of the web UI, ``{z}/{x}/{y}`` placeholders; empty shows markers on a blank map.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
+
 from rjchronos import hookimpl
 from rjchronos.http.app import PLUGIN_STATIC_PREFIX
 from rjchronos.http.principal import Principal
 from rjchronos.http.routing import AUTHENTICATED, ApiCall, ApiRoute
+from rjchronos.inventory import queries
+from rjchronos.inventory.models import devices
 from rjchronos.ui import MENUS, MenuItem, Panel
 
 if TYPE_CHECKING:
@@ -87,7 +91,8 @@ def _visible(principal: Principal, permission: str) -> bool:
 
 
 def manifest(call: ApiCall) -> dict[str, Any]:
-    """What this user may see: menus in the operators' order, panels by slot, plugin assets."""
+    """What this user may see: menus in the operators' order, panels by slot, plugin assets,
+    map tiles, and the API's operations (features a plugin adds appear there)."""
     kernel, user = call.kernel, call.user
     items = _declared(kernel, "rjc_menu_items")
     panels = _declared(kernel, "rjc_ui_panels")
@@ -116,7 +121,48 @@ def manifest(call: ApiCall) -> dict[str, Any]:
         "user": {"username": user.username, "roles": list(user.roles)},
         "menus": menus,
         "panels": visible_panels,
+        "map": {"tile_url": kernel.settings.map_tile_url},
+        "routes": _api_routes(call),
     }
+
+
+def _api_routes(call: ApiCall) -> list[str]:
+    """``GET /devices``-like names of the API's operations, so the shell asks only for those."""
+    declared = getattr(call.request.app.state, "api_routes", [])
+    return sorted({f"{route.method} {route.path}" for _, route in declared if route.prefix})
+
+
+#: Firmware versions the dashboard lists, the most common first.
+TOP_FIRMWARE = 10
+
+
+def overview(call: ApiCall) -> dict[str, Any]:
+    """Devices the user may see, counted by kind and status; the most common CPE/ONU firmware."""
+    statement = select(devices.c.kind, devices.c.status, func.count()).group_by(
+        devices.c.kind, devices.c.status
+    )
+    count = func.count().label("count")
+    firmware = (
+        select(devices.c.kind, devices.c.vendor, devices.c.model, devices.c.firmware, count)
+        .where(devices.c.kind.in_(("cpe", "onu")), devices.c.firmware != "")
+        .group_by(devices.c.kind, devices.c.vendor, devices.c.model, devices.c.firmware)
+        .order_by(count.desc(), devices.c.firmware)
+        .limit(TOP_FIRMWARE)
+    )
+    condition = queries.scope_condition(call.user.scopes("devices.read"))
+    if condition is not None:
+        statement, firmware = statement.where(condition), firmware.where(condition)
+    counts: dict[str, dict[str, int]] = {}
+    with call.kernel.db.session() as session:
+        for kind, status, number in session.execute(statement):
+            counts.setdefault(kind, {})[status] = number
+        versions = [dict(row._mapping) for row in session.execute(firmware)]
+    total = {
+        "total": sum(sum(by_status.values()) for by_status in counts.values()),
+        "online": sum(by_status.get("online", 0) for by_status in counts.values()),
+        "offline": sum(by_status.get("offline", 0) for by_status in counts.values()),
+    }
+    return {"devices": total, "by_kind": counts, "firmware": versions}
 
 
 def _declared(kernel: Kernel, hook: str) -> list[tuple[str, Any]]:
@@ -143,5 +189,13 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             permission=AUTHENTICATED,
             summary="Menus and panels the signed-in user may see",
             tags=("ui",),
-        )
+        ),
+        ApiRoute(
+            "GET",
+            "/ui/overview",
+            overview,
+            permission="devices.read",
+            summary="Devices counted by kind and status, for the dashboard",
+            tags=("ui",),
+        ),
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -49,7 +50,7 @@ def build_app(kernel: Kernel, *, lifespan: bool = True) -> Starlette:
     routes.extend(_plugin_static_mounts(kernel))
     webui = _webui_dir()
     if webui is not None:
-        routes.append(Mount("/", app=StaticFiles(directory=webui, html=True), name="webui"))
+        routes.append(Mount("/", app=_WebUiFiles(directory=webui, html=True), name="webui"))
     else:
         # Until the web UI is built, the front door leads to the API reference.
         routes.append(Route("/", lambda request: RedirectResponse("/api/v1/docs"), name="home"))
@@ -105,6 +106,19 @@ def _plugin_static_mounts(kernel: Kernel) -> list[Mount]:
                 Mount(f"{PLUGIN_STATIC_PREFIX}/{record.name}", app=StaticFiles(directory=static))
             )
     return mounts
+
+
+class _WebUiFiles(StaticFiles):
+    """The web UI's files; a path the shell routes (no dot, not the API) gets ``index.html``."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            asset = "." in path.rsplit("/", 1)[-1] or path.startswith(("api/", "-/"))
+            if exc.status_code != 404 or asset:
+                raise
+            return await super().get_response("index.html", scope)
 
 
 def _webui_dir() -> Path | None:

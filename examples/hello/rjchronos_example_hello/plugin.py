@@ -1,4 +1,4 @@
-"""The hooks of the example plugin: a permission, a route, a menu item and a notifier type.
+"""The hooks of the example plugin: a permission, a route, a menu item, UI panels and a notifier.
 
 RJChronos loads this module through the ``example-hello`` entry point of the
 ``rjchronos`` group; the ``log-file`` notifier driver comes through the
@@ -15,6 +15,7 @@ from rjchronos_sdk import (
     Kernel,
     MenuItem,
     NotifierType,
+    Panel,
     Permission,
     hookimpl,
 )
@@ -62,6 +63,35 @@ def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
             labels={"pt-BR": "Olá"},
             order=900,
         )
+    ]
+
+
+@hookimpl
+def rjc_ui_panels(kernel: Kernel) -> list[Panel]:
+    """Two panels on the plugin's page: a generic stat, and an ES module from ``static/``."""
+    page = "/plugins/example-hello"
+    return [
+        Panel(
+            "example-hello.greeting",
+            page,
+            "Greeting",
+            "stat",
+            READ,
+            api="/hello",
+            titles={"pt-BR": "Saudação"},
+            options={"field": "message"},
+            order=10,
+        ),
+        Panel(
+            "example-hello.clock",
+            page,
+            "Hello panel",
+            "module",
+            READ,
+            module_url="hello-panel.js",
+            titles={"pt-BR": "Painel Olá"},
+            order=20,
+        ),
     ]
 
 

@@ -121,3 +121,18 @@ def test_written_only_against_the_sdk() -> None:
                 imported.update(alias.name.split(".")[0] for alias in node.names)
     assert "rjchronos_sdk" in imported
     assert not {name for name in imported if name.startswith("rjchronos")} - {"rjchronos_sdk"}
+
+
+def test_ui_panels_reach_the_manifest_and_the_module_is_served(
+    kernel: Kernel, rjc_client_factory: Callable[..., Any]
+) -> None:
+    client = rjc_client_factory("operator", kernel=kernel)
+    manifest = client.get("/api/v1/ui/manifest").json()
+    panels = {p["id"]: p for p in manifest["panels"] if p["plugin"] == "example-hello"}
+    assert panels["example-hello.greeting"]["kind"] == "stat"
+    module_url = panels["example-hello.clock"]["module_url"]
+    assert module_url == "/-/static-plugins/example-hello/hello-panel.js"
+    served = client.get(module_url)
+    assert served.status_code == 200
+    assert "export default function mount" in served.text
+    assert "javascript" in served.headers["content-type"]

@@ -1,0 +1,224 @@
+/** Overview: devices online and offline, by kind, optical power, alerts, plugin panels. */
+import { Box, Card, CardContent, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { useEffect, useMemo, useState } from "react";
+import { api, type Page } from "../api";
+import { Chart } from "../components/Chart";
+import { PageTitle } from "../components/PageTitle";
+import { EmptyState, StateView } from "../components/StateView";
+import { useGet } from "../hooks";
+import { useI18n } from "../i18n";
+import { hasRoute, panelsFor } from "../manifest";
+import { PanelCard } from "../panels/PanelHost";
+import { useSession } from "../session";
+
+export interface Overview {
+  devices: { total: number; online: number; offline: number };
+  by_kind: Record<string, Record<string, number>>;
+  firmware?: { kind: string; vendor: string; model: string; firmware: string; count: number }[];
+}
+
+function Stat({ label, value, testid, colour }: { label: string; value: number | string | undefined; testid: string; colour?: string }) {
+  const { locale } = useI18n();
+  return (
+    <Card variant="outlined" sx={{ height: "100%" }}>
+      <CardContent>
+        <Typography variant="body2" color="text.secondary" component="h2">
+          {label}
+        </Typography>
+        <Typography variant={typeof value === "string" ? "body1" : "h3"} component="p" data-testid={testid} sx={{ color: colour }}>
+          {value === undefined ? "—" : typeof value === "number" ? value.toLocaleString(locale) : value}
+        </Typography>
+      </CardContent>
+    </Card>
+  );
+}
+
+export default function Dashboard() {
+  const { t, locale } = useI18n();
+  const { manifest } = useSession();
+  const { data, error, loading } = useGet<Overview>("/ui/overview", undefined, 30000);
+  const alerts = hasRoute(manifest, "GET /alerts");
+  const open = useGet<Page<unknown>>(alerts ? "/alerts" : null, { status: "open", severity: "critical", limit: 100 });
+  const panels = manifest ? panelsFor(manifest, "dashboard") : [];
+  const insights = manifest ? panelsFor(manifest, "dashboard.insights") : [];
+  return (
+    <Box>
+      <PageTitle>{t("dash.title")}</PageTitle>
+      <StateView loading={loading && !data} error={error}>
+        <Grid container spacing={2}>
+          <Grid size={{ xs: 6, md: 3 }}>
+            <Stat label={t("dash.devices")} value={data?.devices.total} testid="stat-total" />
+          </Grid>
+          <Grid size={{ xs: 6, md: 3 }}>
+            <Stat label={t("dash.online")} value={data?.devices.online} testid="stat-online" colour="success.main" />
+          </Grid>
+          <Grid size={{ xs: 6, md: 3 }}>
+            <Stat label={t("dash.offline")} value={data?.devices.offline} testid="stat-offline" colour="error.main" />
+          </Grid>
+          <Grid size={{ xs: 6, md: 3 }}>
+            <Stat
+              label={t("dash.alerts")}
+              value={alerts ? (open.data?.items.length ?? undefined) : t("common.unavailable")}
+              testid="stat-alerts"
+            />
+          </Grid>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Card variant="outlined">
+              <CardContent>
+                <Typography variant="h6" component="h2">
+                  {t("dash.byKind")}
+                </Typography>
+                {data && <ByKind overview={data} />}
+              </CardContent>
+            </Card>
+          </Grid>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <OpticalPower />
+          </Grid>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Card variant="outlined" sx={{ height: "100%" }}>
+              <CardContent>
+                <Typography variant="h6" component="h2">
+                  {t("dash.firmware")}
+                </Typography>
+                {data?.firmware?.length ? (
+                  <Table size="small" aria-label={t("dash.firmware")}>
+                    <TableHead>
+                      <TableRow>
+                        <TableCell>{t("common.kind")}</TableCell>
+                        <TableCell>{t("inv.model")}</TableCell>
+                        <TableCell>{t("dev.firmware")}</TableCell>
+                        <TableCell align="right">#</TableCell>
+                      </TableRow>
+                    </TableHead>
+                    <TableBody>
+                      {data.firmware.map((row) => (
+                        <TableRow key={`${row.kind}-${row.vendor}-${row.model}-${row.firmware}`}>
+                          <TableCell>{row.kind}</TableCell>
+                          <TableCell>{`${row.vendor} ${row.model}`.trim()}</TableCell>
+                          <TableCell>{row.firmware}</TableCell>
+                          <TableCell align="right">{row.count.toLocaleString(locale)}</TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                ) : (
+                  <EmptyState text={t("common.empty")} />
+                )}
+              </CardContent>
+            </Card>
+          </Grid>
+          {panels.map((panel) => (
+            <Grid key={panel.id} size={{ xs: 12, md: 6 }}>
+              <PanelCard panel={panel} />
+            </Grid>
+          ))}
+          <Grid size={12}>
+            <Card variant="outlined">
+              <CardContent>
+                <Typography variant="h6" component="h2">
+                  {t("dash.insights")}
+                </Typography>
+                {insights.length === 0 ? (
+                  <EmptyState text={t("common.unavailable")} />
+                ) : (
+                  insights.map((panel) => <PanelCard key={panel.id} panel={panel} />)
+                )}
+              </CardContent>
+            </Card>
+          </Grid>
+        </Grid>
+      </StateView>
+    </Box>
+  );
+}
+
+function ByKind({ overview }: { overview: Overview }) {
+  const { t } = useI18n();
+  const option = useMemo(() => {
+    const kinds = Object.keys(overview.by_kind).sort();
+    const statuses = [...new Set(kinds.flatMap((kind) => Object.keys(overview.by_kind[kind])))].sort();
+    const colours: Record<string, string> = { online: "#2e7d32", offline: "#c62828", unknown: "#9e9e9e" };
+    return {
+      tooltip: { trigger: "axis" as const },
+      legend: { bottom: 0 },
+      grid: { left: 40, right: 16, top: 16, bottom: 48 },
+      xAxis: { type: "category" as const, data: kinds },
+      yAxis: { type: "value" as const, minInterval: 1 },
+      series: statuses.map((status) => ({
+        name: status,
+        type: "bar" as const,
+        stack: "devices",
+        itemStyle: colours[status] ? { color: colours[status] } : undefined,
+        data: kinds.map((kind) => overview.by_kind[kind][status] ?? 0),
+      })),
+    };
+  }, [overview]);
+  return <Chart option={option} label={t("dash.byKind")} height={260} />;
+}
+
+interface Series {
+  series: { entity: string; points: [string, number | null][] }[];
+}
+
+/** Minimum, average and maximum ONU receive power over 24 h (up to 100 ONUs). */
+function OpticalPower() {
+  const { t, locale } = useI18n();
+  const [figures, setFigures] = useState<{ min: number; avg: number; max: number; count: number } | null>();
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      const onus = await api.get<Page<{ id: string }>>("/devices", { kind: "onu", limit: 100 });
+      if (onus.items.length === 0) return null;
+      const result = await api.post<Series>("/telemetry/query", {
+        entities: onus.items.map((onu) => onu.id),
+        metric: "onu.rx_power_dbm",
+        resolution: 86400,
+      });
+      const values = result.series.flatMap((s) => s.points.map((p) => p[1])).filter((v): v is number => typeof v === "number");
+      if (values.length === 0) return null;
+      return {
+        min: Math.min(...values),
+        max: Math.max(...values),
+        avg: values.reduce((a, b) => a + b, 0) / values.length,
+        count: result.series.filter((s) => s.points.length > 0).length,
+      };
+    })()
+      .then((value) => live && setFigures(value))
+      .catch(() => live && setFigures(null));
+    return () => {
+      live = false;
+    };
+  }, []);
+  const format = (value: number) => `${value.toLocaleString(locale, { maximumFractionDigits: 1 })} dBm`;
+  return (
+    <Card variant="outlined" sx={{ height: "100%" }}>
+      <CardContent>
+        <Typography variant="h6" component="h2">
+          {t("dash.telemetry")}: ONU Rx (24 h)
+        </Typography>
+        {figures === undefined ? (
+          <StateView loading />
+        ) : figures === null ? (
+          <EmptyState text={t("common.empty")} />
+        ) : (
+          <Grid container spacing={1} sx={{ mt: 1 }} data-testid="optical-power">
+            {(["min", "avg", "max"] as const).map((key) => (
+              <Grid key={key} size={4}>
+                <Typography variant="body2" color="text.secondary">
+                  {key}
+                </Typography>
+                <Typography variant="h5" component="p">
+                  {format(figures[key])}
+                </Typography>
+              </Grid>
+            ))}
+            <Grid size={12}>
+              <Typography variant="caption">ONUs: {figures.count}</Typography>
+            </Grid>
+          </Grid>
+        )}
+      </CardContent>
+    </Card>
+  );
+}

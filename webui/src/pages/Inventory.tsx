@@ -1,0 +1,126 @@
+/** Devices: server-side search and filters, cursor pages, sort within the page. */
+import { Alert, Box, Button, MenuItem, Tab, Tabs, TextField, Typography } from "@mui/material";
+import { useEffect, useState } from "react";
+import { useNavigate, useSearchParams } from "react-router-dom";
+import { DataTable } from "../components/DataTable";
+import { PageTitle } from "../components/PageTitle";
+import { StatusChip } from "../components/StatusChip";
+import { api } from "../api";
+import { useI18n } from "../i18n";
+import { hasRoute } from "../manifest";
+import { useSession } from "../session";
+
+const KINDS = ["", "cpe", "onu", "olt"] as const;
+const STATUSES = ["", "online", "offline", "unknown"];
+
+export interface DeviceRow extends Record<string, unknown> {
+  id: string;
+  kind: string;
+  name: string;
+  status: string;
+}
+
+export function devicePath(row: { id: string; kind: string }): string {
+  return row.kind === "olt" ? `/olts/${row.id}` : `/devices/${row.id}`;
+}
+
+export default function Inventory() {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const kind = params.get("kind") ?? "";
+  const status = params.get("status") ?? "";
+  const q = params.get("q") ?? "";
+  const [text, setText] = useState(q);
+  const { manifest } = useSession();
+  const bulk = kind === "cpe" && hasRoute(manifest, "POST /devices/{id}/tasks");
+  const [selected, setSelected] = useState<string[]>([]);
+  const [outcome, setOutcome] = useState("");
+  useEffect(() => setSelected([]), [kind, status, q]);
+  const runAll = async (body: Record<string, unknown>) => {
+    const results = await Promise.allSettled(selected.map((id) => api.post(`/devices/${id}/tasks`, body)));
+    const failed = results.filter((result) => result.status === "rejected").length;
+    setOutcome(`${results.length - failed} ${t("inv.bulkDone")}, ${failed} ${t("inv.bulkFailed")}`);
+    setSelected([]);
+  };
+  useEffect(() => {
+    const timer = setTimeout(() => update("q", text.trim()), 300);
+    return () => clearTimeout(timer);
+  }, [text]);
+  function update(name: string, value: string) {
+    setParams(
+      (now) => {
+        const next = new URLSearchParams(now);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
+  }
+  const kindLabels: Record<string, string> = { "": t("inv.allKinds"), cpe: t("inv.cpes"), onu: t("inv.onus"), olt: t("inv.olts") };
+  return (
+    <Box>
+      <PageTitle>{t("inv.title")}</PageTitle>
+      <Tabs value={kind} onChange={(_, value: string) => update("kind", value)} variant="scrollable" aria-label={t("common.kind")}>
+        {KINDS.map((value) => (
+          <Tab key={value} value={value} label={kindLabels[value]} />
+        ))}
+      </Tabs>
+      <Box sx={{ display: "flex", gap: 2, flexWrap: "wrap", my: 2 }}>
+        <TextField
+          size="small"
+          type="search"
+          label={t("common.search")}
+          placeholder={t("inv.search")}
+          value={text}
+          onChange={(event) => setText(event.target.value)}
+          slotProps={{ htmlInput: { "data-testid": "device-search" } }}
+        />
+        <TextField select size="small" label={t("common.status")} value={status} onChange={(event) => update("status", event.target.value)} sx={{ minWidth: 160 }}>
+          {STATUSES.map((value) => (
+            <MenuItem key={value} value={value}>
+              {value || t("common.all")}
+            </MenuItem>
+          ))}
+        </TextField>
+        <TextField size="small" label={t("inv.vendor")} defaultValue={params.get("vendor") ?? ""} onBlur={(event) => update("vendor", event.target.value.trim())} />
+      </Box>
+      {bulk && (
+        <Box sx={{ display: "flex", gap: 1, alignItems: "center", flexWrap: "wrap", mb: 1 }}>
+          <Typography variant="body2">
+            {selected.length} {t("inv.selected")}
+          </Typography>
+          <Button size="small" variant="outlined" color="warning" disabled={!selected.length} onClick={() => void runAll({ type: "reboot" })}>
+            {t("inv.bulkReboot")}
+          </Button>
+          <Button size="small" variant="outlined" disabled={!selected.length} onClick={() => void runAll({ type: "refresh", path: "" })}>
+            {t("inv.bulkRefresh")}
+          </Button>
+          {outcome && (
+            <Alert severity="info" data-testid="bulk-result" sx={{ py: 0 }}>
+              {outcome}
+            </Alert>
+          )}
+        </Box>
+      )}
+      <DataTable<DeviceRow>
+        selected={bulk ? selected : undefined}
+        onSelect={bulk ? setSelected : undefined}
+        path="/devices"
+        label={t("inv.title")}
+        query={{ kind: kind || undefined, status: status || undefined, q: q || undefined, vendor: params.get("vendor") || undefined }}
+        onRowClick={(row) => navigate(devicePath(row))}
+        columns={[
+          { key: "name", label: t("common.name"), render: (row) => String(row.name || row.serial || row.id) },
+          { key: "kind", label: t("common.kind") },
+          { key: "vendor", label: t("inv.vendor") },
+          { key: "model", label: t("inv.model") },
+          { key: "serial", label: t("inv.serial") },
+          { key: "status", label: t("common.status"), render: (row) => <StatusChip status={row.status} /> },
+          { key: "last_seen", label: t("inv.lastSeen") },
+        ]}
+      />
+    </Box>
+  );
+}
