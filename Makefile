@@ -40,6 +40,7 @@ test-services: setup
 
 test: setup test-services webui
 	@scripts/ensure-chromium
+	@scripts/ensure-snmpbulkwalk
 	@scripts/test-suites
 
 lint:
