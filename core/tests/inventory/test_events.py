@@ -158,3 +158,27 @@ def test_status_changes_emit_only_on_transitions(rjc_kernel_factory: Callable[..
     assert stored is not None and stored.status == "dying_gasp" and stored.last_seen is not None
     with pytest.raises(ValueError, match="sleepy"):
         service.set_status(kernel, device.id, "sleepy")
+
+
+class PoolWatcher:
+    """A listener that notes how many pooled connections are out when it runs."""
+
+    def __init__(self) -> None:
+        self.checked_out: list[int] = []
+
+    @hookimpl
+    def rjc_device_event(self, kernel: Any, event: DeviceEvent) -> None:
+        self.checked_out.append(kernel.db.engine.pool.checkedout())
+
+
+def test_listeners_run_after_the_committing_session_gave_its_connection_back(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    # A listener that opens a session of its own must not need a second connection
+    # while the emitter still holds one: N emitters on a pool of N would deadlock.
+    watcher = PoolWatcher()
+    kernel = rjc_kernel_factory(plugins={"watcher": watcher})
+    with kernel.db.session() as session:
+        service.create_device(kernel, {"kind": "olt", "name": "OLT"}, session=session)
+        assert watcher.checked_out == []
+    assert watcher.checked_out == [0]
