@@ -394,6 +394,49 @@ def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
         loop.close()
 
 
+def test_acknowledge_an_alert(page: Any, demo: Demo) -> None:
+    # An event rule on the devices of one model; adding such a device through the API
+    # emits device.created, which opens the alert at once.
+    rule = demo.api.post(
+        "/alert-rules",
+        json={
+            "name": "E2E splitter added", "severity": "major",
+            "scope": {"kind": "model", "value": "E2E-ACK"},
+            "condition": {"type": "event", "event": "device.created"},
+        },
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.text
+    added = demo.api.post(
+        "/devices", json={"kind": "splitter", "name": "SPL-E2E-ACK", "model": "E2E-ACK"}
+    )
+    assert added.status_code == 201, added.text
+    alert = _eventually(
+        lambda: next(
+            iter(demo.api.get("/alerts", params={"rule": rule.json()["id"]}).json()["items"]), None
+        ),
+        30,
+        "the rule's alert",
+    )
+    assert (alert["status"], alert["device_id"]) == ("open", added.json()["id"])
+
+    page.goto(demo.url + "/monitoring/alerts")
+    row = page.get_by_role("row").filter(has_text="SPL-E2E-ACK")
+    acknowledge = row.get_by_role("button", name=re.compile("^(Reconhecer|Acknowledge)$"))
+    _shot(page, "alerts-open")
+    acknowledge.click()
+    row.filter(has_text="acknowledged").wait_for()
+    assert acknowledge.count() == 0  # acknowledging applies only to open alerts
+    assert row.get_by_role("button", name=re.compile("^(Resolver|Resolve)$")).is_visible()
+    _shot(page, "alerts-acknowledged")
+
+    stored = demo.api.get(f"/alerts/{alert['id']}").json()
+    assert (stored["status"], stored["acknowledged_by"]) == ("acknowledged", "user:admin")
+    audit = demo.api.get(
+        "/audit", params={"action": "alert.acknowledged", "target": f"alert:{alert['id']}"}
+    ).json()["items"]
+    assert [entry["actor"] for entry in audit] == ["user:admin"]
+
+
 PAGES = {
     "customers": "/inventory/customers",
     "olts": "/inventory/olts",

@@ -5,7 +5,7 @@ import { ErrorBoundary } from "./components/ErrorBoundary";
 import { I18nProvider, MESSAGES, useI18n } from "./i18n";
 import { fillPath, hasRoute, panelsFor, type Manifest, type PanelSpec } from "./manifest";
 import { buildMenus } from "./navigation";
-import { alertActions } from "./pages/Alerts";
+import { actionsFor, alertActions } from "./pages/Alerts";
 import { allowedModuleUrl } from "./panels/ModulePanel";
 import { PanelCard } from "./panels/PanelHost";
 
@@ -36,7 +36,7 @@ const manifest = (fields: Partial<Manifest> = {}): Manifest => ({
     },
   ],
   panels: [],
-  routes: ["GET /devices", "GET /alerts", "POST /alerts/{id}/acknowledge", "POST /alerts/{id}/resolve", "POST /alerts/{id}/notes/x"],
+  routes: ["GET /devices", "GET /alerts", "POST /alerts/{id}/ack", "POST /alerts/{id}/resolve", "POST /alerts/{id}/notes/x"],
   ...fields,
 });
 
@@ -96,8 +96,15 @@ describe("manifest", () => {
   });
 
   it("offers the alert actions the server has", () => {
-    expect(alertActions(manifest())).toEqual(["acknowledge", "resolve"]);
+    expect(alertActions(manifest())).toEqual(["ack", "resolve"]);
     expect(alertActions(null)).toEqual([]);
+  });
+
+  it("offers only the alert actions that apply to its status", () => {
+    const actions = alertActions(manifest());
+    expect(actionsFor(actions, "open")).toEqual(["ack", "resolve"]);
+    expect(actionsFor(actions, "acknowledged")).toEqual(["resolve"]);
+    expect(actionsFor(actions, "resolved")).toEqual([]);
   });
 });
 

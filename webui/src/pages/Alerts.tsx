@@ -6,7 +6,7 @@ import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
 import { EmptyState } from "../components/StateView";
 import { StatusChip } from "../components/StatusChip";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 import { hasRoute, type Manifest } from "../manifest";
 import { useSession } from "../session";
 
@@ -17,6 +17,14 @@ export function alertActions(manifest: Manifest | null): string[] {
     .filter((route) => route.startsWith(prefix) && !route.slice(prefix.length).includes("/"))
     .map((route) => route.slice(prefix.length));
 }
+
+/** The actions that apply to an alert in `status`: none once resolved, `ack` only while open. */
+export function actionsFor(actions: string[], status: string): string[] {
+  if (status === "resolved") return [];
+  return actions.filter((action) => action !== "ack" || status === "open");
+}
+
+const ACTION_LABELS: Record<string, MessageKey> = { ack: "alerts.ack", resolve: "alerts.resolve" };
 
 export default function Alerts() {
   const { t } = useI18n();
@@ -31,10 +39,11 @@ export default function Alerts() {
       </Box>
     );
   const actions = alertActions(manifest);
+  const label = (action: string) => (ACTION_LABELS[action] ? t(ACTION_LABELS[action]) : action);
   const act = async (id: string, action: string) => {
     try {
       await api.post(`/alerts/${id}/${action}`);
-      setMessage(`${action}: ${id}`);
+      setMessage(`${label(action)}: ${id}`);
     } catch (error) {
       setMessage((error as Error).message);
     }
@@ -53,15 +62,15 @@ export default function Alerts() {
           { key: "severity", label: t("common.severity"), render: (row) => <StatusChip status={String(row.severity ?? "")} /> },
           { key: "title", label: t("common.name"), render: (row) => String(row.title ?? row.summary ?? row.rule ?? row.id) },
           { key: "status", label: t("common.status") },
-          { key: "created_at", label: t("common.created") },
+          { key: "opened_at", label: t("alerts.opened") },
           {
             key: "actions",
             label: "",
             render: (row) => (
               <Box sx={{ display: "flex", gap: 1 }}>
-                {actions.map((action) => (
+                {actionsFor(actions, String(row.status ?? "")).map((action) => (
                   <Button key={action} size="small" onClick={() => void act(row.id, action)}>
-                    {action}
+                    {label(action)}
                   </Button>
                 ))}
               </Box>
