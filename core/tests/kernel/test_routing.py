@@ -182,7 +182,15 @@ def test_health_and_openapi_are_public(client: TestClient) -> None:
     assert "<script" not in page.text
 
 
-def test_the_front_door_leads_to_the_api_reference_without_a_built_ui(client: TestClient) -> None:
+def test_the_front_door_leads_to_the_api_reference_without_a_built_ui(
+    rjc_kernel_factory: Callable[..., Any],
+    rjc_client_factory: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rjchronos.http import app
+
+    monkeypatch.setattr(app, "_webui_dir", lambda: None)
+    client = rjc_client_factory(None, kernel=rjc_kernel_factory())
     answer = client.get("/", follow_redirects=False)
     assert answer.status_code == 307
     assert answer.headers["location"] == "/api/v1/docs"

@@ -127,6 +127,17 @@ class Sim:
         items = self.api.get(f"/api/v1/devices/{self.device_id(cpe)}/tasks").json()["items"]
         return next(t for t in items if t["id"] == task_id)
 
+    def wait_for_result(self, cpe: Any, task_id: str, timeout: float = 20.0) -> dict[str, Any]:
+        """Poll the API until the task has a result (the CPE may act before the ACS records it)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.task_now(cpe, task_id)
+            if task.get("result") is not None or time.monotonic() > deadline:
+                return task
+            time.sleep(0.05)
+
     def wait_for_task(self, cpe: Any, task_id: str, timeout: float = 20.0) -> dict[str, Any]:
         """Poll the API until the task leaves pending/running (transfers finish later)."""
         import time

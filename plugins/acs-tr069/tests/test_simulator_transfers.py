@@ -149,7 +149,8 @@ def test_schedule_inform_and_cancel_transfer(sim: Sim, files: tuple[FileServer, 
     queued = sim.api.post(f"/api/v1/devices/{sim.device_id(cpe)}/tasks", json=later).json()
     sim.fleet.call(sim.fleet.fleet.connection_request, cpe)
     sim.fleet.wait_until(lambda: bool(cpe.transfers))
-    download = sim.task_now(cpe, queued["id"])
+    # The CPE holds the transfer before its DownloadResponse reaches the ACS.
+    download = sim.wait_for_result(cpe, queued["id"])
     assert download["status"] == "running"
     assert download["result"]["transfer"] == "started"
     assert sim.fleet.call(lambda: [t.command_key for t in cpe.transfers]) == [download["id"]]
