@@ -19,14 +19,11 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -36,7 +33,6 @@ from rjchronos.config import Settings
 from rjchronos.kernel import Kernel
 
 RJCHRONOS = str(Path(sys.executable).parent / "rjchronos")
-ADMIN_URL = os.environ.get("RJC_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 WEBHOOK_SECRET = "whsec-kept-across-the-restore"
 NEW_USER_PASSWORD = "a long password for bia"
 
@@ -177,17 +173,11 @@ def _driver(url: str) -> str:
 
 
 @pytest.fixture
-def restore_database(rjc_backend: str, tmp_path: Path) -> Iterator[str]:
+def restore_database(rjc_backend: str, rjc_empty_database_url: str, tmp_path: Path) -> str:
     """An empty database (PostgreSQL) or a path in the fresh data directory (SQLite)."""
     if rjc_backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored' / 'rjchronos.db'}"
-        return
-    name = f"rjc_restored_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return f"sqlite:///{tmp_path / 'restored' / 'rjchronos.db'}"
+    return rjc_empty_database_url
 
 
 def _seed_through_the_api(demo: Demo, password: str) -> str:
