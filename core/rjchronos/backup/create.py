@@ -73,8 +73,12 @@ class _ArchiveWriter:
         return info
 
 
+#: A folder of the data home for backup archives; never put into a backup itself.
+BACKUPS_DIR = "backups"
+
+
 def home_files(home: Path, skip: set[Path]) -> Iterator[tuple[Path, str]]:
-    """Regular files under ``home`` (not the database, the key or ``skip``), with their names."""
+    """Regular files under ``home`` (not the database, the key, ``backups/`` or ``skip``)."""
     if not home.is_dir():
         return
     for folder, folders, files in os.walk(home):
@@ -143,6 +147,7 @@ def create_backup(
             manifest.database_file = f"{DATABASE_DIR}/postgresql.dump"
         skip = _database_files(kernel) | {
             home / KEY_FILE_NAME,
+            home / BACKUPS_DIR,
             output,
             partial,
             Path(scratch).resolve(),

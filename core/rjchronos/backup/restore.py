@@ -166,8 +166,8 @@ def restore_backup(
     """
     check_target(settings, None, force=force)
     home = Path(settings.home).resolve()
-    home.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".rjc-restore-", dir=home.parent) as scratch:
+    # Staged in TMPDIR: the data home stays untouched until everything checked out.
+    with tempfile.TemporaryDirectory(prefix="rjc-restore-") as scratch:
         staging = Path(scratch)
         manifest = unpack(archive, staging, passphrase)
         check_target(settings, manifest, force=force)

@@ -205,6 +205,16 @@ def test_a_backup_of_one_backend_is_refused_on_the_other(
         restore_backup(target, archive, force=True)
 
 
+def test_the_backups_folder_of_the_home_is_left_out(source: Any) -> None:
+    backups = Path(source.settings.home) / "backups"
+    backups.mkdir()
+    (backups / "older.tar.gz").write_bytes(b"an older backup")
+    manifest = create_backup(source, backups / "today.tar.gz")
+    names = {entry.path for entry in manifest.files}
+    assert "home/firmware/image-1" in names
+    assert not [name for name in names if name.startswith("home/backups")]
+
+
 def test_backups_never_overwrite_and_leave_no_partial_file(source: Any, tmp_path: Path) -> None:
     archive = tmp_path / "backup.tar.gz"
     archive.write_bytes(b"older backup")
