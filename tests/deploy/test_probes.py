@@ -129,3 +129,15 @@ def test_ready_reports_an_unreachable_broker(rjc_database_url: str, tmp_path: Pa
     assert result.returncode == 1
     assert '"broker": "unavailable' in result.stdout
     assert '"database": "ok"' in result.stdout
+
+
+def test_worker_waits_for_the_migrate_step_and_says_what_to_run(
+    rjc_empty_database_url: str, tmp_path: Path
+) -> None:
+    env = environment(
+        tmp_path / "home", rjc_empty_database_url, RJC_BROKER_URL="redis://127.0.0.1:6379/15"
+    )
+    result = rjchronos("worker", "--migrate-wait", "0", env=env)
+    assert result.returncode == 1
+    assert "run `rjchronos db upgrade`" in result.stderr
+    assert rjchronos("ready", env=env).returncode == 1  # the worker migrated nothing
