@@ -90,10 +90,12 @@ def cli(ctx: click.Context, verbose: int, **options: Any) -> None:
 
 
 def _register_core_commands() -> None:
-    from rjchronos.cli import db, plugins, serve, worker
+    from rjchronos.cli import backup, db, plugins, ready, serve, worker
 
-    for module in (serve, worker, db, plugins):
+    for module in (serve, worker, db, plugins, ready):
         cli.add_command(module.command)
+    cli.add_command(backup.backup_command)
+    cli.add_command(backup.restore_command)
 
 
 _register_core_commands()
