@@ -30,12 +30,17 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _short(name: str, most: int = 24) -> str:
+    """A tick label: names differ at their end (``OLT-1 0/1/0``), so the end is kept."""
+    return name if len(name) <= most else "…" + name[-(most - 1) :]
+
+
 def _bars(title: str, names: list[str], values: list[float], ylabel: str) -> bytes:
     figure = Figure(figsize=SIZE, dpi=DPI)
     axes = figure.add_subplot()
     positions = list(range(len(names)))
     axes.bar(positions, values, color=BARS)
-    axes.set_xticks(positions, [n[:18] for n in names], rotation=30, ha="right", fontsize=7)
+    axes.set_xticks(positions, [_short(n) for n in names], rotation=30, ha="right", fontsize=7)
     axes.set_title(title, fontsize=10)
     axes.set_ylabel(ylabel, fontsize=8)
     axes.grid(axis="y", alpha=0.3)

@@ -16,7 +16,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import (
+    CondPageBreak,
     Image,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -86,10 +88,12 @@ def render(kpis: Mapping[str, Any], language: str, generated_at: datetime) -> by
         story += [Spacer(1, 0.4 * cm), _chart(pictures["devices_over_time"])]
     story.append(PageBreak())
     for section in rest:
-        story.append(Paragraph(section.title, styles["Heading2"]))
+        # A heading stays with its chart, or with the start of its table.
+        head: list[Any] = [Paragraph(section.title, styles["Heading2"])]
         if section.chart in pictures and section.chart != "devices_over_time":
-            story.append(_chart(pictures[section.chart]))
-        story += [_table(section, language), Spacer(1, 0.5 * cm)]
+            head.append(_chart(pictures[section.chart]))
+        story += [CondPageBreak(4 * cm), KeepTogether(head), _table(section, language)]
+        story.append(Spacer(1, 0.5 * cm))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,

@@ -71,9 +71,7 @@ def seed_scenario(kernel: Any) -> Scenario:
         connection.execute(update(device_events).values(time=start - HOUR))
     scenario = Scenario(start, end)
     with kernel.db.session() as session:
-        by_customer = {
-            c.external_id: c.id for c in session.execute(select(Customer)).scalars()
-        }
+        by_customer = {c.external_id: c.id for c in session.execute(select(Customer)).scalars()}
         rows = session.execute(
             select(devices.c.id, devices.c.kind, devices.c.customer_id).where(
                 devices.c.customer_id.is_not(None)
@@ -101,9 +99,13 @@ def seed_scenario(kernel: Any) -> Scenario:
 
     # Incidents: two recovered in the lab's region, a main link still down, one the week before.
     with kernel.db.session() as session:
-        pon = session.execute(
-            select(devices.c.id).where(devices.c.kind == "pon").order_by(devices.c.name)
-        ).scalars().first()
+        pon = (
+            session.execute(
+                select(devices.c.id).where(devices.c.kind == "pon").order_by(devices.c.name)
+            )
+            .scalars()
+            .first()
+        )
         splitter = session.execute(
             select(devices.c.id).where(devices.c.name == "SPL-COPA-01")
         ).scalar_one()
