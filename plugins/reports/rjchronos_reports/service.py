@@ -10,6 +10,7 @@ never doubled.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,7 +23,6 @@ from rjchronos.drivers.contracts import Attachment
 from rjchronos.notifications import service as notifications
 from rjchronos.notifications.models import NotificationChannel
 from rjchronos_reports import kpis as kpi_module
-from rjchronos_reports import render_pdf, render_xlsx
 from rjchronos_reports.models import Report, ReportSchedule, reports, schedules
 from rjchronos_reports.periods import next_boundary, period_ending
 
@@ -34,11 +34,13 @@ log = logging.getLogger(__name__)
 GENERATE = "reports.generate"
 RUN_SCHEDULE = "reports.run_schedule"
 DISPATCH = "reports.dispatch"
+#: Format -> (media type, renderer module). The renderers are imported when first used:
+#: matplotlib and reportlab would add over a second to every process start otherwise.
 FORMATS = {
-    "pdf": ("application/pdf", render_pdf.render),
+    "pdf": ("application/pdf", "rjchronos_reports.render_pdf"),
     "xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        render_xlsx.render,
+        "rjchronos_reports.render_xlsx",
     ),
 }
 
@@ -130,8 +132,8 @@ def generate(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _render(kernel: Kernel, report: Report) -> tuple[bytes, dict[str, Any]]:
     snapshot = kpi_module.compute(kernel, report.period_start, report.period_end)
-    renderer = FORMATS[report.format][1]
-    return renderer(snapshot, report.language, utcnow()), snapshot
+    renderer = importlib.import_module(FORMATS[report.format][1])
+    return renderer.render(snapshot, report.language, utcnow()), snapshot
 
 
 def _set(kernel: Kernel, report_id: str, **values: Any) -> None:
