@@ -149,11 +149,14 @@ def _customers(
         select(c.id, c.name, c.status, p.name, p.sla_availability_percent)
         .select_from(customers)
         .outerjoin(plans, p.id == c.plan_id)
-        .where(c.id.in_(sorted(owned)))
         .order_by(c.name, c.id)
     )
     found = []
+    # Every customer is read and those without devices skipped: an IN list of tens of
+    # thousands of ids would exceed SQLite's bound on parameters.
     for customer_id, name, status, plan, target in session.execute(statement):
+        if customer_id not in owned:
+            continue
         kinds = owned[customer_id]
         ids = kinds.get("onu") or kinds.get("cpe") or []
         up, down = combined_seconds([lines[i] for i in ids if i in lines], start, end)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from report_testkit import Scenario, seed_scenario
 
 #: What the kernel of these tests loads through its entry points.
-PLUGINS = ["reports", "notify-email", "acs-tr069"]
+PLUGINS = ["reports", "notify-email", "notify-webhook", "acs-tr069"]
 
 
 @pytest.fixture

@@ -10,8 +10,11 @@ chart colours counted.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +177,55 @@ def test_weekly_sla_report(
     again = operator.get("/api/v1/reports").json()["items"]
     assert len([r for r in again if r["schedule_id"] == schedule["id"]]) == 2
     assert len(mailbox.messages) == 1
+
+
+def test_channels_without_attachments_get_the_links(
+    reports_kernel: Any, scenario: Scenario, rjc_client_factory: Any
+) -> None:
+    """A webhook channel cannot carry files: its message names where to download them."""
+    received: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        kernel = reports_kernel
+        admin = rjc_client_factory("admin", kernel=kernel)
+        channel = admin.post(
+            "/api/v1/notification-channels",
+            json={"name": "noc-hook", "type": "webhook", "language": "pt-BR",
+                  "config": {"url": f"http://127.0.0.1:{server.server_port}/hook",
+                             "secret": "whsec-0123456789abcdef"}},
+        )  # fmt: skip
+        assert channel.status_code == 201, channel.text
+        schedule = admin.post(
+            "/api/v1/report-schedules",
+            json={"name": "daily", "frequency": "daily", "formats": ["xlsx"],
+                  "channel_ids": [channel.json()["id"]]},
+        ).json()  # fmt: skip
+        with kernel.db.engine.begin() as connection:
+            connection.execute(
+                update(schedules)
+                .where(schedules.c.id == schedule["id"])
+                .values(next_run_at=scenario.end)
+            )
+        _fire(kernel)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+    [report] = admin.get("/api/v1/reports").json()["items"]
+    assert report["from"] == (scenario.end - timedelta(days=1)).isoformat()
+    [message] = received
+    assert f"XLSX: /api/v1/reports/{report['id']}/download" in json.dumps(message)
+    assert "Relatório daily" in json.dumps(message, ensure_ascii=False)
