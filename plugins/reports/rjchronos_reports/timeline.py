@@ -3,10 +3,10 @@
 The inventory service emits ``device.status_changed`` (``from``, ``to``) on
 every transition, whoever reported it (the OLT collector, traps, the ACS),
 so the timeline is the one record of how long each device was in each
-state. A device's status at the period's start is the ``to`` of its last
-transition before it; without one, the ``from`` of its first transition in
-the period; without any, its current status. A device counts only from
-its creation.
+state. A device's status at the period's start is the ``from`` of its
+first transition in the period; without one, the ``from`` of its first
+transition after the period; without any, its current status. A device
+counts only from its creation.
 """
 
 from __future__ import annotations
@@ -63,13 +63,19 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 def timelines(
     session: Session, device_ids: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, Timeline]:
-    """The timeline of each device over ``[start, end)`` (one read per chunk of ids)."""
+    """The timeline of each device over ``[start, end)``.
+
+    Reads only the transitions from ``start`` on: the status a device
+    entered the period with is the ``from`` of its first transition in the
+    period, or else of its first one after the period (nothing changed in
+    between), or else its current status. The cost follows the events since
+    the period began, never the whole history.
+    """
     e = device_events.c
+    wanted = set(device_ids)
     created: dict[str, datetime] = {}
     current: dict[str, str] = {}
-    before: dict[str, str] = {}
-    changes: dict[str, list[tuple[datetime, str, str]]] = {}
-    for chunk in _chunks(sorted(device_ids)):
+    for chunk in _chunks(sorted(wanted)):
         rows = session.execute(
             select(devices.c.id, devices.c.created_at, devices.c.status).where(
                 devices.c.id.in_(chunk)
@@ -77,28 +83,30 @@ def timelines(
         )
         for device_id, created_at, status in rows:
             created[device_id], current[device_id] = created_at, status
-        last_before = (
-            select(func.max(e.id))
-            .where(e.type == EVENT, e.device_id.in_(chunk), e.time < start)
-            .group_by(e.device_id)
-        )
-        for device_id, payload in session.execute(
-            select(e.device_id, e.payload).where(e.id.in_(last_before))
-        ):
-            before[device_id] = str(payload.get("to"))
-        in_period = (
-            select(e.device_id, e.time, e.payload)
-            .where(e.type == EVENT, e.device_id.in_(chunk), e.time >= start, e.time < end)
-            .order_by(e.time, e.id)
-        )
-        for device_id, time, payload in session.execute(in_period):
+    changes: dict[str, list[tuple[datetime, str, str]]] = {}
+    in_period = (
+        select(e.device_id, e.time, e.payload)
+        .where(e.type == EVENT, e.time >= start, e.time < end)
+        .order_by(e.time, e.id)
+    )
+    for device_id, time, payload in session.execute(in_period):
+        if device_id in wanted:
             changes.setdefault(device_id, []).append(
                 (time, str(payload.get("from")), str(payload.get("to")))
             )
+    after: dict[str, str] = {}
+    if len(changes) < len(created):
+        first_after = (
+            select(func.min(e.id)).where(e.type == EVENT, e.time >= end).group_by(e.device_id)
+        )
+        for device_id, payload in session.execute(
+            select(e.device_id, e.payload).where(e.id.in_(first_after))
+        ):
+            after[device_id] = str(payload.get("from"))
     found: dict[str, Timeline] = {}
     for device_id, created_at in created.items():
         own = changes.get(device_id, [])
-        first = before.get(device_id) or (own[0][1] if own else current[device_id])
+        first = own[0][1] if own else after.get(device_id, current[device_id])
         times: list[datetime] = [start]
         statuses: list[str | None] = [first]
         if created_at > start:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from report_testkit import WEEK, Scenario
+from report_testkit import DAY, WEEK, Scenario
 
 from rjchronos_sdk.lab import PLANS, SUBSCRIBERS
 
@@ -109,3 +109,19 @@ def test_bad_period_names_the_parameter(reports_kernel: Any, rjc_client_factory:
     )
     assert response.status_code == 422
     assert response.json()["invalid_params"][0]["name"] == "query.to"
+
+
+def test_a_quiet_period_takes_the_status_from_what_came_after(
+    reports_kernel: Any, scenario: Scenario, rjc_client_factory: Any
+) -> None:
+    # Ricardo's ONU was offline until day 6 and is online now: over the first two days, with no
+    # transition of his within them, it was offline the whole time.
+    client = rjc_client_factory("viewer", kernel=reports_kernel)
+    end = scenario.start + 2 * DAY
+    response = client.get(
+        "/api/v1/reports/kpis", params={"from": scenario.start.isoformat(), "to": end.isoformat()}
+    )
+    customers = {c["name"]: c for c in response.json()["availability"]["customers"]}
+    ricardo = next(s.name for s in SUBSCRIBERS if s.external_id == "DEMO-0008")
+    assert customers[ricardo]["availability_percent"] == 0.0
+    assert customers[ricardo]["down_seconds"] == (2 * DAY).total_seconds()
