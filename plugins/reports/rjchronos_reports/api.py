@@ -263,6 +263,16 @@ def delete_schedule(call: ApiCall) -> None:
     call.audit("reports.schedule_delete", f"report-schedule:{call.path['id']}")
 
 
+def run_schedule(call: ApiCall) -> JSONResponse:
+    """Render and deliver the last whole period of a schedule now."""
+    with call.kernel.db.session() as session:
+        schedule = _schedule(session, call.path["id"])
+        session.expunge(schedule)
+    job_id = service.run_now(call.kernel, schedule)
+    call.audit("reports.schedule_run", f"report-schedule:{schedule.id}", {"job": job_id})
+    return JSONResponse({"job": job_id}, status_code=202)
+
+
 def routes() -> list[ApiRoute]:
     tags = ("reports",)
     one = "/reports/{id}"
@@ -289,4 +299,7 @@ def routes() -> list[ApiRoute]:
                  body_schema=SCHEDULE_PATCH, summary="Change a report schedule", tags=tags),
         ApiRoute("DELETE", "/report-schedules/{id}", delete_schedule, permission=MANAGE,
                  status_code=204, summary="Remove a report schedule", tags=tags),
+        ApiRoute("POST", "/report-schedules/{id}/run", run_schedule, permission=MANAGE,
+                 status_code=202,
+                 summary="Render and deliver a schedule's last whole period now", tags=tags),
     ]  # fmt: skip

@@ -148,6 +148,25 @@ def first_run(frequency: str, timezone: str) -> datetime:
     return next_boundary(frequency, timezone, utcnow())
 
 
+def run_now(kernel: Kernel, schedule: ReportSchedule) -> str:
+    """Enqueue the schedule's run for the last whole period; return the job's id.
+
+    The job is keyed like the scheduled run of that period, so a run in
+    progress is found; a finished one is run again, which finds that period's
+    reports and deliveries already made and adds none.
+    """
+    current_start = period_ending(
+        schedule.frequency,
+        schedule.timezone,
+        next_boundary(schedule.frequency, schedule.timezone, utcnow()),
+    )[0]
+    return kernel.jobs.enqueue(
+        RUN_SCHEDULE,
+        {"schedule": schedule.id, "period_end": current_start.isoformat()},
+        dedup_key=f"report-schedule:{schedule.id}:{current_start.isoformat()}",
+    )
+
+
 def dispatch(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
     """The ``reports.dispatch`` job: start every enabled schedule whose run is due."""
     now = utcnow()

@@ -166,3 +166,50 @@ def test_reports_page_in_the_menu(reports_kernel: Any, rjc_client_factory: Any) 
         "/api/v1" + panels["reports.kpis"]["api"]
     )
     assert {row["kpi"] for row in rows.json()["items"]} >= {"sla_breaches", "mttr_minutes"}
+
+
+def test_run_a_schedule_now(
+    reports_kernel: Any, scenario: Scenario, rjc_client_factory: Any
+) -> None:
+    """The last whole week at once; asking again finds that run instead of doubling it."""
+    operator = rjc_client_factory("operator", kernel=reports_kernel)
+    schedule = operator.post(
+        "/api/v1/report-schedules",
+        json={"name": "weekly", "frequency": "weekly", "formats": ["xlsx"], "language": "en"},
+    ).json()
+    first = operator.post(f"/api/v1/report-schedules/{schedule['id']}/run")
+    assert first.status_code == 202, first.text
+    again = operator.post(f"/api/v1/report-schedules/{schedule['id']}/run")
+    assert again.status_code == 202
+    job = reports_kernel.jobs.get(again.json()["job"])
+    assert (
+        job.status == "done"
+        and job.result["reports"]
+        == (reports_kernel.jobs.get(first.json()["job"]).result["reports"])
+    )
+    [report] = operator.get("/api/v1/reports").json()["items"]
+    assert (report["from"], report["to"]) == (scenario.start.isoformat(), scenario.end.isoformat())
+    assert report["status"] == "done" and report["schedule_id"] == schedule["id"]
+    viewer = rjc_client_factory("viewer", kernel=reports_kernel)
+    assert viewer.post(f"/api/v1/report-schedules/{schedule['id']}/run").status_code == 403
+
+
+def test_a_report_that_cannot_be_rendered_says_why(
+    reports_kernel: Any, rjc_client_factory: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from rjchronos_reports import service
+
+    # A period that ends before it starts cannot come through the API; a row written so fails.
+    moment = datetime(2024, 5, 1, tzinfo=UTC)
+    report_id = service.request_report(
+        reports_kernel, "pdf", "en", moment, moment, created_by="test", enqueue=False
+    )
+    job = reports_kernel.jobs.enqueue(service.GENERATE, {"report": report_id})
+    assert reports_kernel.jobs.get(job).status == "failed"
+    viewer = rjc_client_factory("viewer", kernel=reports_kernel)
+    state = viewer.get(f"/api/v1/reports/{report_id}").json()
+    assert state["status"] == "failed" and "must end after it starts" in state["error"]
+    download = viewer.get(f"/api/v1/reports/{report_id}/download")
+    assert download.status_code == 409 and "must end after it starts" in download.text
