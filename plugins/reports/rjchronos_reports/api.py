@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from starlette.responses import JSONResponse, Response
 
@@ -136,7 +137,8 @@ def _report(call: ApiCall, report_id: str) -> dict[str, Any]:
 
 
 def list_reports(call: ApiCall) -> dict[str, Any]:
-    statement = select(Report)
+    # A page of reports never loads their files nor their KPIs.
+    statement = select(Report).options(defer(Report.content), defer(Report.kpis))  # type: ignore[arg-type]
     with call.kernel.db.session() as session:
         return paginate(
             session, statement, col(Report.id), call.query, service.render_report, descending=True

@@ -139,6 +139,7 @@ def test_schedules_crud(reports_kernel: Any, rjc_client_factory: Any) -> None:
         ("POST", "/api/v1/report-schedules", {"name": "n", "frequency": "daily"}),
         ("PATCH", "/api/v1/report-schedules/01ANY", {"enabled": False}),
         ("DELETE", "/api/v1/report-schedules/01ANY", None),
+        ("POST", "/api/v1/report-schedules/01ANY/run", None),
     ],
 )  # fmt: skip
 def test_permissions(
