@@ -16,7 +16,7 @@ notice, however handy it looks inside ``rjchronos``.
   :class:`CustomerSource`.
 - Driver contracts: :class:`Driver`, :class:`DriverMatch`,
   :class:`DeviceFacts`, :class:`OltDriver`, :class:`ProtocolDriver`,
-  :class:`Notifier`, :class:`Notification`, :class:`DeliveryResult`,
+  :class:`Notifier`, :class:`Notification`, :class:`Attachment`, :class:`DeliveryResult`,
   :class:`Analyzer`, :class:`UnsupportedOperation`.
 - The OLT model every OLT driver speaks: :class:`Onu`, :class:`OnuStatus`,
   :class:`UnconfiguredOnu`, :class:`Board`, :class:`PonPort`,
@@ -33,6 +33,7 @@ from rjchronos import hookimpl
 from rjchronos.customers.sources import CustomerSource
 from rjchronos.drivers.contracts import (
     Analyzer,
+    Attachment,
     DeliveryResult,
     DeviceFacts,
     Driver,
@@ -79,6 +80,7 @@ __all__ = [
     "AnalyzerSpec",
     "ApiCall",
     "ApiRoute",
+    "Attachment",
     "AuthorizeRequest",
     "Board",
     "CliStep",

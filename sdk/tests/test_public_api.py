@@ -15,7 +15,8 @@ PUBLIC_API = {
     "Panel", "EventType", "DeviceEvent", "TaskHandler", "Schedule", "CollectorSpec",
     "ProtocolEndpoint", "AnalyzerSpec", "NotifierType", "CpeQuirk", "ProvisioningExtension",
     "CustomerSource", "Driver", "DriverMatch", "DeviceFacts", "OltDriver", "ProtocolDriver",
-    "Notifier", "Notification", "DeliveryResult", "Analyzer", "Kernel", "normalise_gpon_serial",
+    "Notifier", "Notification", "Attachment", "DeliveryResult", "Analyzer", "Kernel",
+    "normalise_gpon_serial",
     "UnsupportedOperation", "OltCapability", "Onu", "OnuStatus", "UnconfiguredOnu", "Board",
     "PonPort", "Inventory", "Listing", "ParseIssue", "AuthorizeRequest", "CliStep", "WriteResult",
 }  # fmt: skip

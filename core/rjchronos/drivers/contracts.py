@@ -200,6 +200,15 @@ class ProtocolDriver(Driver):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a notification, on channels whose type accepts attachments."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Notification:
     """A message for one recipient on one channel."""
 
@@ -210,6 +219,8 @@ class Notification:
     variables: Mapping[str, Any] = field(default_factory=dict)
     #: Stable across retries of this notification, so a receiver can drop duplicates.
     key: str = ""
+    #: Files to send along; only notifiers whose ``NotifierType.attachments`` is set get any.
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

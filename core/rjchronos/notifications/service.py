@@ -10,8 +10,9 @@ drop the one duplicate a crash between sending and recording could cause.
 
 from __future__ import annotations
 
+import base64
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ import jsonschema
 from sqlalchemy import func, select, update
 
 from rjchronos.db.types import utcnow
-from rjchronos.drivers.contracts import DeliveryResult, Notification, Notifier
+from rjchronos.drivers.contracts import Attachment, DeliveryResult, Notification, Notifier
 from rjchronos.drivers.registry import NoDriverError
 from rjchronos.notifications import templates
 from rjchronos.notifications.models import NotificationChannel, NotificationDelivery, deliveries
@@ -34,6 +35,8 @@ JOB_TYPE = "notifications.deliver"
 #: Attempts the delivery job allows; a channel's ``max_attempts`` is at most this.
 MAX_ATTEMPTS = 10
 FINAL = ("delivered", "dead")
+#: Where a delivery keeps its attachments (base64) among its variables; never shown by the API.
+ATTACHMENTS = "_attachments"
 
 
 class InvalidChannel(ValueError):
@@ -144,11 +147,14 @@ def notify(
     recipient: str | None = None,
     language: str | None = None,
     subject_ref: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> str | None:
     """Queue one message on a channel; return the delivery's id.
 
     The same ``idempotency_key`` twice gives the first delivery and sends
     nothing more. A disabled or missing channel gives ``None`` (logged).
+    ``attachments`` are kept with the delivery (so retries send them too)
+    and handed to the notifier when its type declares ``attachments``.
     """
     with kernel.db.session() as session:
         existing = session.execute(
@@ -171,7 +177,7 @@ def notify(
             language=lang,
             subject=subject,
             body=body,
-            variables=_jsonable(values),
+            variables={**_jsonable(values), **_packed(attachments)},
             subject_ref=subject_ref,
         )
         session.add(delivery)
@@ -186,6 +192,27 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
         k: v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v)
         for k, v in values.items()
     }
+
+
+def _packed(attachments: Sequence[Attachment]) -> dict[str, Any]:
+    if not attachments:
+        return {}
+    return {
+        ATTACHMENTS: [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode("ascii"),
+            }
+            for a in attachments
+        ]
+    }
+
+
+def accepts_attachments(kernel: Kernel, channel_type: str) -> bool:
+    """Whether channels of this type send attachments (``NotifierType.attachments``)."""
+    declared = kernel.catalog.notifier_types.get(channel_type)
+    return bool(declared and declared.attachments)
 
 
 def _set(kernel: Kernel, delivery_id: str, **values: Any) -> None:
@@ -280,12 +307,19 @@ async def _send(
     except NoDriverError as exc:
         return DeliveryResult(False, str(exc), retryable=True)
     assert issubclass(driver, Notifier)
+    variables = dict(delivery.variables)
+    packed = variables.pop(ATTACHMENTS, None) or []
+    attachments = tuple(
+        Attachment(str(a["filename"]), str(a["content_type"]), base64.b64decode(a["data"]))
+        for a in packed
+    )
     notification = Notification(
         subject=delivery.subject,
         body=delivery.body,
         recipient=delivery.recipient,
         template=delivery.template,
-        variables={**delivery.variables, "idempotency_key": delivery.idempotency_key},
+        variables={**variables, "idempotency_key": delivery.idempotency_key},
+        attachments=attachments if accepts_attachments(kernel, channel.type) else (),
     )
     try:
         return await driver(open_config(kernel, channel)).send(notification)
