@@ -4,7 +4,8 @@
 2. starts a webhook receiver (Starlette under uvicorn on 127.0.0.1) that notes each arrival;
 3. builds a kernel as ``rjchronos serve --role all`` runs it: the event bus bound to a
    running loop, the embedded job worker, one event rule with one channel whose notifier
-   POSTs JSON to the receiver (a new connection per message, as a notifier does);
+   POSTs JSON to the receiver (one client per batch of deliveries, as the webhook
+   notifier does);
 4. emits ``--rate`` events per second for ``--seconds`` seconds, each on its own device,
    so each opens an alert and queues one delivery, and times event -> arrival;
 5. baseline, in the same run: a bare httpx client POSTs the same number of messages to the
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -84,15 +86,28 @@ TLS = ssl.create_default_context()
 
 
 class WebhookNotifier(Notifier):
-    """POSTs the notification as JSON to ``config["url"]``."""
+    """POSTs the notification as JSON to ``config["url"]``, a batch over one client."""
 
     name = "bench-webhook"
+
+    client: httpx.AsyncClient | None = None
+
+    async def send_many(self, notifications: Sequence[Notification]) -> list[DeliveryResult]:
+        async with httpx.AsyncClient(timeout=10, verify=TLS) as client:
+            self.client = client
+            try:
+                return await super().send_many(notifications)
+            finally:
+                self.client = None
 
     async def send(self, notification: Notification) -> DeliveryResult:
         payload = {"subject": notification.subject, "variables": dict(notification.variables)}
         try:
-            async with httpx.AsyncClient(timeout=10, verify=TLS) as client:
-                response = await client.post(self.config["url"], json=payload)
+            if self.client is not None:
+                response = await self.client.post(self.config["url"], json=payload)
+            else:
+                async with httpx.AsyncClient(timeout=10, verify=TLS) as client:
+                    response = await client.post(self.config["url"], json=payload)
         except httpx.HTTPError as exc:
             return DeliveryResult(False, str(exc), retryable=True)
         return DeliveryResult(response.is_success, f"HTTP {response.status_code}", retryable=True)

@@ -28,7 +28,7 @@ import concurrent.futures
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -210,6 +210,19 @@ class EventBus:
         self.bind_loop(asyncio.get_running_loop(), replace=False)
         return await asyncio.to_thread(partial(self.emit, type, device_id, payload, actor))
 
+    def emit_many(
+        self,
+        events: Sequence[tuple[str, str | None, Mapping[str, Any]]],
+        actor: str | None = None,
+        *,
+        session: Session,
+    ) -> list[DeviceEvent]:
+        """:meth:`emit` for many ``(type, device_id, payload)`` in ``session``'s transaction.
+
+        One flush for them all: what a burst (an alert storm, a PON going down) costs.
+        """
+        return self._record_many(session, events, actor)
+
     def _record(
         self,
         session: Session,
@@ -218,15 +231,32 @@ class EventBus:
         payload: Mapping[str, Any],
         actor: str | None,
     ) -> DeviceEvent:
-        self._validate(type, payload)
-        row = DeviceEventRecord(
-            type=type, device_id=device_id, time=utcnow(), payload=dict(payload), actor=actor
-        )
-        session.add(row)
+        return self._record_many(session, [(type, device_id, payload)], actor)[0]
+
+    def _record_many(
+        self,
+        session: Session,
+        events: Sequence[tuple[str, str | None, Mapping[str, Any]]],
+        actor: str | None,
+    ) -> list[DeviceEvent]:
+        for type, _, payload in events:
+            self._validate(type, payload)
+        now = utcnow()
+        rows = [
+            DeviceEventRecord(
+                type=type, device_id=device_id, time=now, payload=dict(payload), actor=actor
+            )
+            for type, device_id, payload in events
+        ]
+        session.add_all(rows)
         session.flush()
-        assert row.id is not None
-        stored = DeviceEvent(row.id, type, device_id, row.time, dict(payload), actor)
-        session.info.setdefault(_PENDING, []).append((self, stored))
+        stored = []
+        for row in rows:
+            assert row.id is not None
+            stored.append(
+                DeviceEvent(row.id, row.type, row.device_id, row.time, dict(row.payload), actor)
+            )
+        session.info.setdefault(_PENDING, []).extend((self, event) for event in stored)
         return stored
 
     # -- delivering -----------------------------------------------------------

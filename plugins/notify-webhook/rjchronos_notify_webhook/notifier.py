@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Sequence
 
 import httpx
 from rjchronos_sdk import DeliveryResult, DriverMatch, Notification, Notifier
@@ -33,6 +34,20 @@ class WebhookNotifier(Notifier):
     # Channels are chosen by configuration, never by matching a device.
     match = DriverMatch()
 
+    _client: httpx.AsyncClient | None = None
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=float(self.config.get("timeout", 10)))
+
+    async def send_many(self, notifications: Sequence[Notification]) -> list[DeliveryResult]:
+        """Send them over one client: its kept-alive connections serve the whole batch."""
+        async with self._new_client() as client:
+            self._client = client
+            try:
+                return await super().send_many(notifications)
+            finally:
+                self._client = None
+
     async def send(self, notification: Notification) -> DeliveryResult:
         body = json.dumps(
             {
@@ -57,8 +72,13 @@ class WebhookNotifier(Notifier):
         if secret := self.config.get("secret"):
             headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
         try:
-            async with httpx.AsyncClient(timeout=float(self.config.get("timeout", 10))) as client:
-                response = await client.post(self.config["url"], content=body, headers=headers)
+            if self._client is not None:
+                response = await self._client.post(
+                    self.config["url"], content=body, headers=headers
+                )
+            else:
+                async with self._new_client() as client:
+                    response = await client.post(self.config["url"], content=body, headers=headers)
         except httpx.TimeoutException:
             return DeliveryResult(False, "timed out waiting for the endpoint", retryable=True)
         except httpx.HTTPError as exc:
