@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import weakref
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -397,16 +398,17 @@ def rjc_shutdown(kernel: Kernel) -> None:
 
 
 @hookimpl
-async def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
+def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> Awaitable[None] | None:
+    # Plain ``def``: the many events no rule concerns (the alerts' own among them) cost no task.
     if event.type.startswith(engine.OWN_PREFIXES):
-        return
+        return None
     outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
     if not (outage or rules):
-        return
+        return None
     # Shielded: when the bus's listener timeout runs out the evaluation still happens
     # (queued on the evaluator thread), it is only no longer awaited.
     queued = _evaluator(kernel).submit(event, outage, rules)
-    await asyncio.shield(asyncio.wrap_future(queued))
+    return asyncio.shield(asyncio.wrap_future(queued))
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:

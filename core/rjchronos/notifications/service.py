@@ -17,9 +17,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from rjchronos.db.ids import new_id
 from rjchronos.db.types import utcnow
 from rjchronos.drivers.contracts import DeliveryResult, Notification, Notifier
 from rjchronos.drivers.registry import NoDriverError
@@ -225,6 +226,8 @@ def _store_deliveries(
             ).scalars()
         }
         result: list[str | None] = []
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
         for message in messages:
             if message.idempotency_key in known:
                 result.append(known[message.idempotency_key])
@@ -241,21 +244,33 @@ def _store_deliveries(
             lang = message.language or channel.language
             values = {"channel": channel.name, **message.variables}
             subject, body = templates.render(message.template, lang, values)
-            delivery = NotificationDelivery(
-                idempotency_key=message.idempotency_key,
-                channel_id=channel.id,
-                recipient=message.recipient if message.recipient is not None else channel.recipient,
-                template=message.template,
-                language=lang,
-                subject=subject,
-                body=body,
-                variables=_jsonable(values),
-                subject_ref=message.subject_ref,
+            delivery_id = new_id()
+            rows.append(
+                {
+                    "id": delivery_id,
+                    "idempotency_key": message.idempotency_key,
+                    "channel_id": channel.id,
+                    "recipient": channel.recipient
+                    if message.recipient is None
+                    else message.recipient,
+                    "template": message.template,
+                    "language": lang,
+                    "subject": subject,
+                    "body": body,
+                    "variables": _jsonable(values),
+                    "subject_ref": message.subject_ref,
+                    "status": "queued",
+                    "attempts": 0,
+                    "last_error": "",
+                    "provider_id": "",
+                    "created_at": now,
+                }
             )
-            session.add(delivery)
-            known[message.idempotency_key] = delivery.id
-            queued.append(delivery.id)
-            result.append(delivery.id)
+            known[message.idempotency_key] = delivery_id
+            queued.append(delivery_id)
+            result.append(delivery_id)
+        if rows:  # plain rows, no ORM objects: a burst queues hundreds at once
+            session.connection().execute(insert(deliveries), rows)
         session.commit()
     return result, queued
 
