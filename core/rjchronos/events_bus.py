@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 #: ``session.info`` key of the events waiting for their transaction to commit.
 _PENDING = "rjc_pending_events"
 _EVENTS = DeviceEventRecord.__table__  # type: ignore[attr-defined]
+#: Built once: an event is one INSERT, its statement compiled and cached once.
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_MANY = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 _COMMITTED = "rjc_committed_events"
 DEFAULT_LISTENER_TIMEOUT = 10.0
 DEFAULT_QUEUE_SIZE = 1000
@@ -202,11 +205,15 @@ class EventBus:
         self._validate(type, payload)
         # Its own transaction: one INSERT, no ORM unit of work (events come in bursts).
         now = utcnow()
-        statement = insert(_EVENTS).values(
-            type=type, device_id=device_id, time=now, payload=payload, actor=actor
-        )
+        row = {
+            "type": type,
+            "device_id": device_id,
+            "time": now,
+            "payload": payload,
+            "actor": actor,
+        }
         with self.kernel.db.engine.begin() as connection:
-            event_id = connection.execute(statement.returning(_EVENTS.c.id)).scalar_one()
+            event_id = connection.execute(_INSERT, row).scalar_one()
         stored = DeviceEvent(event_id, type, device_id, now, payload, actor)
         # After the connection went back to the pool (see _deliver_committed).
         try:
@@ -266,8 +273,7 @@ class EventBus:
             for type, device_id, payload in events
         ]  # fmt: skip
         # Plain rows, not ORM objects: a burst records hundreds in one statement.
-        statement = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
-        ids = session.connection().execute(statement, rows).scalars().all()
+        ids = session.connection().execute(_INSERT_MANY, rows).scalars().all()
         stored = [
             DeviceEvent(event_id, type, device_id, now, dict(payload), actor)
             for event_id, (type, device_id, payload) in zip(ids, events, strict=True)
