@@ -165,14 +165,30 @@ def collect(base: str, count: int, timeout: float) -> dict[str, float]:
         return dict(client.post("/arrivals").json())
 
 
+def start_workers(
+    home: str, url: str, broker: str, jobs: dict[str, Any], options: dict[str, Any]
+) -> list[subprocess.Popen[bytes]]:
+    """``rjchronos worker`` processes on ``broker``, as a scaled-out deployment runs them."""
+    config = Path(home) / "rjchronos.toml"
+    config.write_text(
+        f'database_url = "{url}"\nbroker_url = "{broker}"\n\n[plugins."builtin.jobs"]\n'
+        f'queue_prefix = "{jobs["queue_prefix"]}"\n'
+    )
+    command = [str(Path(sys.executable).with_name("rjchronos")), "worker"]
+    command += ["--threads", str(options["workers"]), "--queue", "notifications"]
+    environ = {**os.environ, "RJC_HOME": home, "RJC_CONFIG": str(config)}
+    workers = [subprocess.Popen(command, env=environ) for _ in range(options["worker_processes"])]
+    time.sleep(3)  # their start-up (imports, plugins) is not what is measured
+    return workers
+
+
 def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> dict[str, Any]:
     count = int(options["rate"] * options["seconds"])
+    broker = options["broker"] if options["worker_processes"] else ""
+    jobs = {"embedded_threads": options["workers"], "queue_prefix": f"bench{uuid.uuid4().hex[:8]}."}
     kernel = Kernel(
         Settings(
-            home=Path(home),
-            database_url=url,
-            broker_url="",
-            plugins={"builtin.jobs": {"embedded_threads": options["workers"]}},
+            home=Path(home), database_url=url, broker_url=broker, plugins={"builtin.jobs": jobs}
         ),
         plugins={"bench": BenchEvents()},
     )
@@ -206,7 +222,9 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
         session.commit()
     loop = LoopThread()
     kernel.events.bind_loop(loop.loop)
-    kernel.jobs.start_in_process()
+    workers = start_workers(home, url, broker, jobs, options) if broker else []
+    if not broker:
+        kernel.jobs.start_in_process()
     cpu = time.process_time()
     try:
 
@@ -216,6 +234,9 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
         started = paced(count, options["rate"], send, options["emitters"])
         arrivals = collect(options["base"], count, options["drain"])
     finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(30)
         kernel.jobs.stop()
         loop.close()
         kernel.db.dispose()
@@ -254,6 +275,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds of events")
     parser.add_argument("--workers", type=int, default=4, help="embedded job worker threads")
     parser.add_argument("--emitters", type=int, default=8, help="threads emitting events")
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=0,
+        help="deliver from this many `rjchronos worker` processes on --broker (0: embedded)",
+    )
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="their broker")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the rest")
     options: dict[str, Any] = vars(parser.parse_args())
 
@@ -271,11 +299,15 @@ def main() -> None:
         with psycopg.connect(admin_url(), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
+    where = (
+        f"{options['worker_processes']} worker processes of {options['workers']} threads"
+        if options["worker_processes"]
+        else f"embedded worker with {options['workers']} threads"
+    )
     ratio = round(app["p99_ms"] / bare["p99_ms"], 2) if app["p99_ms"] and bare["p99_ms"] else None
     print(
         f"device event -> webhook delivery, {options['rate']:.0f} events/s for "
-        f"{options['seconds']:.0f} s ({app['events']:,} events, PostgreSQL, embedded worker "
-        f"with {options['workers']} threads):"
+        f"{options['seconds']:.0f} s ({app['events']:,} events, PostgreSQL, {where}):"
     )
     for label, row in (("RJChronos", app), ("bare POST", bare)):
         print(
@@ -292,6 +324,7 @@ def main() -> None:
                 "rate_per_s": options["rate"],
                 "seconds": options["seconds"],
                 "workers": options["workers"],
+                "worker_processes": options["worker_processes"],
                 "app": app,
                 "baseline": bare,
                 "p99_ratio": ratio,
