@@ -82,8 +82,10 @@ def cli(ctx: click.Context, verbose: int, **options: Any) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        # Alembic narrates every step at INFO; the commands say what they did.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # Alembic narrates every step at INFO, httpx every request (a notifier's, a CPE
+        # connection request's): the commands and jobs say what they did.
+        for chatty in ("alembic", "httpx"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     if not options.get("blocked_plugins"):
         options.pop("blocked_plugins", None)
     ctx.obj = {k: v for k, v in options.items() if v is not None}
