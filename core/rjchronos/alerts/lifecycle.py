@@ -275,6 +275,8 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
         )
         session.commit()
         session.expunge_all()
+    for alert, _, _ in opened:
+        kernel.metrics.alerts.labels("opened", alert.severity).inc()
     kernel.audit.record_many(
         [
             AuditRecord(
@@ -318,6 +320,7 @@ def acknowledge(kernel: Kernel, alert_id: str, actor: str) -> Alert:
         session.refresh(alert)
         session.expunge(alert)
     _audit(kernel, alert, "acknowledged", actor)
+    kernel.metrics.alerts.labels("acknowledged", alert.severity).inc()
     return alert
 
 
@@ -340,6 +343,7 @@ def resolve(kernel: Kernel, alert_id: str, actor: str, reason: str = "") -> Aler
         rule = session.get(AlertRule, alert.rule_id) if alert.rule_id else None
         device = session.get(Device, alert.device_id) if alert.device_id else None
     _audit(kernel, alert, "resolved", actor, reason=reason)
+    kernel.metrics.alerts.labels("resolved", alert.severity).inc()
     if alert.notified and rule is not None:
         channels = list(rule.document.get("channels", []))
         _notify(kernel, alert, channels, "alert.resolved", _variables(alert, device, now))
@@ -393,6 +397,7 @@ def escalate_due(kernel: Kernel, now: datetime | None = None) -> int:
             session.commit()
             device = session.get(Device, alert.device_id) if alert.device_id else None
         _audit(kernel, alert, "escalated", SYSTEM, channels=escalation["channels"])
+        kernel.metrics.alerts.labels("escalated", alert.severity).inc()
         variables = _variables(alert, device, alert.opened_at)
         _notify(kernel, alert, list(escalation["channels"]), "alert.escalated", variables)
         escalated += 1

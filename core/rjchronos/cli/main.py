@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from rjchronos import __version__
+from rjchronos import __version__, logs
 from rjchronos.cli.context import settings_from
 
 
@@ -70,17 +70,22 @@ class _RootGroup(click.Group):
 )
 @click.option("--trace-hooks", is_flag=True, default=None, help="Log every hook call.")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(logs.FORMATS),
+    default="text",
+    envvar="RJC_LOG_FORMAT",
+    show_default=True,
+    help="text, or json: one object per line with request_id and device_id.",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, **options: Any) -> None:
+def cli(ctx: click.Context, verbose: int, log_format: str, **options: Any) -> None:
     """RJChronos: manage and monitor an ISP's CPEs and OLTs from one place.
 
     Every option can also be set in the config file (RJC_CONFIG, default
     <home>/rjchronos.toml) or by an RJC_* environment variable.
     """
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(verbose + 1, 2),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(logging.WARNING - 10 * min(verbose + 1, 2), log_format)
     if not verbose:
         # Alembic narrates every step at INFO, httpx every request (a notifier's, a CPE
         # connection request's): the commands and jobs say what they did.

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from rjchronos import logs
 from rjchronos.http.problems import Problem
 from rjchronos.http.public import check_public
 from rjchronos.http.routing import ApiRoute, build_route, check_unique
@@ -154,7 +156,11 @@ class _SecurityHeaders:
 
 
 class _RequestMetrics:
-    """Count requests and time them per route template for ``/metrics``."""
+    """Count requests and time them per route template for ``/metrics``; give each an id.
+
+    The id (``X-Request-ID``, the client's when well formed) is echoed in the
+    response and is on every log line written while the request runs.
+    """
 
     def __init__(self, app: ASGIApp, kernel: Kernel) -> None:
         self.app = app
@@ -166,15 +172,23 @@ class _RequestMetrics:
             return
         started = time.perf_counter()
         status = {"code": 500}
+        offered = Headers(scope=scope).get("x-request-id")
+        request = logs.new_request_id(offered)
+        token = logs.request_id.set(request)
 
         async def capture(message: Any) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request.encode()),
+                ]
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         finally:
+            logs.request_id.reset(token)
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             self.kernel.metrics.observe_request(

@@ -28,6 +28,7 @@ from dramatiq.middleware import TimeLimitExceeded
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from rjchronos import logs
 from rjchronos.db.types import utcnow
 from rjchronos.jobs import brokers
 from rjchronos.jobs.errors import JobNotFound, JobStateConflict, UnknownJobType
@@ -444,14 +445,18 @@ class JobQueue:
             log.debug("job %s: trigger ignored, claimed elsewhere or not due", job_id)
             return
         self._moved(job, JobStatus.RUNNING, f"attempt {claimed.attempts}/{claimed.max_attempts}")
+        started = time.monotonic()
         try:
-            result = run_handler(handler, self.kernel, claimed.params)
+            with logs.device_context(claimed.device_id):
+                result = run_handler(handler, self.kernel, claimed.params)
         except (TimeLimitExceeded, TimeoutError):
             self._attempt_failed(claimed, f"timed out after {handler.timeout:g}s")
         except Exception:
             self._attempt_failed(claimed, traceback.format_exc())
         else:
             self._finish(claimed, JobStatus.DONE, result=result)
+        finally:
+            self.kernel.metrics.job_seconds.labels(job.type).observe(time.monotonic() - started)
 
     def _finish(
         self, job: Job, status: JobStatus, *, result: Any = None, error: str | None = None

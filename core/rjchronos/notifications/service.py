@@ -455,6 +455,7 @@ def _record(kernel: Kernel, outcomes: list[_Outcome], *, retry_as_jobs: bool) ->
             retries.append((delivery.id, attempt))
         status[delivery.id] = values["status"]
         changes.append(values | {"b_id": delivery.id})
+        kernel.metrics.deliveries.labels(outcome.channel.type, values["status"]).inc()
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for values in changes:
         by_shape.setdefault(tuple(sorted(values)), []).append(values)

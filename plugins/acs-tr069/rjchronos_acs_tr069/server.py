@@ -63,6 +63,7 @@ class Acs:
     max_body: int
     retry_after: int
     quirks: quirks.QuirkCache
+    metrics: AcsMetrics
     #: Whether a plugin answers ``rjc_cpe_credentials`` (per-device credentials).
     per_device: bool = False
 
@@ -87,9 +88,11 @@ class Acs:
                 "plugin's rjc_cpe_credentials): every CPE will be refused until they are set, "
                 "or cpe_auth is 'none'"
             )
+        store = MemorySessionStore(float(settings.get("session_timeout_seconds", 30)))
         return cls(
             kernel=kernel,
-            sessions=MemorySessionStore(float(settings.get("session_timeout_seconds", 30))),
+            sessions=store,
+            metrics=AcsMetrics.of(kernel, store),
             credentials=credentials,
             challenger=CpeCredentials("", "", key, allow_basic=mode != "digest"),
             per_device=per_device,
@@ -98,6 +101,34 @@ class Acs:
             retry_after=int(settings.get("retry_after_seconds", 10)),
             quirks=quirks.QuirkCache(kernel),
         )
+
+
+@dataclass(frozen=True)
+class AcsMetrics:
+    """The ACS's Prometheus series (in the kernel's registry)."""
+
+    sessions: Any
+    rpc_seconds: Any
+    faults: Any
+
+    @classmethod
+    def of(cls, kernel: Kernel, store: MemorySessionStore) -> AcsMetrics:
+        metrics = kernel.metrics
+        metrics.on_scrape(
+            "rjc_cwmp_sessions_active", "CWMP sessions live in this process", [],
+            lambda: [((), store.active())],
+        )  # fmt: skip
+        return cls(
+            metrics.counter(
+                "rjc_cwmp_sessions", "CWMP sessions by outcome (started, completed, busy)",
+                ["outcome"],
+            ),
+            metrics.histogram(
+                "rjc_cwmp_rpc_seconds", "From an ACS request to the CPE's answer, by RPC",
+                ["method"],
+            ),
+            metrics.counter("rjc_cwmp_faults", "Faults CPEs returned, by fault code", ["code"]),
+        )  # fmt: skip
 
 
 def _xml(data: bytes, status: int = 200, session: CwmpSession | None = None) -> Response:
@@ -162,6 +193,7 @@ async def _handle(acs: Acs, request: Request) -> Response:
     if session is None:
         return _fault(namespace, 8003, "no session: a session starts with an Inform", 400)
     if envelope.method == "Fault" or envelope.method.endswith("Response"):
+        _answered(acs, session, envelope)
         read_for_telemetry = False
         if await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
             pass
@@ -187,6 +219,20 @@ async def _handle(acs: Acs, request: Request) -> Response:
     return _fault(
         session.namespace, 8000, f"method {envelope.method} not supported", 200, envelope.cwmp_id
     )
+
+
+def _answered(acs: Acs, session: CwmpSession, envelope: messages.Envelope) -> None:
+    """Time the answer to the RPC in flight; count a fault by its code."""
+    if session.rpc_method:
+        elapsed = time.monotonic() - session.rpc_sent_at
+        acs.metrics.rpc_seconds.labels(session.rpc_method).observe(elapsed)
+        session.rpc_method = ""
+    if envelope.method == "Fault":
+        try:
+            code = str(messages.read_fault(envelope.body).code)
+        except messages.MalformedMessage:
+            code = "unreadable"
+        acs.metrics.faults.labels(code).inc()
 
 
 async def _telemetry(acs: Acs, device_id: str, envelope: messages.Envelope, *, store: bool) -> None:
@@ -292,6 +338,7 @@ async def _inform(
     )
     if not acs.sessions.begin(fresh):
         return _busy(acs, inform.identity)
+    acs.metrics.sessions.labels("started").inc()
     provisioning.begin(fresh, inform, recorded, next_level=quirk.gpn_next_level)
     batch = telemetry.samples_of(recorded.device_id, {p.name: p.value for p in inform.parameters})
     if batch:
@@ -306,6 +353,7 @@ async def _inform(
 
 
 def _busy(acs: Acs, identity: str) -> Response:
+    acs.metrics.sessions.labels("busy").inc()
     return PlainTextResponse(
         f"device {identity} already has a CWMP session; retry later",
         status_code=503,
@@ -338,11 +386,13 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
         request = await run_in_threadpool(telemetry.request, acs.kernel, session)
     if request is None:
         acs.sessions.end(session.id)
+        acs.metrics.sessions.labels("completed").inc()
         response = Response(status_code=204)
         response.delete_cookie(COOKIE)
         return response
     session.sent += 1
     session.request_id = f"{session.task_id or 'provision'}.{session.sent}"
+    session.rpc_method, session.rpc_sent_at = request.method, time.monotonic()
     body = soap.request_body(session.namespace, request)
     return _xml(soap.envelope(session.namespace, body, cwmp_id=session.request_id))
 

@@ -62,6 +62,9 @@ class CwmpSession:
     diagnostics_complete: bool = False
     #: The telemetry read of this session: ``due``, ``sent``, or ``""`` (none).
     telemetry: str = ""
+    #: The RPC awaiting the CPE's answer and when it was sent (for the RPC latency metric).
+    rpc_method: str = ""
+    rpc_sent_at: float = 0.0
 
     def may_have_tasks(self) -> bool:
         """Whether the task queue is worth reading now."""
@@ -121,3 +124,10 @@ class MemorySessionStore:
     def device_session(self, device_key: str) -> CwmpSession | None:
         session_id = self._by_device.get(device_key)
         return self._live(self._sessions.get(session_id)) if session_id else None
+
+    def active(self) -> int:
+        """How many sessions are live now."""
+        now = time.monotonic()
+        return sum(
+            1 for s in list(self._sessions.values()) if now - s.last_activity <= self.timeout
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -111,13 +112,25 @@ async def collect(kernel: Kernel, olt_id: str, *, scheduled: bool = False) -> di
     last = olt.settings.last_collected_at
     if scheduled and last and utcnow() - last < _interval(olt) - INTERVAL_SLACK:
         return {"olt": olt_id, "skipped": "collected within its interval"}
+    started, vendor = time.monotonic(), olt.settings.driver or "auto"
     try:
         async with open_driver(kernel, olt) as driver:
+            vendor = driver.name
             listings, unconfigured, states = await read_olt(driver, olt.settings.pon_ports)
     except (OltConnectionError, OltCommandError, DriverChoiceError) as exc:
+        _observe(kernel, vendor, "error", started)
         record_failure(kernel, olt_id, str(exc))
         return {"olt": olt_id, "ok": False, "error": str(exc)}
+    _observe(kernel, vendor, "ok", started)
     return record(kernel, olt_id, listings, unconfigured, states)
+
+
+def _observe(kernel: Kernel, driver: str, outcome: str, started: float) -> None:
+    """Collection time and outcome per driver (never per OLT: labels stay few)."""
+    kernel.metrics.histogram(
+        "rjc_olt_collection_seconds", "OLT collection time by driver and outcome",
+        ["driver", "outcome"],
+    ).labels(driver, outcome).observe(time.monotonic() - started)  # fmt: skip
 
 
 def _interval(olt: Olt) -> timedelta:
