@@ -37,6 +37,8 @@ from rjchronos_olt_manager import store
 from rjchronos_olt_manager.connection import DriverChoiceError, Olt, open_driver
 
 if TYPE_CHECKING:
+    from prometheus_client import Histogram
+
     from rjchronos.kernel import Kernel
 
 log = logging.getLogger(__name__)
@@ -125,12 +127,16 @@ async def collect(kernel: Kernel, olt_id: str, *, scheduled: bool = False) -> di
     return record(kernel, olt_id, listings, unconfigured, states)
 
 
-def _observe(kernel: Kernel, driver: str, outcome: str, started: float) -> None:
-    """Collection time and outcome per driver (never per OLT: labels stay few)."""
-    kernel.metrics.histogram(
+def collection_seconds(kernel: Kernel) -> Histogram:
+    """Collection time by driver and outcome (never per OLT: labels stay few)."""
+    return kernel.metrics.histogram(
         "rjc_olt_collection_seconds", "OLT collection time by driver and outcome",
         ["driver", "outcome"],
-    ).labels(driver, outcome).observe(time.monotonic() - started)  # fmt: skip
+    )  # fmt: skip
+
+
+def _observe(kernel: Kernel, driver: str, outcome: str, started: float) -> None:
+    collection_seconds(kernel).labels(driver, outcome).observe(time.monotonic() - started)
 
 
 def _interval(olt: Olt) -> timedelta:
