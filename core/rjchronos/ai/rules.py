@@ -1,0 +1,271 @@
+"""The built-in diagnosis rules: optics, fiber cuts, power, Wi-Fi, reboots, analyzers' scores.
+
+Each rule reads telemetry, events and topology through the
+:class:`~rjchronos.ai.context.DiagnosisContext` and says what it saw, with the
+figures, in English and Brazilian Portuguese.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from statistics import median
+
+from rjchronos.ai.context import DiagnosisContext
+from rjchronos.ai.contracts import Cause, DiagnosisRule, SuggestedAction, Verification, texts
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+#: Below this an ONU's received power is out of the GPON class B+ budget.
+LOW_RX_DBM = -27.0
+#: A fall of the received power, over a week, that is worth a look.
+RX_DROP_DB = 2.0
+#: A PON neighbour whose level moved less than this over the week counts as stable.
+STABLE_DB = 1.0
+WIFI_RETRANS_PCT = 20.0
+WIFI_WEAK_RSSI_DBM = -70.0
+WIFI_NOISY_DBM = -80.0
+REBOOTS_IN_6H = 3
+LOW_MEMORY_SHARE = 0.05
+
+
+def _ticket(title: str, description: str) -> SuggestedAction:
+    return SuggestedAction("ticket.open", {"title": title[:255], "description": description})
+
+
+def _rx_entity(ctx: DiagnosisContext) -> tuple[str, str] | None:
+    """The entity and metric of this device's optical level: its ONU's, else its own."""
+    if ctx.onu is not None:
+        return ctx.onu.id, "onu.rx_dbm"
+    if ctx.device.kind == "cpe":
+        return ctx.device.id, "cpe.optical_rx_dbm"
+    return None
+
+
+def optical_degradation(ctx: DiagnosisContext) -> list[Cause]:
+    """The ONU's Rx fell (or is out of budget) while its PON neighbours held steady, or all fell."""
+    where = _rx_entity(ctx)
+    if where is None:
+        return []
+    entity, metric = where
+    now_rx = ctx.mean(metric, HOUR, entity=entity)
+    if now_rx is None:
+        return []
+    week_ago = ctx.mean(metric, 7 * DAY, entity=entity, until=6 * DAY)
+    drop = week_ago - now_rx if week_ago is not None else 0.0
+    if drop < RX_DROP_DB and now_rx > LOW_RX_DBM:
+        return []
+    ids = [d.id for d in ctx.neighbours]
+    then, now = ctx.averages(ids, metric, 7 * DAY, 6 * DAY), ctx.averages(ids, metric, HOUR, timedelta())
+    changes = [then[i] - now[i] for i in ids if i in then and i in now]
+    shared = median(changes) if changes else None
+    level = f"ONU Rx {now_rx:.1f} dBm"
+    nivel = f"Rx da ONU {now_rx:.1f} dBm"
+    fell = f", down {drop:.1f} dB in 7 days" if drop >= RX_DROP_DB else ""
+    caiu = f", caiu {drop:.1f} dB em 7 dias" if drop >= RX_DROP_DB else ""
+    score = min(0.95, 0.45 + max(drop, 0.0) / 8 + (0.15 if now_rx <= LOW_RX_DBM else 0.0))
+    facts = {"rx_dbm": round(now_rx, 2), "drop_db": round(drop, 2), "neighbours": len(changes)}
+    if shared is not None and shared >= RX_DROP_DB - STABLE_DB and drop >= RX_DROP_DB:
+        evidence = texts(
+            f"{level}{fell}, and its {len(changes)} PON neighbours fell too (median "
+            f"{shared:.1f} dB): shared fiber or splitter degrading upstream",
+            f"{nivel}{caiu}, e as {len(changes)} vizinhas da PON também caíram (mediana "
+            f"{shared:.1f} dB): fibra compartilhada ou splitter degradando antes do splitter",
+        )
+        title = texts("Feeder fiber or splitter degradation", "Degradação na fibra de alimentação ou splitter")
+        return [
+            Cause("feeder_degradation", score, title, evidence,
+                  (_ticket("Feeder fiber degradation", evidence["en"]),), {**facts, "neighbours_drop_db": round(shared, 2)})
+        ]  # fmt: skip
+    steady = (
+        f" while its {len(changes)} PON neighbours are stable"
+        if changes
+        else " (no PON neighbour to compare with)"
+    )
+    estaveis = (
+        f" enquanto as {len(changes)} vizinhas da PON estão estáveis"
+        if changes
+        else " (sem vizinhas na PON para comparar)"
+    )
+    evidence = texts(
+        f"{level}{fell}{steady}: drop cable or connector at the customer",
+        f"{nivel}{caiu}{estaveis}: cabo drop ou conector no cliente",
+    )
+    title = texts("Drop cable or connector at the customer", "Cabo drop ou conector no cliente")
+    if not changes:
+        score *= 0.8
+    return [
+        Cause("drop_degradation", score, title, evidence,
+              (_ticket("Optical degradation at the customer", evidence["en"]),), facts)
+    ]  # fmt: skip
+
+
+def _latest(events: list[tuple[str, str, object]], device_id: str, kind: str) -> object | None:
+    times = [t for d, k, t in events if d == device_id and k == kind]
+    return max(times) if times else None  # type: ignore[type-var]
+
+
+def link_loss(ctx: DiagnosisContext) -> list[Cause]:
+    """LOS or dying gasp on this device's ONU: alone (the customer's side) or with its PON."""
+    onu = ctx.onu
+    if onu is None:
+        return []
+    kinds = ("onu.los", "onu.dying_gasp", "onu.online")
+    own = ctx.events(kinds, DAY, device_ids=[onu.id])
+    last_online = _latest(own, onu.id, "onu.online")
+    causes: list[Cause] = []
+    for kind in ("onu.los", "onu.dying_gasp"):
+        at = _latest(own, onu.id, kind)
+        if at is None or (last_online is not None and last_online > at):  # type: ignore[operator]
+            continue
+        window = timedelta(minutes=5)
+        neighbours = [d.id for d in ctx.neighbours]
+        theirs = ctx.events([kind], DAY, device_ids=neighbours)
+        together = {d for d, _, t in theirs if abs(t - at) <= window}  # type: ignore[operator]
+        total = len(neighbours) + 1
+        share = (len(together) + 1) / total
+        counts = f"{len(together) + 1} of {total} ONUs of the PON"
+        contas = f"{len(together) + 1} de {total} ONUs da PON"
+        when = at.strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[attr-defined]
+        if kind == "onu.los" and total > 1 and share >= 0.8:
+            causes.append(Cause(
+                "fiber_cut", min(0.95, 0.6 + 0.35 * share),
+                texts("Fiber cut upstream of the splitter", "Rompimento de fibra antes do splitter"),
+                texts(f"{counts} lost signal at once ({when}): fiber cut upstream of the splitter",
+                      f"{contas} perderam sinal ao mesmo tempo ({when}): rompimento de fibra antes do splitter"),
+                (_ticket("Fiber cut on PON", f"{counts} lost signal at once"),),
+                {"share": round(share, 2), "onus": total},
+            ))  # fmt: skip
+        elif kind == "onu.los":
+            causes.append(Cause(
+                "drop_cut", 0.7,
+                texts("Drop fiber cut or disconnected at the customer", "Drop rompido ou desconectado no cliente"),
+                texts(f"the ONU lost signal ({when}) while its PON neighbours stayed up: drop fiber or connector at the customer",
+                      f"a ONU perdeu sinal ({when}) enquanto as vizinhas da PON seguiram no ar: drop ou conector no cliente"),
+                (_ticket("ONU LOS at the customer", "LOS on one ONU only"),),
+            ))  # fmt: skip
+        elif total > 1 and share >= 0.5:
+            causes.append(Cause(
+                "area_power_outage", min(0.95, 0.55 + 0.4 * share),
+                texts("Power outage in the area", "Queda de energia na região"),
+                texts(f"dying gasp from {counts} within minutes ({when}): power outage in the area",
+                      f"dying gasp de {contas} em poucos minutos ({when}): queda de energia na região"),
+                (),
+                {"share": round(share, 2), "onus": total},
+            ))  # fmt: skip
+        else:
+            causes.append(Cause(
+                "power_outage", 0.85,
+                texts("Power outage at the customer", "Falta de energia no cliente"),
+                texts(f"the ONU sent a dying gasp ({when}): power outage at the customer",
+                      f"a ONU enviou dying gasp ({when}): falta de energia no cliente"),
+            ))  # fmt: skip
+    return causes
+
+
+def wifi_interference(ctx: DiagnosisContext) -> list[Cause]:
+    """High retransmissions with weak clients or a noisy channel, per radio."""
+    causes: list[Cause] = []
+    for radio in (1, 2):
+        entity = f"{ctx.device.id}/radio/{radio}"
+        retrans = ctx.mean("cpe.wifi_retrans_pct", HOUR, entity=entity)
+        if retrans is None or retrans < WIFI_RETRANS_PCT:
+            continue
+        rssi = ctx.mean("cpe.wifi_rssi_dbm", HOUR, entity=entity)
+        noise = ctx.mean("cpe.wifi_noise_dbm", HOUR, entity=entity)
+        weak = rssi is not None and rssi <= WIFI_WEAK_RSSI_DBM
+        noisy = noise is not None and noise >= WIFI_NOISY_DBM
+        if not (weak or noisy):
+            continue
+        channel = ctx.series("cpe.wifi_channel", HOUR, entity=entity)
+        on = f" (channel {int(channel[-1][1])})" if channel else ""
+        no = f" (canal {int(channel[-1][1])})" if channel else ""
+        figures = [f"{retrans:.0f}% retransmissions"]
+        figuras = [f"{retrans:.0f}% de retransmissões"]
+        if rssi is not None:
+            figures.insert(0, f"clients' RSSI {rssi:.0f} dBm")
+            figuras.insert(0, f"RSSI dos clientes {rssi:.0f} dBm")
+        if noise is not None:
+            figures.append(f"noise {noise:.0f} dBm")
+            figuras.append(f"ruído {noise:.0f} dBm")
+        score = min(0.95, 0.35 + retrans / 100 + (0.15 if weak else 0) + (0.1 if noisy else 0))
+        verify = Verification(entity, "cpe.wifi_retrans_pct", "lower", 5.0)
+        causes.append(Cause(
+            "wifi_interference", score,
+            texts("Wi-Fi interference", "Interferência no Wi-Fi"),
+            texts(f"Wi-Fi radio {radio}{on}: {', '.join(figures)} over the last hour: "
+                  "interference or a crowded channel",
+                  f"Wi-Fi rádio {radio}{no}: {', '.join(figuras)} na última hora: "
+                  "interferência ou canal congestionado"),
+            (SuggestedAction("wifi.change_channel", {"radio": radio}, verify),),
+            {"radio": radio, "retrans_pct": round(retrans, 1),
+             "rssi_dbm": None if rssi is None else round(rssi, 1),
+             "noise_dbm": None if noise is None else round(noise, 1)},
+        ))  # fmt: skip
+    return causes
+
+
+def reboot_loop(ctx: DiagnosisContext) -> list[Cause]:
+    """Repeated boots in a few hours: a reboot loop (firmware, configuration, power supply)."""
+    boots = ctx.events(("cpe.boot",), 6 * HOUR)
+    if len(boots) < REBOOTS_IN_6H:
+        return []
+    n = len(boots)
+    return [Cause(
+        "reboot_loop", min(0.95, 0.5 + 0.08 * n),
+        texts("Reboot loop (firmware or configuration)", "Reinicialização em loop (firmware ou configuração)"),
+        texts(f"{n} boots in the last 6 hours: reboot loop, firmware or configuration",
+              f"{n} reinicializações nas últimas 6 horas: loop de reboot, firmware ou configuração"),
+        (SuggestedAction("cpe.reprovision"), _ticket("CPE reboot loop", f"{n} boots in 6 hours")),
+        {"boots": n},
+    )]  # fmt: skip
+
+
+def memory_exhaustion(ctx: DiagnosisContext) -> list[Cause]:
+    """Free memory nearly gone: a reboot clears it (and the firmware deserves a look)."""
+    free = ctx.mean("cpe.memory_free_kib", HOUR)
+    total = ctx.mean("cpe.memory_total_kib", DAY)
+    if free is None or not total or free / total >= LOW_MEMORY_SHARE:
+        return []
+    share = 100 * free / total
+    return [Cause(
+        "memory_exhaustion", 0.6,
+        texts("CPE out of memory", "CPE sem memória"),
+        texts(f"{share:.1f}% of the CPE's memory free over the last hour: a reboot frees it",
+              f"{share:.1f}% da memória da CPE livre na última hora: um reboot a libera"),
+        (SuggestedAction("cpe.reboot"),),
+        {"free_percent": round(share, 1)},
+    )]  # fmt: skip
+
+
+def analyzer_scores(ctx: DiagnosisContext) -> list[Cause]:
+    """What the analyzers wrote: an anomaly score or a failure probability at 0.5 or more."""
+    causes: list[Cause] = []
+    anomaly = ctx.analyzer_score("anomaly_score")
+    if anomaly is not None and anomaly >= 0.5:
+        causes.append(Cause(
+            "telemetry_anomaly", round(0.7 * anomaly, 3),
+            texts("Unusual telemetry", "Telemetria fora do padrão"),
+            texts(f"an analyzer scored this device's telemetry {anomaly:.2f} (of 1) in the last hour",
+                  f"um analisador deu nota {anomaly:.2f} (de 1) à telemetria deste dispositivo na última hora"),
+            facts={"anomaly_score": round(anomaly, 3)},
+        ))  # fmt: skip
+    probability = ctx.analyzer_score("failure_probability", 6 * HOUR)
+    if probability is not None and probability >= 0.5:
+        causes.append(Cause(
+            "predicted_failure", round(0.8 * probability, 3),
+            texts("Failure predicted", "Falha prevista"),
+            texts(f"failure predicted with probability {probability:.0%} within 24 to 72 h",
+                  f"falha prevista com probabilidade de {probability:.0%} em 24 a 72 h"),
+            (_ticket("Predicted failure", f"probability {probability:.0%}"),),
+            {"failure_probability": round(probability, 3)},
+        ))  # fmt: skip
+    return causes
+
+
+BUILTIN_RULES = (
+    DiagnosisRule("optical_degradation", optical_degradation, ("onu", "cpe")),
+    DiagnosisRule("link_loss", link_loss, ("onu", "cpe")),
+    DiagnosisRule("wifi_interference", wifi_interference, ("cpe",)),
+    DiagnosisRule("reboot_loop", reboot_loop, ("cpe",)),
+    DiagnosisRule("memory_exhaustion", memory_exhaustion, ("cpe",)),
+    DiagnosisRule("analyzer_scores", analyzer_scores),
+)
