@@ -7,7 +7,7 @@ figures, in English and Brazilian Portuguese.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
 from rjchronos.ai.context import DiagnosisContext
@@ -161,21 +161,38 @@ def link_loss(ctx: DiagnosisContext) -> list[Cause]:
     return causes
 
 
+def _on_current_channel(ctx: DiagnosisContext, channel: list[tuple[datetime, float]]) -> datetime:
+    """When the radio moved to the channel it is on now (an hour ago at most)."""
+    since = ctx.now - HOUR
+    for moment, value in reversed(channel):
+        if value != channel[-1][1]:
+            break
+        since = moment
+    return since if channel else ctx.now - HOUR
+
+
+def _mean_since(points: list[tuple[datetime, float]], since: datetime) -> float | None:
+    kept = [v for t, v in points if t >= since]
+    return sum(kept) / len(kept) if kept else None
+
+
 def wifi_interference(ctx: DiagnosisContext) -> list[Cause]:
     """High retransmissions with weak clients or a noisy channel, per radio."""
     causes: list[Cause] = []
     for radio in (1, 2):
         entity = f"{ctx.device.id}/radio/{radio}"
-        retrans = ctx.mean("cpe.wifi_retrans_pct", HOUR, entity=entity)
+        channel = ctx.series("cpe.wifi_channel", HOUR, entity=entity)
+        # Only readings on the current channel: an older channel's trouble is history.
+        since = _on_current_channel(ctx, channel)
+        retrans = _mean_since(ctx.series("cpe.wifi_retrans_pct", HOUR, entity=entity), since)
         if retrans is None or retrans < WIFI_RETRANS_PCT:
             continue
-        rssi = ctx.mean("cpe.wifi_rssi_dbm", HOUR, entity=entity)
-        noise = ctx.mean("cpe.wifi_noise_dbm", HOUR, entity=entity)
+        rssi = _mean_since(ctx.series("cpe.wifi_rssi_dbm", HOUR, entity=entity), since)
+        noise = _mean_since(ctx.series("cpe.wifi_noise_dbm", HOUR, entity=entity), since)
         weak = rssi is not None and rssi <= WIFI_WEAK_RSSI_DBM
         noisy = noise is not None and noise >= WIFI_NOISY_DBM
         if not (weak or noisy):
             continue
-        channel = ctx.series("cpe.wifi_channel", HOUR, entity=entity)
         on = f" (channel {int(channel[-1][1])})" if channel else ""
         no = f" (canal {int(channel[-1][1])})" if channel else ""
         figures = [f"{retrans:.0f}% retransmissions"]
