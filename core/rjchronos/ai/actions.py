@@ -199,7 +199,13 @@ def suggest(
         session.expunge(action)
     _audit(kernel, actor, "suggest", action, status=status, cause=cause.cause, params=action.params)
     if status == "scheduled":
-        kernel.jobs.enqueue(EXECUTE_JOB, {"action_id": action.id}, device_id=device.id, run_at=run_at)
+        job = kernel.jobs.enqueue(
+            EXECUTE_JOB, {"action_id": action.id}, device_id=device.id, run_at=run_at
+        )
+        if run_at is not None:
+            action = _update(
+                kernel, action.id, result={"execute_job": job, "run_at": run_at.isoformat()}
+            )
     return action
 
 
