@@ -18,6 +18,8 @@ PUBLIC_API = {
     "Notifier", "Notification", "DeliveryResult", "Analyzer", "Kernel", "normalise_gpon_serial",
     "UnsupportedOperation", "OltCapability", "Onu", "OnuStatus", "UnconfiguredOnu", "Board",
     "PonPort", "Inventory", "Listing", "ParseIssue", "AuthorizeRequest", "CliStep", "WriteResult",
+    "DiagnosisRule", "DiagnosisContext", "Cause", "SuggestedAction", "Verification",
+    "ActionExecutor", "Applied", "ActionError", "texts",
 }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from rjchronos.ai.context import DeviceFacts, load_devices
+from rjchronos.ai.context import DiagnosedDevice, load_devices
 from rjchronos.ai.contracts import ActionError, ActionExecutor, Cause, SuggestedAction
 from rjchronos.ai.models import EXECUTED_STATUSES, OPEN_STATUSES, AiAction, ai_actions
 from rjchronos.ai.policy import Policy, policy_for
@@ -128,7 +128,7 @@ def _recent_failure(kernel: Kernel, device_id: str | None, kind: str, since: dat
 
 
 def _decide(
-    kernel: Kernel, policy: Policy, kind: str, device: DeviceFacts | None, known: bool, now: datetime
+    kernel: Kernel, policy: Policy, kind: str, device: DiagnosedDevice | None, known: bool, now: datetime
 ) -> tuple[str, str, datetime | None]:
     """``(status, note, run_at)`` of a new suggestion under its policy."""
     if not known:
@@ -151,7 +151,7 @@ def _decide(
 
 def suggest(
     kernel: Kernel,
-    device: DeviceFacts,
+    device: DiagnosedDevice,
     cause: Cause,
     rule: str,
     suggestion: SuggestedAction,

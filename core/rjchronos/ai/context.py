@@ -22,7 +22,7 @@ _MAX_DEPTH = 16
 
 
 @dataclass(frozen=True)
-class DeviceFacts:
+class DiagnosedDevice:
     """The inventory fields of one device a rule may need."""
 
     id: str
@@ -36,8 +36,8 @@ class DeviceFacts:
     tags: tuple[str, ...] = ()
 
 
-def _facts(row: Any) -> DeviceFacts:
-    return DeviceFacts(
+def _facts(row: Any) -> DiagnosedDevice:
+    return DiagnosedDevice(
         id=row.id,
         kind=row.kind,
         name=row.name,
@@ -50,10 +50,10 @@ def _facts(row: Any) -> DeviceFacts:
     )
 
 
-def load_devices(kernel: Kernel, ids: Iterable[str]) -> dict[str, DeviceFacts]:
+def load_devices(kernel: Kernel, ids: Iterable[str]) -> dict[str, DiagnosedDevice]:
     """The devices of ``ids`` that exist, by id."""
     wanted = sorted(set(ids))
-    found: dict[str, DeviceFacts] = {}
+    found: dict[str, DiagnosedDevice] = {}
     with kernel.db.session() as session:
         for offset in range(0, len(wanted), 1000):
             chunk = wanted[offset : offset + 1000]
@@ -67,7 +67,7 @@ class DiagnosisContext:
     """One device under diagnosis, at ``now``; reads are cached for the rules that follow."""
 
     kernel: Kernel
-    device: DeviceFacts
+    device: DiagnosedDevice
     now: datetime
     _series: dict[tuple[str, str, datetime, datetime], list[tuple[datetime, float]]] = field(
         default_factory=dict, repr=False
@@ -131,9 +131,9 @@ class DiagnosisContext:
 
     # -- topology ----------------------------------------------------------------
     @cached_property
-    def ancestors(self) -> list[DeviceFacts]:
+    def ancestors(self) -> list[DiagnosedDevice]:
         """The devices above this one, nearest first (ONU, splitters, PON, ..., OLT)."""
-        chain: list[DeviceFacts] = []
+        chain: list[DiagnosedDevice] = []
         parent = self.device.parent_id
         with self.kernel.db.session() as session:
             for _ in range(_MAX_DEPTH):
@@ -146,28 +146,28 @@ class DiagnosisContext:
                 parent = row.parent_id
         return chain
 
-    def nearest(self, kind: str) -> DeviceFacts | None:
+    def nearest(self, kind: str) -> DiagnosedDevice | None:
         """This device if it is of ``kind``, else the nearest device of ``kind`` above it."""
         if self.device.kind == kind:
             return self.device
         return next((d for d in self.ancestors if d.kind == kind), None)
 
     @cached_property
-    def pon(self) -> DeviceFacts | None:
+    def pon(self) -> DiagnosedDevice | None:
         """The PON port this device hangs from."""
         return self.nearest("pon")
 
     @cached_property
-    def onu(self) -> DeviceFacts | None:
+    def onu(self) -> DiagnosedDevice | None:
         """The ONU of this device (itself for an ONU, its parent for a CPE behind one)."""
         return self.nearest("onu")
 
     @cached_property
-    def pon_onus(self) -> list[DeviceFacts]:
+    def pon_onus(self) -> list[DiagnosedDevice]:
         """Every ONU under this device's PON (itself included), through splitters."""
         if self.pon is None:
             return []
-        found: list[DeviceFacts] = []
+        found: list[DiagnosedDevice] = []
         frontier = [self.pon.id]
         with self.kernel.db.session() as session:
             for _ in range(_MAX_DEPTH):
@@ -181,7 +181,7 @@ class DiagnosisContext:
         return found
 
     @property
-    def neighbours(self) -> list[DeviceFacts]:
+    def neighbours(self) -> list[DiagnosedDevice]:
         """The other ONUs of this device's PON."""
         own = self.onu.id if self.onu else None
         return [d for d in self.pon_onus if d.id != own]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rjchronos.ai.context import DeviceFacts, DiagnosisContext, load_devices
+from rjchronos.ai.context import DiagnosedDevice, DiagnosisContext, load_devices
 from rjchronos.ai.contracts import Cause, DiagnosisRule, texts
 from rjchronos.db.types import utcnow
 
@@ -59,7 +59,7 @@ def render_cause(cause: Cause, rule: str) -> dict[str, Any]:
 
 
 def causes_for(
-    kernel: Kernel, device: DeviceFacts, now: datetime | None = None
+    kernel: Kernel, device: DiagnosedDevice, now: datetime | None = None
 ) -> tuple[list[tuple[Cause, str]], list[dict[str, str]]]:
     """The causes every rule finds for ``device``, best first, and the rules that failed."""
     context = DiagnosisContext(kernel, device, now or utcnow())

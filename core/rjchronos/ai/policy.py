@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from rjchronos.ai.context import DeviceFacts
+from rjchronos.ai.context import DiagnosedDevice
 
 MODES = ("suggest", "approve", "auto")
 _HHMM = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
@@ -69,7 +69,7 @@ class Policy:
             rollback_on_worse=bool(document.get("rollback_on_worse", True)),
         )
 
-    def in_scope(self, device: DeviceFacts) -> bool:
+    def in_scope(self, device: DiagnosedDevice) -> bool:
         """Whether the device matches every part of the scope that is set."""
         tags, olts, models = (self.scope.get(k) for k in ("tags", "olts", "models"))
         if tags and not set(tags) & set(device.tags):
