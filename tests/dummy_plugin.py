@@ -22,18 +22,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rjchronos_sdk import (
     ActionExecutor,
     AnalyzerSpec,
-    Applied,
-    Cause,
-    DiagnosisContext,
-    DiagnosisRule,
-    SuggestedAction,
     ApiCall,
     ApiRoute,
+    Applied,
+    Cause,
     CollectorSpec,
     CpeQuirk,
     CustomerSource,
     DeliveryResult,
     DeviceEvent,
+    DiagnosisContext,
+    DiagnosisRule,
     EventType,
     Kernel,
     MenuItem,
@@ -45,6 +44,7 @@ from rjchronos_sdk import (
     ProtocolEndpoint,
     ProvisioningExtension,
     Schedule,
+    SuggestedAction,
     TaskHandler,
     hookimpl,
     texts,
@@ -381,4 +381,8 @@ async def restore_fan(kernel: Kernel, device_id: str, previous: Mapping[str, Any
 
 @hookimpl
 def rjc_action_executors(kernel: Kernel) -> list[ActionExecutor]:
-    return [ActionExecutor("dummy.fan_speed", texts("Fan speed", "Velocidade da ventoinha"), set_fan, restore_fan)]
+    return [
+        ActionExecutor(
+            "dummy.fan_speed", texts("Fan speed", "Velocidade da ventoinha"), set_fan, restore_fan
+        )
+    ]

@@ -298,7 +298,9 @@ def test_rjc_diagnosis_rules_and_rjc_action_executors_diagnose_act_and_roll_back
     assert cause["evidence"]["pt-BR"] == "a ventoinha de teste gira devagar"
 
     assert kernel.jobs.get(kernel.jobs.enqueue("ai.scan", {})).result["suggested"] == 1
-    [action] = operator.get("/api/v1/ai/actions", params={"kind": "dummy.fan_speed"}).json()["items"]
+    [action] = operator.get("/api/v1/ai/actions", params={"kind": "dummy.fan_speed"}).json()[
+        "items"
+    ]
     assert action["status"] == "suggested"  # no policy: suggest only
     executed = operator.post(f"/api/v1/ai/actions/{action['id']}/approve", json={}).json()
     assert (executed["status"], executed["previous"]) == ("succeeded", {"speed": "low"})

@@ -56,7 +56,9 @@ def executors(kernel: Kernel) -> dict[str, ActionExecutor]:
                 raise TypeError(f"plugin {plugin}: rjc_action_executors returned {executor!r}")
             if executor.name in found:
                 first = found[executor.name][0]
-                raise ValueError(f"action kind {executor.name!r} is declared by {first} and {plugin}")
+                raise ValueError(
+                    f"action kind {executor.name!r} is declared by {first} and {plugin}"
+                )
             found[executor.name] = (plugin, executor)
     return {name: pair[1] for name, pair in found.items()}
 
@@ -96,7 +98,9 @@ def render(action: AiAction) -> dict[str, Any]:
     }
 
 
-def _audit(kernel: Kernel, actor: str, verb: str, action: AiAction, result: str = "ok", **extra: Any) -> None:
+def _audit(
+    kernel: Kernel, actor: str, verb: str, action: AiAction, result: str = "ok", **extra: Any
+) -> None:
     kernel.audit.record(
         actor=actor,
         action=f"ai.action.{verb}",
@@ -117,18 +121,25 @@ def _executed_since(kernel: Kernel, kind: str, since: datetime) -> int:
 def _recent_failure(kernel: Kernel, device_id: str | None, kind: str, since: datetime) -> bool:
     with kernel.db.session() as session:
         found = session.execute(
-            select(ai_actions.c.id).where(
+            select(ai_actions.c.id)
+            .where(
                 ai_actions.c.device_id == device_id,
                 ai_actions.c.kind == kind,
                 ai_actions.c.status.in_(("failed", "rolled_back")),
                 ai_actions.c.updated_at >= since,
-            ).limit(1)
+            )
+            .limit(1)
         ).first()
     return found is not None
 
 
 def _decide(
-    kernel: Kernel, policy: Policy, kind: str, device: DiagnosedDevice | None, known: bool, now: datetime
+    kernel: Kernel,
+    policy: Policy,
+    kind: str,
+    device: DiagnosedDevice | None,
+    known: bool,
+    now: datetime,
 ) -> tuple[str, str, datetime | None]:
     """``(status, note, run_at)`` of a new suggestion under its policy."""
     if not known:
@@ -141,7 +152,11 @@ def _decide(
         return "suggested", "outside the automatic policy's scope", None
     cooldown = timedelta(seconds=float(settings(kernel).get("cooldown_seconds", 86400)))
     if _recent_failure(kernel, device.id, kind, now - cooldown):
-        return "suggested", "the same action failed or was rolled back on this device recently", None
+        return (
+            "suggested",
+            "the same action failed or was rolled back on this device recently",
+            None,
+        )
     if _executed_since(kernel, kind, now - timedelta(hours=1)) >= policy.max_per_hour:
         return "suggested", f"rate limit: {policy.max_per_hour} executions an hour", None
     opens = policy.next_window(now)
@@ -166,11 +181,13 @@ def suggest(
     now = utcnow()
     with kernel.db.session() as session:
         already = session.execute(
-            select(ai_actions.c.id).where(
+            select(ai_actions.c.id)
+            .where(
                 ai_actions.c.device_id == device.id,
                 ai_actions.c.kind == suggestion.kind,
                 ai_actions.c.status.in_(OPEN_STATUSES),
-            ).limit(1)
+            )
+            .limit(1)
         ).first()
     if already is not None:
         return None
@@ -262,7 +279,9 @@ def _current(kernel: Kernel, action_id: str) -> AiAction:
     return action
 
 
-def _window_mean(kernel: Kernel, verify: Mapping[str, Any], start: datetime, end: datetime) -> float | None:
+def _window_mean(
+    kernel: Kernel, verify: Mapping[str, Any], start: datetime, end: datetime
+) -> float | None:
     points = kernel.telemetry.series(verify["entity"], verify["metric"], start, end)
     return sum(v for _, v in points) / len(points) if points else None
 
@@ -280,7 +299,9 @@ def execute(kernel: Kernel, action_id: str) -> dict[str, Any]:
     if action.approved_by == SYSTEM and policy.mode == "auto":
         now = utcnow()
         if _executed_since(kernel, action.kind, now - timedelta(hours=1)) >= policy.max_per_hour:
-            _update(kernel, action_id, status="suggested", note="rate limit reached when its turn came")
+            _update(
+                kernel, action_id, status="suggested", note="rate limit reached when its turn came"
+            )
             return {"deferred": "rate limit"}
     actor = action.approved_by or SYSTEM
     started = utcnow()
@@ -289,13 +310,17 @@ def execute(kernel: Kernel, action_id: str) -> dict[str, Any]:
     except Exception as exc:
         reason = str(exc) if isinstance(exc, ActionError) else f"{type(exc).__name__}: {exc}"
         failed = _update(kernel, action_id, status="failed", note=reason[:500], outcome="error")
-        _audit(kernel, actor, "execute", failed, result=f"error: {reason}"[:200], params=action.params)
+        _audit(
+            kernel, actor, "execute", failed, result=f"error: {reason}"[:200], params=action.params
+        )
         return {"failed": reason}
     executed = utcnow()
     own = settings(kernel)
     delay = timedelta(seconds=float(own.get("verify_after_seconds", 600)))
     window = timedelta(seconds=float(own.get("verify_window_seconds", 3600)))
-    before = _window_mean(kernel, action.verify, started - window, started) if action.verify else None
+    before = (
+        _window_mean(kernel, action.verify, started - window, started) if action.verify else None
+    )
     changes: dict[str, Any] = {
         "previous": dict(applied.previous),
         "result": {**action.result, "execution": dict(applied.details)},
@@ -308,19 +333,28 @@ def execute(kernel: Kernel, action_id: str) -> dict[str, Any]:
         changes |= {"status": "succeeded", "outcome": "unverified"}
     done = _update(kernel, action_id, **changes)
     _audit(
-        kernel, actor, "execute", done,
-        params=action.params, previous=dict(applied.previous), details=dict(applied.details),
-    )  # fmt: skip
+        kernel,
+        actor,
+        "execute",
+        done,
+        params=action.params,
+        previous=dict(applied.previous),
+        details=dict(applied.details),
+    )
     if action.device_id:
         kernel.events.emit(
-            "ai.action.executed", action.device_id,
-            {"action_id": action.id, "kind": action.kind, "cause": action.cause}, actor=actor,
-        )  # fmt: skip
+            "ai.action.executed",
+            action.device_id,
+            {"action_id": action.id, "kind": action.kind, "cause": action.cause},
+            actor=actor,
+        )
     if action.verify:
         kernel.jobs.enqueue(
-            VERIFY_JOB, {"action_id": action.id, "attempt": 1},
-            device_id=action.device_id, run_at=executed + delay,
-        )  # fmt: skip
+            VERIFY_JOB,
+            {"action_id": action.id, "attempt": 1},
+            device_id=action.device_id,
+            run_at=executed + delay,
+        )
     return {"executed": action.id, "previous": dict(applied.previous)}
 
 
@@ -346,15 +380,22 @@ def verify(kernel: Kernel, action_id: str, attempt: int = 1) -> dict[str, Any]:
         if after is None and attempt < int(own.get("verify_attempts", 3)):
             delay = timedelta(seconds=float(own.get("verify_after_seconds", 600)))
             kernel.jobs.enqueue(
-                VERIFY_JOB, {"action_id": action.id, "attempt": attempt + 1},
-                device_id=action.device_id, run_at=now + delay,
-            )  # fmt: skip
+                VERIFY_JOB,
+                {"action_id": action.id, "attempt": attempt + 1},
+                device_id=action.device_id,
+                run_at=now + delay,
+            )
             return {"waiting": "no sample after the change yet"}
         missing = "after" if after is None else "before"
         checked = _update(
-            kernel, action_id, status="failed", outcome="unverified", verified_at=now,
-            metric_after=after, note=f"no {action.verify['metric']} sample {missing} the change to compare",
-        )  # fmt: skip
+            kernel,
+            action_id,
+            status="failed",
+            outcome="unverified",
+            verified_at=now,
+            metric_after=after,
+            note=f"no {action.verify['metric']} sample {missing} the change to compare",
+        )
         _audit(kernel, SYSTEM, "verify", checked, outcome="unverified")
         return {"outcome": "unverified"}
     outcome = _verdict(action.verify, action.metric_before, after)
@@ -363,9 +404,15 @@ def verify(kernel: Kernel, action_id: str, attempt: int = 1) -> dict[str, Any]:
         kernel, action_id, status=status, outcome=outcome, metric_after=after, verified_at=now
     )
     _audit(
-        kernel, SYSTEM, "verify", checked,
-        outcome=outcome, metric=action.verify["metric"], before=action.metric_before, after=after,
-    )  # fmt: skip
+        kernel,
+        SYSTEM,
+        "verify",
+        checked,
+        outcome=outcome,
+        metric=action.verify["metric"],
+        before=action.metric_before,
+        after=after,
+    )
     if outcome == "worse" and policy_for(own, action.kind).rollback_on_worse:
         try:
             rollback(kernel, action_id, SYSTEM)
@@ -386,7 +433,9 @@ def rollback(kernel: Kernel, action_id: str, actor: str) -> AiAction:
         raise ActionStateError(f"action {action_id} is {action.status}: nothing to roll back")
     executor = executors(kernel).get(action.kind)
     if executor is None or executor.rollback is None or not action.previous:
-        raise ActionStateError(f"action {action_id} ({action.kind}) changed nothing that can be restored")
+        raise ActionStateError(
+            f"action {action_id} ({action.kind}) changed nothing that can be restored"
+        )
     try:
         restored = asyncio.run(executor.rollback(kernel, action.device_id or "", action.previous))
     except Exception as exc:
@@ -394,15 +443,22 @@ def rollback(kernel: Kernel, action_id: str, actor: str) -> AiAction:
         _audit(kernel, actor, "rollback", action, result=f"error: {reason}"[:200])
         raise ActionError(reason) from exc
     done = _update(
-        kernel, action_id, status="rolled_back", rolled_back_at=utcnow(),
+        kernel,
+        action_id,
+        status="rolled_back",
+        rolled_back_at=utcnow(),
         result={**action.result, "rollback": dict(restored.details), "rolled_back_by": actor},
-    )  # fmt: skip
-    _audit(kernel, actor, "rollback", done, restored=action.previous, details=dict(restored.details))
+    )
+    _audit(
+        kernel, actor, "rollback", done, restored=action.previous, details=dict(restored.details)
+    )
     if action.device_id:
         kernel.events.emit(
-            "ai.action.rolled_back", action.device_id,
-            {"action_id": action.id, "kind": action.kind, "cause": action.cause}, actor=actor,
-        )  # fmt: skip
+            "ai.action.rolled_back",
+            action.device_id,
+            {"action_id": action.id, "kind": action.kind, "cause": action.cause},
+            actor=actor,
+        )
     return done
 
 

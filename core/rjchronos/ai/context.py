@@ -75,7 +75,12 @@ class DiagnosisContext:
 
     # -- telemetry ---------------------------------------------------------------
     def series(
-        self, metric: str, since: timedelta, *, entity: str | None = None, until: timedelta | None = None
+        self,
+        metric: str,
+        since: timedelta,
+        *,
+        entity: str | None = None,
+        until: timedelta | None = None,
     ) -> list[tuple[datetime, float]]:
         """Samples of ``metric`` from ``now - since`` to ``now - until`` (default: now)."""
         entity = entity or self.device.id
@@ -87,19 +92,30 @@ class DiagnosisContext:
         return self._series[key]
 
     def mean(
-        self, metric: str, since: timedelta, *, entity: str | None = None, until: timedelta | None = None
+        self,
+        metric: str,
+        since: timedelta,
+        *,
+        entity: str | None = None,
+        until: timedelta | None = None,
     ) -> float | None:
         """The mean of :meth:`series`, or ``None`` without samples."""
         points = self.series(metric, since, entity=entity, until=until)
         return sum(v for _, v in points) / len(points) if points else None
 
-    def averages(self, entities: list[str], metric: str, since: timedelta, until: timedelta) -> dict[str, float]:
+    def averages(
+        self, entities: list[str], metric: str, since: timedelta, until: timedelta
+    ) -> dict[str, float]:
         """Means of ``metric`` over many entities, ``now - since`` to ``now - until``."""
         if not entities:
             return {}
-        return dict(self.kernel.telemetry.averages(entities, metric, self.now - since, self.now - until))
+        return dict(
+            self.kernel.telemetry.averages(entities, metric, self.now - since, self.now - until)
+        )
 
-    def analyzer_score(self, metric: str = "anomaly_score", since: timedelta = timedelta(hours=1)) -> float | None:
+    def analyzer_score(
+        self, metric: str = "anomaly_score", since: timedelta = timedelta(hours=1)
+    ) -> float | None:
         """The highest score an analyzer wrote for this device lately, if any."""
         points = self.series(metric, since)
         return max(v for _, v in points) if points else None

@@ -10,7 +10,7 @@ example through the ACS's task queue.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +124,6 @@ class ActionExecutor:
 
     name: str
     title: Mapping[str, str]
-    execute: Callable[[Kernel, str, Mapping[str, Any]], Awaitable[Applied]]
-    rollback: Callable[[Kernel, str, Mapping[str, Any]], Awaitable[Applied]] | None = None
+    execute: Callable[[Kernel, str, Mapping[str, Any]], Coroutine[Any, Any, Applied]]
+    rollback: Callable[[Kernel, str, Mapping[str, Any]], Coroutine[Any, Any, Applied]] | None = None
     device_kinds: tuple[str, ...] = ()

@@ -33,7 +33,8 @@ def diagnosis_rules(kernel: Kernel) -> list[tuple[str, DiagnosisRule]]:
                 raise TypeError(f"plugin {plugin}: rjc_diagnosis_rules returned {rule!r}")
             if rule.name in found:
                 raise ValueError(
-                    f"diagnosis rule {rule.name!r} is declared by {found[rule.name][0]} and {plugin}"
+                    f"diagnosis rule {rule.name!r} is declared by {found[rule.name][0]} and "
+                    f"{plugin}"
                 )
             found[rule.name] = (plugin, rule)
     return list(found.values())
@@ -72,7 +73,9 @@ def causes_for(
             found.extend((cause, rule.name) for cause in rule.evaluate(context))
         except Exception as exc:
             log.exception("diagnosis rule %s of %s failed on %s", rule.name, plugin, device.id)
-            failed.append({"rule": rule.name, "plugin": plugin, "error": f"{type(exc).__name__}: {exc}"})
+            failed.append(
+                {"rule": rule.name, "plugin": plugin, "error": f"{type(exc).__name__}: {exc}"}
+            )
     found.sort(key=lambda pair: (-pair[0].score, pair[0].cause))
     return found, failed
 
@@ -98,24 +101,38 @@ def _incident_prior(incident: Any, down: int, total: int) -> Cause | None:
     share = down / total if total else 1.0
     if incident.kind == "fiber":
         return Cause(
-            "fiber_cut", min(0.95, 0.6 + 0.35 * share),
+            "fiber_cut",
+            min(0.95, 0.6 + 0.35 * share),
             texts("Fiber cut upstream of the splitter", "Rompimento de fibra antes do splitter"),
-            texts(f"{down} of {total} devices under {where} lost signal at once: fiber cut upstream of the splitter",
-                  f"{down} de {total} dispositivos sob {where} perderam sinal ao mesmo tempo: rompimento de fibra antes do splitter"),
-        )  # fmt: skip
+            texts(
+                f"{down} of {total} devices under {where} lost signal at once: fiber cut upstream "
+                "of the splitter",
+                f"{down} de {total} dispositivos sob {where} perderam sinal ao mesmo tempo: "
+                "rompimento de fibra antes do splitter",
+            ),
+        )
     if incident.kind == "power":
         return Cause(
-            "area_power_outage", min(0.95, 0.55 + 0.4 * share),
+            "area_power_outage",
+            min(0.95, 0.55 + 0.4 * share),
             texts("Power outage in the area", "Queda de energia na região"),
-            texts(f"{down} of {total} devices under {where} sent a dying gasp: power outage in the area",
-                  f"{down} de {total} dispositivos sob {where} enviaram dying gasp: queda de energia na região"),
-        )  # fmt: skip
+            texts(
+                f"{down} of {total} devices under {where} sent a dying gasp: power outage in the "
+                "area",
+                f"{down} de {total} dispositivos sob {where} enviaram dying gasp: queda de "
+                "energia na região",
+            ),
+        )
     if incident.kind == "link":
         return Cause(
-            "main_link_down", 0.9,
+            "main_link_down",
+            0.9,
             texts("Main link down", "Link principal fora"),
-            texts(f"the main link {where} stopped answering", f"o link principal {where} parou de responder"),
-        )  # fmt: skip
+            texts(
+                f"the main link {where} stopped answering",
+                f"o link principal {where} parou de responder",
+            ),
+        )
     return None
 
 
@@ -126,16 +143,22 @@ def _combined(per_device: Iterable[list[dict[str, Any]]], total: int) -> list[di
         for cause in causes:
             by_cause.setdefault(cause["cause"], []).append(cause)
     combined = []
-    for code, seen in by_cause.items():
+    for seen in by_cause.values():
         mean = sum(c["score"] for c in seen) / len(seen)
         best = max(seen, key=lambda c: c["score"])
-        combined.append({
-            **best, "score": round(mean * (len(seen) / total) ** 0.5, 3), "devices": len(seen),
-        })  # fmt: skip
+        combined.append(
+            {
+                **best,
+                "score": round(mean * (len(seen) / total) ** 0.5, 3),
+                "devices": len(seen),
+            }
+        )
     return combined
 
 
-def diagnose_incident(kernel: Kernel, incident_id: str, now: datetime | None = None) -> dict[str, Any]:
+def diagnose_incident(
+    kernel: Kernel, incident_id: str, now: datetime | None = None
+) -> dict[str, Any]:
     """An incident's ranked causes, from its correlation and its devices' diagnoses.
 
     :raises LookupError: when there is no such incident.
@@ -149,15 +172,18 @@ def diagnose_incident(kernel: Kernel, incident_id: str, now: datetime | None = N
         session.expunge(incident)
     ids = list(dict.fromkeys([*incident.down_ids, *incident.device_ids]))[:INCIDENT_DEVICES]
     known = load_devices(kernel, ids)
-    devices = []
+    devices: list[dict[str, Any]] = []
     for device_id in ids:
         if device_id not in known:
             continue
         causes, _ = causes_for(kernel, known[device_id], now)
-        devices.append({
-            "device_id": device_id, "name": known[device_id].name,
-            "causes": [render_cause(c, r) for c, r in causes[:3]],
-        })  # fmt: skip
+        devices.append(
+            {
+                "device_id": device_id,
+                "name": known[device_id].name,
+                "causes": [render_cause(c, r) for c, r in causes[:3]],
+            }
+        )
     total = max(len(devices), 1)
     ranked = _combined((d["causes"] for d in devices), total)
     prior = _incident_prior(incident, len(incident.down_ids), len(incident.device_ids))

@@ -54,7 +54,10 @@ def optical_degradation(ctx: DiagnosisContext) -> list[Cause]:
     if drop < RX_DROP_DB and now_rx > LOW_RX_DBM:
         return []
     ids = [d.id for d in ctx.neighbours]
-    then, now = ctx.averages(ids, metric, 7 * DAY, 6 * DAY), ctx.averages(ids, metric, HOUR, timedelta())
+    then, now = (
+        ctx.averages(ids, metric, 7 * DAY, 6 * DAY),
+        ctx.averages(ids, metric, HOUR, timedelta()),
+    )
     changes = [then[i] - now[i] for i in ids if i in then and i in now]
     shared = median(changes) if changes else None
     level = f"ONU Rx {now_rx:.1f} dBm"
@@ -70,11 +73,19 @@ def optical_degradation(ctx: DiagnosisContext) -> list[Cause]:
             f"{nivel}{caiu}, e as {len(changes)} vizinhas da PON também caíram (mediana "
             f"{shared:.1f} dB): fibra compartilhada ou splitter degradando antes do splitter",
         )
-        title = texts("Feeder fiber or splitter degradation", "Degradação na fibra de alimentação ou splitter")
+        title = texts(
+            "Feeder fiber or splitter degradation", "Degradação na fibra de alimentação ou splitter"
+        )
         return [
-            Cause("feeder_degradation", score, title, evidence,
-                  (_ticket("Feeder fiber degradation", evidence["en"]),), {**facts, "neighbours_drop_db": round(shared, 2)})
-        ]  # fmt: skip
+            Cause(
+                "feeder_degradation",
+                score,
+                title,
+                evidence,
+                (_ticket("Feeder fiber degradation", evidence["en"]),),
+                {**facts, "neighbours_drop_db": round(shared, 2)},
+            )
+        ]
     steady = (
         f" while its {len(changes)} PON neighbours are stable"
         if changes
@@ -93,14 +104,20 @@ def optical_degradation(ctx: DiagnosisContext) -> list[Cause]:
     if not changes:
         score *= 0.8
     return [
-        Cause("drop_degradation", score, title, evidence,
-              (_ticket("Optical degradation at the customer", evidence["en"]),), facts)
-    ]  # fmt: skip
+        Cause(
+            "drop_degradation",
+            score,
+            title,
+            evidence,
+            (_ticket("Optical degradation at the customer", evidence["en"]),),
+            facts,
+        )
+    ]
 
 
-def _latest(events: list[tuple[str, str, object]], device_id: str, kind: str) -> object | None:
+def _latest(events: list[tuple[str, str, datetime]], device_id: str, kind: str) -> datetime | None:
     times = [t for d, k, t in events if d == device_id and k == kind]
-    return max(times) if times else None  # type: ignore[type-var]
+    return max(times) if times else None
 
 
 def link_loss(ctx: DiagnosisContext) -> list[Cause]:
@@ -114,50 +131,82 @@ def link_loss(ctx: DiagnosisContext) -> list[Cause]:
     causes: list[Cause] = []
     for kind in ("onu.los", "onu.dying_gasp"):
         at = _latest(own, onu.id, kind)
-        if at is None or (last_online is not None and last_online > at):  # type: ignore[operator]
+        if at is None or (last_online is not None and last_online > at):
             continue
         window = timedelta(minutes=5)
         neighbours = [d.id for d in ctx.neighbours]
         theirs = ctx.events([kind], DAY, device_ids=neighbours)
-        together = {d for d, _, t in theirs if abs(t - at) <= window}  # type: ignore[operator]
+        together = {d for d, _, t in theirs if abs(t - at) <= window}
         total = len(neighbours) + 1
         share = (len(together) + 1) / total
         counts = f"{len(together) + 1} of {total} ONUs of the PON"
         contas = f"{len(together) + 1} de {total} ONUs da PON"
-        when = at.strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[attr-defined]
+        when = at.strftime("%Y-%m-%d %H:%M UTC")
         if kind == "onu.los" and total > 1 and share >= 0.8:
-            causes.append(Cause(
-                "fiber_cut", min(0.95, 0.6 + 0.35 * share),
-                texts("Fiber cut upstream of the splitter", "Rompimento de fibra antes do splitter"),
-                texts(f"{counts} lost signal at once ({when}): fiber cut upstream of the splitter",
-                      f"{contas} perderam sinal ao mesmo tempo ({when}): rompimento de fibra antes do splitter"),
-                (_ticket("Fiber cut on PON", f"{counts} lost signal at once"),),
-                {"share": round(share, 2), "onus": total},
-            ))  # fmt: skip
+            causes.append(
+                Cause(
+                    "fiber_cut",
+                    min(0.95, 0.6 + 0.35 * share),
+                    texts(
+                        "Fiber cut upstream of the splitter",
+                        "Rompimento de fibra antes do splitter",
+                    ),
+                    texts(
+                        f"{counts} lost signal at once ({when}): fiber cut upstream of the "
+                        "splitter",
+                        f"{contas} perderam sinal ao mesmo tempo ({when}): rompimento de fibra "
+                        "antes do splitter",
+                    ),
+                    (_ticket("Fiber cut on PON", f"{counts} lost signal at once"),),
+                    {"share": round(share, 2), "onus": total},
+                )
+            )
         elif kind == "onu.los":
-            causes.append(Cause(
-                "drop_cut", 0.7,
-                texts("Drop fiber cut or disconnected at the customer", "Drop rompido ou desconectado no cliente"),
-                texts(f"the ONU lost signal ({when}) while its PON neighbours stayed up: drop fiber or connector at the customer",
-                      f"a ONU perdeu sinal ({when}) enquanto as vizinhas da PON seguiram no ar: drop ou conector no cliente"),
-                (_ticket("ONU LOS at the customer", "LOS on one ONU only"),),
-            ))  # fmt: skip
+            causes.append(
+                Cause(
+                    "drop_cut",
+                    0.7,
+                    texts(
+                        "Drop fiber cut or disconnected at the customer",
+                        "Drop rompido ou desconectado no cliente",
+                    ),
+                    texts(
+                        f"the ONU lost signal ({when}) while its PON neighbours stayed up: drop "
+                        "fiber or connector at the customer",
+                        f"a ONU perdeu sinal ({when}) enquanto as vizinhas da PON seguiram no ar: "
+                        "drop ou conector no cliente",
+                    ),
+                    (_ticket("ONU LOS at the customer", "LOS on one ONU only"),),
+                )
+            )
         elif total > 1 and share >= 0.5:
-            causes.append(Cause(
-                "area_power_outage", min(0.95, 0.55 + 0.4 * share),
-                texts("Power outage in the area", "Queda de energia na região"),
-                texts(f"dying gasp from {counts} within minutes ({when}): power outage in the area",
-                      f"dying gasp de {contas} em poucos minutos ({when}): queda de energia na região"),
-                (),
-                {"share": round(share, 2), "onus": total},
-            ))  # fmt: skip
+            causes.append(
+                Cause(
+                    "area_power_outage",
+                    min(0.95, 0.55 + 0.4 * share),
+                    texts("Power outage in the area", "Queda de energia na região"),
+                    texts(
+                        f"dying gasp from {counts} within minutes ({when}): power outage in the "
+                        "area",
+                        f"dying gasp de {contas} em poucos minutos ({when}): queda de energia na "
+                        "região",
+                    ),
+                    (),
+                    {"share": round(share, 2), "onus": total},
+                )
+            )
         else:
-            causes.append(Cause(
-                "power_outage", 0.85,
-                texts("Power outage at the customer", "Falta de energia no cliente"),
-                texts(f"the ONU sent a dying gasp ({when}): power outage at the customer",
-                      f"a ONU enviou dying gasp ({when}): falta de energia no cliente"),
-            ))  # fmt: skip
+            causes.append(
+                Cause(
+                    "power_outage",
+                    0.85,
+                    texts("Power outage at the customer", "Falta de energia no cliente"),
+                    texts(
+                        f"the ONU sent a dying gasp ({when}): power outage at the customer",
+                        f"a ONU enviou dying gasp ({when}): falta de energia no cliente",
+                    ),
+                )
+            )
     return causes
 
 
@@ -205,18 +254,26 @@ def wifi_interference(ctx: DiagnosisContext) -> list[Cause]:
             figuras.append(f"ruído {noise:.0f} dBm")
         score = min(0.95, 0.35 + retrans / 100 + (0.15 if weak else 0) + (0.1 if noisy else 0))
         verify = Verification(entity, "cpe.wifi_retrans_pct", "lower", 5.0)
-        causes.append(Cause(
-            "wifi_interference", score,
-            texts("Wi-Fi interference", "Interferência no Wi-Fi"),
-            texts(f"Wi-Fi radio {radio}{on}: {', '.join(figures)} over the last hour: "
-                  "interference or a crowded channel",
-                  f"Wi-Fi rádio {radio}{no}: {', '.join(figuras)} na última hora: "
-                  "interferência ou canal congestionado"),
-            (SuggestedAction("wifi.change_channel", {"radio": radio}, verify),),
-            {"radio": radio, "retrans_pct": round(retrans, 1),
-             "rssi_dbm": None if rssi is None else round(rssi, 1),
-             "noise_dbm": None if noise is None else round(noise, 1)},
-        ))  # fmt: skip
+        causes.append(
+            Cause(
+                "wifi_interference",
+                score,
+                texts("Wi-Fi interference", "Interferência no Wi-Fi"),
+                texts(
+                    f"Wi-Fi radio {radio}{on}: {', '.join(figures)} over the last hour: "
+                    "interference or a crowded channel",
+                    f"Wi-Fi rádio {radio}{no}: {', '.join(figuras)} na última hora: "
+                    "interferência ou canal congestionado",
+                ),
+                (SuggestedAction("wifi.change_channel", {"radio": radio}, verify),),
+                {
+                    "radio": radio,
+                    "retrans_pct": round(retrans, 1),
+                    "rssi_dbm": None if rssi is None else round(rssi, 1),
+                    "noise_dbm": None if noise is None else round(noise, 1),
+                },
+            )
+        )
     return causes
 
 
@@ -226,14 +283,26 @@ def reboot_loop(ctx: DiagnosisContext) -> list[Cause]:
     if len(boots) < REBOOTS_IN_6H:
         return []
     n = len(boots)
-    return [Cause(
-        "reboot_loop", min(0.95, 0.5 + 0.08 * n),
-        texts("Reboot loop (firmware or configuration)", "Reinicialização em loop (firmware ou configuração)"),
-        texts(f"{n} boots in the last 6 hours: reboot loop, firmware or configuration",
-              f"{n} reinicializações nas últimas 6 horas: loop de reboot, firmware ou configuração"),
-        (SuggestedAction("cpe.reprovision"), _ticket("CPE reboot loop", f"{n} boots in 6 hours")),
-        {"boots": n},
-    )]  # fmt: skip
+    return [
+        Cause(
+            "reboot_loop",
+            min(0.95, 0.5 + 0.08 * n),
+            texts(
+                "Reboot loop (firmware or configuration)",
+                "Reinicialização em loop (firmware ou configuração)",
+            ),
+            texts(
+                f"{n} boots in the last 6 hours: reboot loop, firmware or configuration",
+                f"{n} reinicializações nas últimas 6 horas: loop de reboot, firmware ou "
+                "configuração",
+            ),
+            (
+                SuggestedAction("cpe.reprovision"),
+                _ticket("CPE reboot loop", f"{n} boots in 6 hours"),
+            ),
+            {"boots": n},
+        )
+    ]
 
 
 def memory_exhaustion(ctx: DiagnosisContext) -> list[Cause]:
@@ -243,14 +312,19 @@ def memory_exhaustion(ctx: DiagnosisContext) -> list[Cause]:
     if free is None or not total or free / total >= LOW_MEMORY_SHARE:
         return []
     share = 100 * free / total
-    return [Cause(
-        "memory_exhaustion", 0.6,
-        texts("CPE out of memory", "CPE sem memória"),
-        texts(f"{share:.1f}% of the CPE's memory free over the last hour: a reboot frees it",
-              f"{share:.1f}% da memória da CPE livre na última hora: um reboot a libera"),
-        (SuggestedAction("cpe.reboot"),),
-        {"free_percent": round(share, 1)},
-    )]  # fmt: skip
+    return [
+        Cause(
+            "memory_exhaustion",
+            0.6,
+            texts("CPE out of memory", "CPE sem memória"),
+            texts(
+                f"{share:.1f}% of the CPE's memory free over the last hour: a reboot frees it",
+                f"{share:.1f}% da memória da CPE livre na última hora: um reboot a libera",
+            ),
+            (SuggestedAction("cpe.reboot"),),
+            {"free_percent": round(share, 1)},
+        )
+    ]
 
 
 def analyzer_scores(ctx: DiagnosisContext) -> list[Cause]:
@@ -258,23 +332,35 @@ def analyzer_scores(ctx: DiagnosisContext) -> list[Cause]:
     causes: list[Cause] = []
     anomaly = ctx.analyzer_score("anomaly_score")
     if anomaly is not None and anomaly >= 0.5:
-        causes.append(Cause(
-            "telemetry_anomaly", round(0.7 * anomaly, 3),
-            texts("Unusual telemetry", "Telemetria fora do padrão"),
-            texts(f"an analyzer scored this device's telemetry {anomaly:.2f} (of 1) in the last hour",
-                  f"um analisador deu nota {anomaly:.2f} (de 1) à telemetria deste dispositivo na última hora"),
-            facts={"anomaly_score": round(anomaly, 3)},
-        ))  # fmt: skip
+        causes.append(
+            Cause(
+                "telemetry_anomaly",
+                round(0.7 * anomaly, 3),
+                texts("Unusual telemetry", "Telemetria fora do padrão"),
+                texts(
+                    f"an analyzer scored this device's telemetry {anomaly:.2f} (of 1) in the last "
+                    "hour",
+                    f"um analisador deu nota {anomaly:.2f} (de 1) à telemetria deste dispositivo "
+                    "na última hora",
+                ),
+                facts={"anomaly_score": round(anomaly, 3)},
+            )
+        )
     probability = ctx.analyzer_score("failure_probability", 6 * HOUR)
     if probability is not None and probability >= 0.5:
-        causes.append(Cause(
-            "predicted_failure", round(0.8 * probability, 3),
-            texts("Failure predicted", "Falha prevista"),
-            texts(f"failure predicted with probability {probability:.0%} within 24 to 72 h",
-                  f"falha prevista com probabilidade de {probability:.0%} em 24 a 72 h"),
-            (_ticket("Predicted failure", f"probability {probability:.0%}"),),
-            {"failure_probability": round(probability, 3)},
-        ))  # fmt: skip
+        causes.append(
+            Cause(
+                "predicted_failure",
+                round(0.8 * probability, 3),
+                texts("Failure predicted", "Falha prevista"),
+                texts(
+                    f"failure predicted with probability {probability:.0%} within 24 to 72 h",
+                    f"falha prevista com probabilidade de {probability:.0%} em 24 a 72 h",
+                ),
+                (_ticket("Predicted failure", f"probability {probability:.0%}"),),
+                {"failure_probability": round(probability, 3)},
+            )
+        )
     return causes
 
 

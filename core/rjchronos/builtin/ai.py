@@ -138,7 +138,9 @@ def list_actions(call: ApiCall) -> dict[str, Any]:
         visible = select(devices.c.id).where(queries.scope_condition(scopes))  # type: ignore[arg-type]
         statement = statement.where(AiAction.device_id.in_(visible))  # type: ignore[union-attr]
     with call.kernel.db.session() as session:
-        return paginate(session, statement, AiAction.id, call.query, actions.render, descending=True)
+        return paginate(
+            session, statement, AiAction.id, call.query, actions.render, descending=True
+        )
 
 
 def _found(call: ApiCall) -> AiAction:
@@ -189,9 +191,11 @@ def action_stats(call: ApiCall) -> dict[str, Any]:
             since = parse_instant(call.query["since"])
         except ValueError as exc:
             raise Problem(
-                422, "Invalid query", f"since: {exc}",
+                422,
+                "Invalid query",
+                f"since: {exc}",
                 invalid_params=[{"name": "since", "reason": str(exc)}],
-            ) from None  # fmt: skip
+            ) from None
     return actions.stats(call.kernel, since)
 
 
@@ -215,9 +219,12 @@ async def open_ticket(kernel: Kernel, device_id: str, params: Mapping[str, Any])
         session.flush()
         if device_id:
             kernel.events.emit(
-                "ticket.opened", device_id, {"ticket_id": ticket.id, "status": ticket.status},
-                actor=actions.SYSTEM, session=session,
-            )  # fmt: skip
+                "ticket.opened",
+                device_id,
+                {"ticket_id": ticket.id, "status": ticket.status},
+                actor=actions.SYSTEM,
+                session=session,
+            )
         session.commit()
         session.refresh(ticket)
         view = render_ticket(ticket)
@@ -262,17 +269,25 @@ def rjc_migrations() -> str:
 @hookimpl
 def rjc_permissions() -> list[Permission]:
     return [
-        Permission(READ, "See diagnoses, suggested actions and their success", ("viewer", "operator", "admin")),
+        Permission(
+            READ,
+            "See diagnoses, suggested actions and their success",
+            ("viewer", "operator", "admin"),
+        ),
         Permission(ACT, "Approve, reject and roll back suggested actions", ("operator", "admin")),
-    ]  # fmt: skip
+    ]
 
 
 @hookimpl
 def rjc_event_types() -> list[EventType]:
     return [
-        EventType("ai.action.executed", "An automatic action was executed", payload_schema=_ACTION_EVENT),
-        EventType("ai.action.rolled_back", "An automatic action was rolled back", "minor", _ACTION_EVENT),
-    ]  # fmt: skip
+        EventType(
+            "ai.action.executed", "An automatic action was executed", payload_schema=_ACTION_EVENT
+        ),
+        EventType(
+            "ai.action.rolled_back", "An automatic action was rolled back", "minor", _ACTION_EVENT
+        ),
+    ]
 
 
 @hookimpl
@@ -309,41 +324,114 @@ def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
 def rjc_ui_panels(kernel: Kernel) -> list[Panel]:
     return [
         Panel(
-            "core.ai.actions", "/ai", "AI insights: suggested actions", "table", READ,
-            api="/ai/actions", titles={"pt-BR": "Análises de IA: ações sugeridas"},
-            options={"columns": ["created_at", "kind", "cause", "status", "outcome", "device_id", "evidence"]},
+            "core.ai.actions",
+            "/ai",
+            "AI insights: suggested actions",
+            "table",
+            READ,
+            api="/ai/actions",
+            titles={"pt-BR": "Análises de IA: ações sugeridas"},
+            options={
+                "columns": [
+                    "created_at",
+                    "kind",
+                    "cause",
+                    "status",
+                    "outcome",
+                    "device_id",
+                    "evidence",
+                ]
+            },
         ),
         Panel(
-            "core.ai.stats", "/ai", "AI actions: success", "stat", READ,
-            api="/ai/actions/stats", titles={"pt-BR": "Ações de IA: sucesso"},
+            "core.ai.stats",
+            "/ai",
+            "AI actions: success",
+            "stat",
+            READ,
+            api="/ai/actions/stats",
+            titles={"pt-BR": "Ações de IA: sucesso"},
             options={"field": "total.success_rate"},
         ),
         Panel(
-            "core.device.diagnosis", "device.tab", "Diagnosis", "table", READ,
-            api="/devices/{id}/diagnosis", titles={"pt-BR": "Diagnóstico"},
+            "core.device.diagnosis",
+            "device.tab",
+            "Diagnosis",
+            "table",
+            READ,
+            api="/devices/{id}/diagnosis",
+            titles={"pt-BR": "Diagnóstico"},
             options={"columns": ["score", "cause", "evidence", "actions"]},
         ),
-    ]  # fmt: skip
+    ]
 
 
 @hookimpl
 def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
     tags = ("ai",)
     return [
-        ApiRoute("GET", "/devices/{id}/diagnosis", device_diagnosis, permission=READ, tags=tags,
-                 summary="A device's likely causes, ranked, with evidence in en and pt-BR"),
-        ApiRoute("GET", "/incidents/{id}/diagnosis", incident_diagnosis, permission=READ, tags=tags,
-                 summary="An incident's likely causes, ranked, and its devices' diagnoses"),
-        ApiRoute("GET", "/ai/actions", list_actions, permission=READ, tags=tags,
-                 summary="Suggested and executed actions, newest first", query=ACTION_QUERY),
-        ApiRoute("GET", "/ai/actions/stats", action_stats, permission=READ, tags=tags,
-                 summary="Success rate of applied suggestions, per kind",
-                 query={"since": {"type": "string", "maxLength": 40}}),
-        ApiRoute("GET", "/ai/actions/{id}", get_action, permission=READ, tags=tags, summary="One action"),
-        ApiRoute("POST", "/ai/actions/{id}/approve", approve_action, permission=ACT, tags=tags,
-                 summary="Approve a suggestion: it is executed now", body_schema=REASON_BODY),
-        ApiRoute("POST", "/ai/actions/{id}/reject", reject_action, permission=ACT, tags=tags,
-                 summary="Turn a suggestion down", body_schema=REASON_BODY),
-        ApiRoute("POST", "/ai/actions/{id}/rollback", rollback_action, permission=ACT, tags=tags,
-                 summary="Restore what an executed action changed", body_schema=REASON_BODY),
-    ]  # fmt: skip
+        ApiRoute(
+            "GET",
+            "/devices/{id}/diagnosis",
+            device_diagnosis,
+            permission=READ,
+            tags=tags,
+            summary="A device's likely causes, ranked, with evidence in en and pt-BR",
+        ),
+        ApiRoute(
+            "GET",
+            "/incidents/{id}/diagnosis",
+            incident_diagnosis,
+            permission=READ,
+            tags=tags,
+            summary="An incident's likely causes, ranked, and its devices' diagnoses",
+        ),
+        ApiRoute(
+            "GET",
+            "/ai/actions",
+            list_actions,
+            permission=READ,
+            tags=tags,
+            summary="Suggested and executed actions, newest first",
+            query=ACTION_QUERY,
+        ),
+        ApiRoute(
+            "GET",
+            "/ai/actions/stats",
+            action_stats,
+            permission=READ,
+            tags=tags,
+            summary="Success rate of applied suggestions, per kind",
+            query={"since": {"type": "string", "maxLength": 40}},
+        ),
+        ApiRoute(
+            "GET", "/ai/actions/{id}", get_action, permission=READ, tags=tags, summary="One action"
+        ),
+        ApiRoute(
+            "POST",
+            "/ai/actions/{id}/approve",
+            approve_action,
+            permission=ACT,
+            tags=tags,
+            summary="Approve a suggestion: it is executed now",
+            body_schema=REASON_BODY,
+        ),
+        ApiRoute(
+            "POST",
+            "/ai/actions/{id}/reject",
+            reject_action,
+            permission=ACT,
+            tags=tags,
+            summary="Turn a suggestion down",
+            body_schema=REASON_BODY,
+        ),
+        ApiRoute(
+            "POST",
+            "/ai/actions/{id}/rollback",
+            rollback_action,
+            permission=ACT,
+            tags=tags,
+            summary="Restore what an executed action changed",
+            body_schema=REASON_BODY,
+        ),
+    ]

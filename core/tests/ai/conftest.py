@@ -51,7 +51,9 @@ class TestActionsPlugin:
             return Applied(details={"channel": gateway.channel[device_id]})
 
         return [
-            ActionExecutor("wifi.change_channel", texts("Change channel", "Trocar canal"), change, restore)
+            ActionExecutor(
+                "wifi.change_channel", texts("Change channel", "Trocar canal"), change, restore
+            )
         ]
 
 
@@ -62,7 +64,7 @@ def gateway() -> Gateway:
 
 @pytest.fixture
 def ai_kernel(rjc_kernel_factory: Callable[..., Any], gateway: Gateway) -> Callable[..., Any]:
-    """``ai_kernel(**ai_settings)``: a kernel with the test plugin and these ``builtin.ai`` settings."""
+    """``ai_kernel(**ai_settings)``: the test plugin, these ``builtin.ai`` settings."""
 
     def build(**ai_settings: Any) -> Any:
         return rjc_kernel_factory(
@@ -88,20 +90,42 @@ def plant(kernel: Any, onus: int = 4) -> SimpleNamespace:
         session.flush()
         made = []
         for n in range(onus):
-            onu = Device(kind="onu", name=f"ONU-{n}", serial=f"HWTC0000000{n}", parent_id=splitter.id,
-                         olt_id=olt.id, status="online", last_seen=utcnow())  # fmt: skip
+            onu = Device(
+                kind="onu",
+                name=f"ONU-{n}",
+                serial=f"HWTC0000000{n}",
+                parent_id=splitter.id,
+                olt_id=olt.id,
+                status="online",
+                last_seen=utcnow(),
+            )
             session.add(onu)
             made.append(onu)
         session.flush()
-        cpe = Device(kind="cpe", name="CPE-0", parent_id=made[0].id, olt_id=olt.id,
-                     status="online", model="HG8245", last_seen=utcnow(), tags=["pilot"])  # fmt: skip
+        cpe = Device(
+            kind="cpe",
+            name="CPE-0",
+            parent_id=made[0].id,
+            olt_id=olt.id,
+            status="online",
+            model="HG8245",
+            last_seen=utcnow(),
+            tags=["pilot"],
+        )
         session.add(cpe)
         session.commit()
         return SimpleNamespace(olt=olt.id, pon=pon.id, onus=[o.id for o in made], cpe=cpe.id)
 
 
 def write_series(
-    kernel: Any, entity: str, metric: str, value: float, *, ago: timedelta, span: timedelta, step: timedelta
+    kernel: Any,
+    entity: str,
+    metric: str,
+    value: float,
+    *,
+    ago: timedelta,
+    span: timedelta,
+    step: timedelta,
 ) -> None:
     """Samples of a constant ``value`` every ``step``, from ``now - ago`` for ``span``."""
     now = utcnow()

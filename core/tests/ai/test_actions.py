@@ -4,7 +4,6 @@ audit and the success rate."""
 from __future__ import annotations
 
 import time
-
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -24,13 +23,20 @@ MINUTE = timedelta(minutes=1)
 
 def _interference(tools: SimpleNamespace, kernel: Any, device_id: str) -> None:
     radio = f"{device_id}/radio/1"
-    for metric, value in (("cpe.wifi_retrans_pct", 46.0), ("cpe.wifi_rssi_dbm", -79.0),
-                          ("cpe.wifi_channel", 6.0)):  # fmt: skip
-        tools.write_series(kernel, radio, metric, value, ago=40 * MINUTE, span=30 * MINUTE, step=5 * MINUTE)
+    for metric, value in (
+        ("cpe.wifi_retrans_pct", 46.0),
+        ("cpe.wifi_rssi_dbm", -79.0),
+        ("cpe.wifi_channel", 6.0),
+    ):
+        tools.write_series(
+            kernel, radio, metric, value, ago=40 * MINUTE, span=30 * MINUTE, step=5 * MINUTE
+        )
 
 
 def _reading(kernel: Any, device_id: str, retrans: float) -> None:
-    kernel.telemetry.write([Sample(f"{device_id}/radio/1", "cpe.wifi_retrans_pct", utcnow(), retrans)])
+    kernel.telemetry.write(
+        [Sample(f"{device_id}/radio/1", "cpe.wifi_retrans_pct", utcnow(), retrans)]
+    )
 
 
 def _scan(kernel: Any) -> dict[str, int]:
@@ -74,15 +80,25 @@ def _cpe(kernel: Any, name: str, tags: list[str]) -> str:
 
 
 def test_a_suggestion_runs_only_when_approved_and_can_be_rolled_back(
-    ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any], tools: SimpleNamespace, gateway: Any
+    ai_kernel: Callable[..., Any],
+    rjc_client_factory: Callable[..., Any],
+    tools: SimpleNamespace,
+    gateway: Any,
 ) -> None:
     kernel = ai_kernel()
     site = tools.plant(kernel)
     _interference(tools, kernel, site.cpe)
     assert _scan(kernel)["suggested"] == 1
-    viewer, operator = rjc_client_factory("viewer", kernel=kernel), rjc_client_factory("operator", kernel=kernel)
+    viewer, operator = (
+        rjc_client_factory("viewer", kernel=kernel),
+        rjc_client_factory("operator", kernel=kernel),
+    )
     [action] = _actions(viewer, kind=KIND)
-    assert (action["status"], action["mode"], action["cause"]) == ("suggested", "suggest", "wifi_interference")
+    assert (action["status"], action["mode"], action["cause"]) == (
+        "suggested",
+        "suggest",
+        "wifi_interference",
+    )
     assert action["evidence"]["pt-BR"].startswith("Wi-Fi rádio 1 (canal 6)")
     assert gateway.channel == {}
     assert _scan(kernel)["suggested"] == 0  # one open suggestion per device and kind
@@ -101,14 +117,20 @@ def test_a_suggestion_runs_only_when_approved_and_can_be_rolled_back(
     assert operator.post(f"/api/v1/ai/actions/{action['id']}/rollback", json={}).status_code == 409
     admin = rjc_client_factory("admin", kernel=kernel)
     assert _audited(admin, action["id"]) == [
-        "ai.action.suggest", "ai.action.approve", "ai.action.execute", "ai.action.rollback",
-    ]  # fmt: skip
+        "ai.action.suggest",
+        "ai.action.approve",
+        "ai.action.execute",
+        "ai.action.rollback",
+    ]
     timeline = viewer.get(f"/api/v1/devices/{site.cpe}/events").json()["items"]
     assert {"ai.action.executed", "ai.action.rolled_back"} <= {e["type"] for e in timeline}
 
 
 def test_approve_policy_waits_and_a_rejected_suggestion_stays_rejected(
-    ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any], tools: SimpleNamespace, gateway: Any
+    ai_kernel: Callable[..., Any],
+    rjc_client_factory: Callable[..., Any],
+    tools: SimpleNamespace,
+    gateway: Any,
 ) -> None:
     kernel = ai_kernel(policies={KIND: {"mode": "approve"}})
     site = tools.plant(kernel)
@@ -116,7 +138,9 @@ def test_approve_policy_waits_and_a_rejected_suggestion_stays_rejected(
     _scan(kernel)
     operator = rjc_client_factory("operator", kernel=kernel)
     [action] = _actions(operator, status="awaiting_approval")
-    rejected = operator.post(f"/api/v1/ai/actions/{action['id']}/reject", json={"reason": "cliente pediu"})
+    rejected = operator.post(
+        f"/api/v1/ai/actions/{action['id']}/reject", json={"reason": "cliente pediu"}
+    )
     assert rejected.json()["status"] == "rejected"
     assert operator.post(f"/api/v1/ai/actions/{action['id']}/approve", json={}).status_code == 409
     assert gateway.channel == {}
@@ -169,12 +193,22 @@ def test_outside_the_maintenance_window_the_action_waits_for_it(
 
 @pytest.mark.parametrize(
     ("after", "status", "outcome", "channel"),
-    [(4.0, "succeeded", "recovered", 11), (70.0, "rolled_back", "worse", 6), (44.0, "failed", "unchanged", 11)],
+    [
+        (4.0, "succeeded", "recovered", 11),
+        (70.0, "rolled_back", "worse", 6),
+        (44.0, "failed", "unchanged", 11),
+    ],
 )
 def test_verification_compares_the_metric_before_and_after(
-    ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any], tools: SimpleNamespace,
-    gateway: Any, after: float, status: str, outcome: str, channel: int,
-) -> None:  # fmt: skip
+    ai_kernel: Callable[..., Any],
+    rjc_client_factory: Callable[..., Any],
+    tools: SimpleNamespace,
+    gateway: Any,
+    after: float,
+    status: str,
+    outcome: str,
+    channel: int,
+) -> None:
     kernel = ai_kernel(verify_after_seconds=0.3, policies={KIND: {"mode": "auto"}})
     site = tools.plant(kernel)
     _interference(tools, kernel, site.cpe)
@@ -193,7 +227,9 @@ def test_verification_compares_the_metric_before_and_after(
 def test_without_readings_after_the_change_it_is_not_counted_a_success(
     ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any], tools: SimpleNamespace
 ) -> None:
-    kernel = ai_kernel(verify_after_seconds=0.3, verify_attempts=1, policies={KIND: {"mode": "auto"}})
+    kernel = ai_kernel(
+        verify_after_seconds=0.3, verify_attempts=1, policies={KIND: {"mode": "auto"}}
+    )
     site = tools.plant(kernel)
     _interference(tools, kernel, site.cpe)
     _scan(kernel)
@@ -202,7 +238,9 @@ def test_without_readings_after_the_change_it_is_not_counted_a_success(
     assert (action["status"], action["outcome"]) == ("failed", "unverified")
 
 
-def test_stats_refuse_a_bad_since(rjc_client_factory: Callable[..., Any], ai_kernel: Callable[..., Any]) -> None:
+def test_stats_refuse_a_bad_since(
+    rjc_client_factory: Callable[..., Any], ai_kernel: Callable[..., Any]
+) -> None:
     api = rjc_client_factory("viewer", kernel=ai_kernel())
     bad = api.get("/api/v1/ai/actions/stats", params={"since": "yesterday"})
     assert bad.status_code == 422

@@ -17,8 +17,15 @@ DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 def _rx(tools: SimpleNamespace, kernel: Any, onu: str, week_ago: float, now: float) -> None:
     write_series = tools.write_series
     write_series(kernel, onu, "onu.rx_dbm", week_ago, ago=7 * DAY, span=12 * HOUR, step=HOUR)
-    write_series(kernel, onu, "onu.rx_dbm", now, ago=50 * timedelta(minutes=1),
-                 span=45 * timedelta(minutes=1), step=timedelta(minutes=5))  # fmt: skip
+    write_series(
+        kernel,
+        onu,
+        "onu.rx_dbm",
+        now,
+        ago=50 * timedelta(minutes=1),
+        span=45 * timedelta(minutes=1),
+        step=timedelta(minutes=5),
+    )
 
 
 def test_a_falling_onu_among_stable_neighbours_points_at_the_drop_cable(
@@ -89,12 +96,20 @@ def test_wifi_interference_reboot_loop_and_analyzer_scores(
     site = tools.plant(kernel)
     radio = f"{site.cpe}/radio/1"
     step, span = timedelta(minutes=5), timedelta(minutes=40)
-    tools.write_series(kernel, radio, "cpe.wifi_retrans_pct", 46.0, ago=45 * step / 5, span=span, step=step)
-    tools.write_series(kernel, radio, "cpe.wifi_rssi_dbm", -79.0, ago=45 * step / 5, span=span, step=step)
-    tools.write_series(kernel, radio, "cpe.wifi_channel", 6.0, ago=45 * step / 5, span=span, step=step)
+    tools.write_series(
+        kernel, radio, "cpe.wifi_retrans_pct", 46.0, ago=45 * step / 5, span=span, step=step
+    )
+    tools.write_series(
+        kernel, radio, "cpe.wifi_rssi_dbm", -79.0, ago=45 * step / 5, span=span, step=step
+    )
+    tools.write_series(
+        kernel, radio, "cpe.wifi_channel", 6.0, ago=45 * step / 5, span=span, step=step
+    )
     for _ in range(4):
         kernel.events.emit("cpe.boot", site.cpe, {})
-    kernel.telemetry.write([Sample(site.cpe, "anomaly_score", utcnow() - timedelta(minutes=3), 0.9)])
+    kernel.telemetry.write(
+        [Sample(site.cpe, "anomaly_score", utcnow() - timedelta(minutes=3), 0.9)]
+    )
     api = rjc_client_factory("viewer", kernel=kernel)
 
     items = api.get(f"/api/v1/devices/{site.cpe}/diagnosis").json()["items"]
@@ -105,10 +120,18 @@ def test_wifi_interference_reboot_loop_and_analyzer_scores(
     assert wifi["evidence"]["en"].startswith(
         "Wi-Fi radio 1 (channel 6): clients' RSSI -79 dBm, 46% retransmissions over the last hour"
     )
-    assert wifi["actions"] == [{
-        "kind": "wifi.change_channel", "params": {"radio": 1},
-        "verify": {"entity": radio, "metric": "cpe.wifi_retrans_pct", "better": "lower", "min_change": 5.0},
-    }]  # fmt: skip
+    assert wifi["actions"] == [
+        {
+            "kind": "wifi.change_channel",
+            "params": {"radio": 1},
+            "verify": {
+                "entity": radio,
+                "metric": "cpe.wifi_retrans_pct",
+                "better": "lower",
+                "min_change": 5.0,
+            },
+        }
+    ]
     assert "4 reinicializações" in by_cause["reboot_loop"]["evidence"]["pt-BR"]
     assert by_cause["telemetry_anomaly"]["facts"] == {"anomaly_score": 0.9}
 
@@ -121,8 +144,15 @@ def test_an_incident_is_diagnosed_from_its_correlation_and_its_devices(
     for onu in site.onus:
         kernel.events.emit("onu.los", onu, {})
     with kernel.db.session() as session:
-        incident = Incident(kind="fiber", title="PON 0/1/0", element_id=site.pon, element_kind="pon",
-                            element_name="0/1/0", device_ids=site.onus, down_ids=site.onus)  # fmt: skip
+        incident = Incident(
+            kind="fiber",
+            title="PON 0/1/0",
+            element_id=site.pon,
+            element_kind="pon",
+            element_name="0/1/0",
+            device_ids=site.onus,
+            down_ids=site.onus,
+        )
         session.add(incident)
         session.commit()
         incident_id = incident.id

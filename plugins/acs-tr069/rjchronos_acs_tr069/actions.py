@@ -65,9 +65,11 @@ async def _run_task(kernel: Kernel, device_id: str, body: dict[str, Any]) -> dic
     ttl = float(settings.get("task_ttl_seconds", api.DEFAULT_TASK_TTL))
     task = tasks.create_task(kernel, device_id, body, actor=ACTOR, ttl=ttl)
     kernel.audit.record(
-        actor=ACTOR, action="acs.tasks.create", target=f"device:{device_id}",
+        actor=ACTOR,
+        action="acs.tasks.create",
+        target=f"device:{device_id}",
         params={"task": task.id, **body},
-    )  # fmt: skip
+    )
     outcome = await _connect(kernel, device_id)
     wait = float(settings.get("action_wait_seconds", DEFAULT_WAIT_SECONDS))
     deadline = time.monotonic() + wait
@@ -143,9 +145,19 @@ async def reprovision(kernel: Kernel, device_id: str, params: Mapping[str, Any])
 def executors() -> list[ActionExecutor]:
     cpe = ("cpe",)
     return [
-        ActionExecutor("wifi.change_channel", texts("Change the Wi-Fi channel", "Trocar o canal do Wi-Fi"),
-                       change_channel, restore_values, cpe),
+        ActionExecutor(
+            "wifi.change_channel",
+            texts("Change the Wi-Fi channel", "Trocar o canal do Wi-Fi"),
+            change_channel,
+            restore_values,
+            cpe,
+        ),
         ActionExecutor("cpe.reboot", texts("Reboot the CPE", "Reiniciar a CPE"), reboot, None, cpe),
-        ActionExecutor("cpe.reprovision", texts("Provision the CPE again", "Reprovisionar a CPE"),
-                       reprovision, None, cpe),
-    ]  # fmt: skip
+        ActionExecutor(
+            "cpe.reprovision",
+            texts("Provision the CPE again", "Reprovisionar a CPE"),
+            reprovision,
+            None,
+            cpe,
+        ),
+    ]

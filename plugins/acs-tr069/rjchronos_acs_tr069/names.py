@@ -225,7 +225,10 @@ def samples(values: Mapping[str, str | None]) -> list[tuple[str, str, float]]:
         found.append((f"/radio/{radio}", "cpe.wifi_clients", float(len(on_radio))))
         for metric, readings in (
             ("cpe.wifi_rssi_dbm", [c.rssi for c in on_radio if c.rssi is not None]),
-            ("cpe.wifi_retrans_pct", [c.retransmissions for c in on_radio if c.retransmissions is not None]),
+            (
+                "cpe.wifi_retrans_pct",
+                [c.retransmissions for c in on_radio if c.retransmissions is not None],
+            ),
         ):
             if readings:
                 found.append((f"/radio/{radio}", metric, sum(readings) / len(readings)))

@@ -65,7 +65,9 @@ def _feed(sim: Sim, cpe: Any, sessions: int) -> None:
 
 def _radio_mean(sim: Sim, device_id: str, metric: str) -> float:
     now = utcnow()
-    points = sim.kernel.telemetry.series(f"{device_id}/radio/1", metric, now - timedelta(hours=1), now)
+    points = sim.kernel.telemetry.series(
+        f"{device_id}/radio/1", metric, now - timedelta(hours=1), now
+    )
     assert points, f"no {metric} read from the CPE"
     return sum(v for _, v in points) / len(points)
 
@@ -81,7 +83,9 @@ def _detect_and_act(sim: Sim, api: httpx.Client, cpe: Any) -> tuple[str, dict[st
     assert diagnosis.status_code == 200, diagnosis.text
     top = diagnosis.json()["items"][0]
     assert top["cause"] == "wifi_interference"
-    assert top["evidence"]["en"].startswith(f"Wi-Fi radio 1 (channel {sim.fleet.call(cpe.channel, 1)})")
+    assert top["evidence"]["en"].startswith(
+        f"Wi-Fi radio 1 (channel {sim.fleet.call(cpe.channel, 1)})"
+    )
     assert "interferência ou canal congestionado" in top["evidence"]["pt-BR"]
 
     job = sim.kernel.jobs.get(sim.kernel.jobs.enqueue("ai.scan", {}))

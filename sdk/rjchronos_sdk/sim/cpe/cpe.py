@@ -258,7 +258,10 @@ class SimulatedCpe:
 
     # -- Wi-Fi radio environment -------------------------------------------------------
     def interfere(
-        self, radio: int, channels: Mapping[int, ChannelConditions], default: ChannelConditions = CLEAN
+        self,
+        radio: int,
+        channels: Mapping[int, ChannelConditions],
+        default: ChannelConditions = CLEAN,
     ) -> None:
         """Set how good each channel of ``radio`` is; readings follow the radio's channel."""
         self.radio_environment[radio] = environment(channels, default)
