@@ -118,19 +118,25 @@ def _executed_since(kernel: Kernel, kind: str, since: datetime) -> int:
     return int(count or 0)
 
 
-def _recent_failure(kernel: Kernel, device_id: str | None, kind: str, since: datetime) -> bool:
+def _recent_outcome(kernel: Kernel, device_id: str | None, kind: str, since: datetime) -> str:
+    """The status of this kind's latest finished execution on the device since ``since``."""
     with kernel.db.session() as session:
         found = session.execute(
-            select(ai_actions.c.id)
+            select(ai_actions.c.status)
             .where(
                 ai_actions.c.device_id == device_id,
                 ai_actions.c.kind == kind,
-                ai_actions.c.status.in_(("failed", "rolled_back")),
+                ai_actions.c.status.in_(("succeeded", "failed", "rolled_back")),
+                ai_actions.c.executed_at.is_not(None),
                 ai_actions.c.updated_at >= since,
             )
+            .order_by(ai_actions.c.updated_at.desc())
             .limit(1)
-        ).first()
-    return found is not None
+        ).scalar()
+    return str(found or "")
+
+
+_RAN = {"succeeded": "succeeded", "failed": "failed", "rolled_back": "was rolled back"}
 
 
 def _decide(
@@ -151,12 +157,9 @@ def _decide(
     if device is None or not policy.in_scope(device):
         return "suggested", "outside the automatic policy's scope", None
     cooldown = timedelta(seconds=float(settings(kernel).get("cooldown_seconds", 86400)))
-    if _recent_failure(kernel, device.id, kind, now - cooldown):
-        return (
-            "suggested",
-            "the same action failed or was rolled back on this device recently",
-            None,
-        )
+    recent = _recent_outcome(kernel, device.id, kind, now - cooldown)
+    if recent:
+        return "suggested", f"the same action {_RAN[recent]} on this device recently", None
     if _executed_since(kernel, kind, now - timedelta(hours=1)) >= policy.max_per_hour:
         return "suggested", f"rate limit: {policy.max_per_hour} executions an hour", None
     opens = policy.next_window(now)
