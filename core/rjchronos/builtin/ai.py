@@ -344,6 +344,16 @@ def rjc_ui_panels(kernel: Kernel) -> list[Panel]:
             },
         ),
         Panel(
+            "core.ai.insights",
+            "dashboard.insights",
+            "AI insights",
+            "table",
+            READ,
+            api="/ai/actions",
+            titles={"pt-BR": "Análises de IA"},
+            options={"columns": ["created_at", "cause", "kind", "status", "evidence"]},
+        ),
+        Panel(
             "core.ai.stats",
             "/ai",
             "AI actions: success",

@@ -175,3 +175,18 @@ def test_diagnosis_needs_a_signed_in_user_and_an_existing_device(
     missing = viewer.get("/api/v1/devices/01HZZZZZZZZZZZZZZZZZZZZZZZ/diagnosis")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_ui_manifest_shows_ai_insights_to_those_who_may_read_them(
+    ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any]
+) -> None:
+    kernel = ai_kernel()
+    manifest = rjc_client_factory("viewer", kernel=kernel).get("/api/v1/ui/manifest")
+    assert manifest.status_code == 200, manifest.text
+    panels = {panel["id"]: panel for panel in manifest.json()["panels"]}
+    assert panels["core.ai.insights"]["slot"] == "dashboard.insights"
+    assert panels["core.ai.actions"]["api"] == "/ai/actions"
+    assert panels["core.device.diagnosis"]["api"] == "/devices/{id}/diagnosis"
+    [reports] = [menu for menu in manifest.json()["menus"] if menu["id"] == "reports"]
+    [entry] = [item for item in reports["items"] if item["path"] == "/ai"]
+    assert entry["labels"]["pt-BR"] == "Análises de IA"
