@@ -113,10 +113,10 @@ def incident_diagnosis(call: ApiCall) -> dict[str, Any]:
 # -- actions ---------------------------------------------------------------------------
 
 
-def _action_visible(call: ApiCall, action: AiAction) -> None:
+def _action_visible(call: ApiCall, action: AiAction, permission: str) -> None:
     if action.device_id is None:
         return
-    scopes = call.user.scopes(READ) or [None]
+    scopes = call.user.scopes(permission) or [None]
     with call.kernel.db.session() as session:
         if not queries.device_visible(session, action.device_id, scopes):
             raise not_found("action", action.id)
@@ -131,11 +131,11 @@ def list_actions(call: ApiCall) -> dict[str, Any]:
     ):
         if call.query.get(param):
             statement = statement.where(column == call.query[param])
-    scopes = call.user.scopes(READ) or [None]
-    if None not in scopes:
+    condition = queries.scope_condition(call.user.scopes(READ) or [None])
+    if condition is not None:
         from rjchronos.inventory.models import devices
 
-        visible = select(devices.c.id).where(queries.scope_condition(scopes))  # type: ignore[arg-type]
+        visible = select(devices.c.id).where(condition)
         statement = statement.where(AiAction.device_id.in_(visible))  # type: ignore[union-attr]
     with call.kernel.db.session() as session:
         return paginate(
@@ -143,13 +143,13 @@ def list_actions(call: ApiCall) -> dict[str, Any]:
         )
 
 
-def _found(call: ApiCall) -> AiAction:
+def _found(call: ApiCall, permission: str = READ) -> AiAction:
     with call.kernel.db.session() as session:
         action = session.get(AiAction, call.path["id"])
         if action is None:
             raise not_found("action", call.path["id"])
         session.expunge(action)
-    _action_visible(call, action)
+    _action_visible(call, action, permission)
     return action
 
 
@@ -158,7 +158,7 @@ def get_action(call: ApiCall) -> dict[str, Any]:
 
 
 def approve_action(call: ApiCall) -> dict[str, Any]:
-    _found(call)
+    _found(call, ACT)
     try:
         return actions.render(actions.approve(call.kernel, call.path["id"], call.user.actor))
     except actions.ActionStateError as exc:
@@ -166,7 +166,7 @@ def approve_action(call: ApiCall) -> dict[str, Any]:
 
 
 def reject_action(call: ApiCall) -> dict[str, Any]:
-    _found(call)
+    _found(call, ACT)
     reason = (call.body or {}).get("reason", "")
     try:
         return actions.render(actions.reject(call.kernel, call.path["id"], call.user.actor, reason))
@@ -175,7 +175,7 @@ def reject_action(call: ApiCall) -> dict[str, Any]:
 
 
 def rollback_action(call: ApiCall) -> dict[str, Any]:
-    _found(call)
+    _found(call, ACT)
     try:
         return actions.render(actions.rollback(call.kernel, call.path["id"], call.user.actor))
     except actions.ActionStateError as exc:
@@ -273,8 +273,14 @@ def rjc_permissions() -> list[Permission]:
             READ,
             "See diagnoses, suggested actions and their success",
             ("viewer", "operator", "admin"),
+            scopable=True,
         ),
-        Permission(ACT, "Approve, reject and roll back suggested actions", ("operator", "admin")),
+        Permission(
+            ACT,
+            "Approve, reject and roll back suggested actions",
+            ("operator", "admin"),
+            scopable=True,
+        ),
     ]
 
 

@@ -257,3 +257,32 @@ def test_maintenance_windows_across_midnight_and_on_chosen_days() -> None:
     sunday_noon = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
     assert policy.next_window(sunday_noon) == datetime(2026, 12, 12, 22, 0, tzinfo=UTC)
     assert Policy().next_window(sunday_noon) is None
+
+
+def test_a_user_scoped_to_another_olt_sees_neither_the_diagnosis_nor_the_actions(
+    ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any], tools: SimpleNamespace
+) -> None:
+    from rjchronos.security.tokens import issue_access_token
+    from rjchronos.security.users import bind_role, create_user
+
+    kernel = ai_kernel()
+    site = tools.plant(kernel)
+    _interference(tools, kernel, site.cpe)
+    _scan(kernel)
+
+    def scoped(scope: str) -> Any:
+        user = create_user(kernel, f"ana-{scope[-4:]}", "correct horse battery", roles=())
+        assert user.id is not None
+        bind_role(kernel, user.id, "operator", scope)
+        token, _ = issue_access_token(kernel, user)
+        client = rjc_client_factory(None, kernel=kernel)
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client
+
+    elsewhere, here = scoped("olt:01HZZZZZZZZZZZZZZZZZZZZZZZ"), scoped(f"olt:{site.olt}")
+    assert elsewhere.get(f"/api/v1/devices/{site.cpe}/diagnosis").status_code == 404
+    assert _actions(elsewhere) == []
+    [action] = _actions(here)
+    assert elsewhere.get(f"/api/v1/ai/actions/{action['id']}").status_code == 404
+    assert elsewhere.post(f"/api/v1/ai/actions/{action['id']}/approve", json={}).status_code == 404
+    assert here.get(f"/api/v1/devices/{site.cpe}/diagnosis").json()["items"]
