@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from statistics import median
+from typing import Any
 
 from rjchronos.ai.context import DiagnosisContext
 from rjchronos.ai.contracts import Cause, DiagnosisRule, SuggestedAction, Verification, texts
@@ -327,9 +328,80 @@ def memory_exhaustion(ctx: DiagnosisContext) -> list[Cause]:
     ]
 
 
-def analyzer_scores(ctx: DiagnosisContext) -> list[Cause]:
-    """What the analyzers wrote: an anomaly score or a failure probability at 0.5 or more."""
+#: Per device kind, the series the installed analyzers score during a diagnosis
+#: (an entity suffix and a metric).
+SCORED_SERIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "onu": (("", "onu.rx_dbm"), ("", "onu.olt_rx_dbm")),
+    "cpe": (
+        ("", "cpe.optical_rx_dbm"),
+        ("", "cpe.cpu_percent"),
+        ("/radio/1", "cpe.wifi_retrans_pct"),
+        ("/radio/2", "cpe.wifi_retrans_pct"),
+    ),
+}
+#: How much history an analyzer learns from before scoring the last hour, and at what step.
+ANALYZER_HISTORY, ANALYZER_STEP = DAY, timedelta(minutes=5)
+
+
+def _streaming_analyzers(ctx: DiagnosisContext) -> list[tuple[str, Any, Any]]:
+    """Fresh instances of the installed streaming analyzers, with the metrics they accept."""
+    found = []
+    for name, spec in ctx.kernel.catalog.analyzers.items():
+        if spec.mode != "streaming":
+            continue
+        try:
+            found.append((name, spec, ctx.kernel.drivers.get("rjchronos.analyzers", name)))
+        except LookupError:
+            continue
+    return found
+
+
+def _analyzed(ctx: DiagnosisContext) -> list[Cause]:
+    """Score the device's own series with every installed streaming analyzer, causally."""
     causes: list[Cause] = []
+    analyzers = _streaming_analyzers(ctx)
+    for suffix, metric in SCORED_SERIES.get(ctx.device.kind, ()) if analyzers else ():
+        entity = ctx.device.id + suffix
+        points = ctx.kernel.telemetry.series(
+            entity, metric, ctx.now - ANALYZER_HISTORY, ctx.now + timedelta(seconds=1),
+            resolution=ANALYZER_STEP,
+        )  # fmt: skip
+        if len(points) < 2:
+            continue
+        times = [t.timestamp() for t, _ in points]
+        values = [v for _, v in points]
+        for name, spec, driver in analyzers:
+            if spec.metrics and metric not in spec.metrics:
+                continue
+            scores = driver().score_series(entity, metric, times, values)
+            recent = [
+                s or 0.0 for (t, _), s in zip(points, scores, strict=True) if t >= ctx.now - HOUR
+            ]
+            score = max(recent, default=0.0)
+            if score < 0.5:
+                continue
+            typical = median(values)
+            causes.append(
+                Cause(
+                    "telemetry_anomaly",
+                    round(0.7 * score, 3),
+                    texts("Unusual telemetry", "Telemetria fora do padrão"),
+                    texts(
+                        f"analyzer {name} scored {metric} {score:.2f} (of 1) in the last hour: "
+                        f"now {values[-1]:.1f}, 24 h median {typical:.1f}",
+                        f"o analisador {name} deu nota {score:.2f} (de 1) a {metric} na última "
+                        f"hora: agora {values[-1]:.1f}, mediana de 24 h {typical:.1f}",
+                    ),
+                    facts={"analyzer": name, "metric": metric, "anomaly_score": round(score, 3)},
+                )
+            )
+    return causes
+
+
+def analyzer_scores(ctx: DiagnosisContext) -> list[Cause]:
+    """The installed analyzers' view: their scores of the device's series now, and what
+    they wrote to telemetry (``anomaly_score``, ``failure_probability``) at 0.5 or more."""
+    causes = _analyzed(ctx)
     anomaly = ctx.analyzer_score("anomaly_score")
     if anomaly is not None and anomaly >= 0.5:
         causes.append(
@@ -338,10 +410,10 @@ def analyzer_scores(ctx: DiagnosisContext) -> list[Cause]:
                 round(0.7 * anomaly, 3),
                 texts("Unusual telemetry", "Telemetria fora do padrão"),
                 texts(
-                    f"an analyzer scored this device's telemetry {anomaly:.2f} (of 1) in the last "
-                    "hour",
-                    f"um analisador deu nota {anomaly:.2f} (de 1) à telemetria deste dispositivo "
-                    "na última hora",
+                    f"an analyzer scored this device's telemetry {anomaly:.2f} (of 1) "
+                    "in the last hour",
+                    f"um analisador deu nota {anomaly:.2f} (de 1) à telemetria deste "
+                    "dispositivo na última hora",
                 ),
                 facts={"anomaly_score": round(anomaly, 3)},
             )
