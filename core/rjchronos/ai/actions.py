@@ -144,12 +144,14 @@ def _decide(
     policy: Policy,
     kind: str,
     device: DiagnosedDevice | None,
-    known: bool,
+    executor: ActionExecutor | None,
     now: datetime,
 ) -> tuple[str, str, datetime | None]:
     """``(status, note, run_at)`` of a new suggestion under its policy."""
-    if not known:
+    if executor is None:
         return "suggested", f"no executor for {kind!r} is installed", None
+    if device is not None and executor.device_kinds and device.kind not in executor.device_kinds:
+        return "suggested", f"{kind!r} does not apply to a device of kind {device.kind!r}", None
     if policy.mode == "suggest":
         return "suggested", "", None
     if policy.mode == "approve":
@@ -195,8 +197,8 @@ def suggest(
     if already is not None:
         return None
     policy = policy_for(settings(kernel), suggestion.kind)
-    known = suggestion.kind in executors(kernel)
-    status, note, run_at = _decide(kernel, policy, suggestion.kind, device, known, now)
+    executor = executors(kernel).get(suggestion.kind)
+    status, note, run_at = _decide(kernel, policy, suggestion.kind, device, executor, now)
     action = AiAction(
         kind=suggestion.kind,
         device_id=device.id,

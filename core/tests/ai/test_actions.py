@@ -286,3 +286,29 @@ def test_a_user_scoped_to_another_olt_sees_neither_the_diagnosis_nor_the_actions
     assert elsewhere.get(f"/api/v1/ai/actions/{action['id']}").status_code == 404
     assert elsewhere.post(f"/api/v1/ai/actions/{action['id']}/approve", json={}).status_code == 404
     assert here.get(f"/api/v1/devices/{site.cpe}/diagnosis").json()["items"]
+
+
+def test_a_reboot_loop_suggests_reprovisioning_and_an_approved_ticket_is_opened(
+    ai_kernel: Callable[..., Any], rjc_client_factory: Callable[..., Any], tools: SimpleNamespace
+) -> None:
+    kernel = ai_kernel(policies={"cpe.reprovision": {"mode": "auto"}})
+    site = tools.plant(kernel)
+    for _ in range(4):
+        kernel.events.emit("cpe.boot", site.cpe, {})
+    _scan(kernel)
+    operator = rjc_client_factory("operator", kernel=kernel)
+    by_kind = {a["kind"]: a for a in _actions(operator)}
+    # No ACS in this kernel: nothing can reprovision, so even "auto" only suggests.
+    reprovision = by_kind["cpe.reprovision"]
+    assert reprovision["status"] == "suggested"
+    assert reprovision["note"] == "no executor for 'cpe.reprovision' is installed"
+    assert (
+        operator.post(f"/api/v1/ai/actions/{reprovision['id']}/approve", json={}).status_code == 409
+    )
+
+    ticket = by_kind["ticket.open"]
+    approved = operator.post(f"/api/v1/ai/actions/{ticket['id']}/approve", json={}).json()
+    assert (approved["status"], approved["outcome"]) == ("succeeded", "unverified")
+    opened = operator.get(f"/api/v1/tickets/{approved['result']['execution']['ticket_id']}").json()
+    assert (opened["title"], opened["device_id"]) == ("CPE reboot loop", site.cpe)
+    assert opened["created_by"] == "system:ai"
