@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from rjchronos.ai.context import DiagnosedDevice, load_devices
 from rjchronos.ai.contracts import ActionError, ActionExecutor, Cause, SuggestedAction
@@ -222,8 +222,9 @@ def suggest(
     _audit(kernel, actor, "suggest", action, status=status, cause=cause.cause, params=action.params)
     if status == "scheduled":
         job = kernel.jobs.enqueue(
-            EXECUTE_JOB, {"action_id": action.id}, device_id=device.id, run_at=run_at
-        )
+            EXECUTE_JOB, {"action_id": action.id}, device_id=device.id, run_at=run_at,
+            dedup_key=f"{EXECUTE_JOB}:{action.id}",
+        )  # fmt: skip
         if run_at is not None:
             action = _update(
                 kernel, action.id, result={"execute_job": job, "run_at": run_at.isoformat()}
@@ -252,29 +253,41 @@ def _update(kernel: Kernel, action_id: str, **changes: Any) -> AiAction:
 
 def approve(kernel: Kernel, action_id: str, actor: str) -> AiAction:
     """An operator approves a suggestion: it is executed now."""
-    with kernel.db.session() as session:
-        action = _load(session, action_id)
-        if action.status not in ("suggested", "awaiting_approval"):
-            raise ActionStateError(f"action {action_id} is {action.status}, not awaiting approval")
-        if action.kind not in executors(kernel):
-            raise ActionStateError(f"no executor for {action.kind!r} is installed")
-        action.status, action.approved_by, action.updated_at = "scheduled", actor, utcnow()
-        session.commit()
-        session.refresh(action)
-        session.expunge(action)
+    action = _current(kernel, action_id)
+    if action.kind not in executors(kernel):
+        raise ActionStateError(f"no executor for {action.kind!r} is installed")
+    waiting = ("suggested", "awaiting_approval")
+    if not _claim(kernel, action_id, waiting, status="scheduled", approved_by=actor):
+        raise ActionStateError(f"action {action_id} is {action.status}, not awaiting approval")
     _audit(kernel, actor, "approve", action)
-    kernel.jobs.enqueue(EXECUTE_JOB, {"action_id": action.id}, device_id=action.device_id)
+    kernel.jobs.enqueue(
+        EXECUTE_JOB, {"action_id": action.id}, device_id=action.device_id,
+        dedup_key=f"{EXECUTE_JOB}:{action.id}",
+    )  # fmt: skip
     return _current(kernel, action_id)
 
 
 def reject(kernel: Kernel, action_id: str, actor: str, reason: str = "") -> AiAction:
     """An operator turns a suggestion down."""
-    with kernel.db.session() as session:
-        if _load(session, action_id).status not in ("suggested", "awaiting_approval"):
-            raise ActionStateError(f"action {action_id} can no longer be rejected")
-    action = _update(kernel, action_id, status="rejected", note=reason[:500], approved_by=actor)
+    _current(kernel, action_id)  # LookupError when there is none
+    waiting = ("suggested", "awaiting_approval")
+    values = {"status": "rejected", "note": reason[:500], "approved_by": actor}
+    if not _claim(kernel, action_id, waiting, **values):
+        raise ActionStateError(f"action {action_id} can no longer be rejected")
+    action = _current(kernel, action_id)
     _audit(kernel, actor, "reject", action, reason=reason)
     return action
+
+
+def _claim(kernel: Kernel, action_id: str, before: tuple[str, ...], **values: Any) -> bool:
+    """Move the action from one of ``before`` in one compare-and-set; whether it moved."""
+    with kernel.db.engine.begin() as connection:
+        moved = connection.execute(
+            update(ai_actions)
+            .where(ai_actions.c.id == action_id, ai_actions.c.status.in_(before))
+            .values(updated_at=utcnow(), **values)
+        ).rowcount
+    return moved == 1
 
 
 def _current(kernel: Kernel, action_id: str) -> AiAction:
@@ -308,6 +321,8 @@ def execute(kernel: Kernel, action_id: str) -> dict[str, Any]:
                 kernel, action_id, status="suggested", note="rate limit reached when its turn came"
             )
             return {"deferred": "rate limit"}
+    if not _claim(kernel, action_id, ("scheduled",), status="executing"):
+        return {"skipped": "another worker took it"}
     actor = action.approved_by or SYSTEM
     started = utcnow()
     try:

@@ -17,18 +17,20 @@ from rjchronos.db.ids import new_id
 from rjchronos.db.types import JsonDocument, UtcDateTime, utcnow
 
 #: ``suggested`` and ``awaiting_approval`` wait for an operator; ``scheduled`` for its
-#: execution job; ``verifying`` for its check. The rest are final.
+#: execution job, ``executing`` while its executor works; ``verifying`` for its check.
+#: The rest are final.
 STATUSES = (
     "suggested",
     "awaiting_approval",
     "scheduled",
+    "executing",
     "verifying",
     "succeeded",
     "failed",
     "rolled_back",
     "rejected",
 )
-OPEN_STATUSES = ("suggested", "awaiting_approval", "scheduled", "verifying")
+OPEN_STATUSES = ("suggested", "awaiting_approval", "scheduled", "executing", "verifying")
 EXECUTED_STATUSES = ("verifying", "succeeded", "failed", "rolled_back")
 
 
