@@ -522,7 +522,7 @@ def stats(kernel: Kernel, since: datetime | None = None) -> dict[str, Any]:
 
 def scan(kernel: Kernel, device_ids: list[str] | None = None) -> dict[str, int]:
     """Diagnose devices (those given, or those seen lately) and record their suggestions."""
-    from rjchronos.ai.diagnosis import causes_for
+    from rjchronos.ai.diagnosis import causes_for, diagnosis_rules
     from rjchronos.inventory.models import devices
 
     own = settings(kernel)
@@ -539,9 +539,10 @@ def scan(kernel: Kernel, device_ids: list[str] | None = None) -> dict[str, int]:
             )
     threshold = float(own.get("suggest_min_score", 0.5))
     counts = {"devices": 0, "causes": 0, "suggested": 0, "scheduled": 0}
+    rules = diagnosis_rules(kernel)
     for device in load_devices(kernel, device_ids).values():
         counts["devices"] += 1
-        causes, _ = causes_for(kernel, device)
+        causes, _ = causes_for(kernel, device, rules=rules)
         for cause, rule in causes:
             if cause.score < threshold:
                 continue

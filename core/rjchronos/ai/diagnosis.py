@@ -60,13 +60,19 @@ def render_cause(cause: Cause, rule: str) -> dict[str, Any]:
 
 
 def causes_for(
-    kernel: Kernel, device: DiagnosedDevice, now: datetime | None = None
+    kernel: Kernel,
+    device: DiagnosedDevice,
+    now: datetime | None = None,
+    rules: list[tuple[str, DiagnosisRule]] | None = None,
 ) -> tuple[list[tuple[Cause, str]], list[dict[str, str]]]:
-    """The causes every rule finds for ``device``, best first, and the rules that failed."""
+    """The causes every rule finds for ``device``, best first, and the rules that failed.
+
+    :param rules: :func:`diagnosis_rules` when already collected (a scan of many devices).
+    """
     context = DiagnosisContext(kernel, device, now or utcnow())
     found: list[tuple[Cause, str]] = []
     failed: list[dict[str, str]] = []
-    for plugin, rule in diagnosis_rules(kernel):
+    for plugin, rule in rules if rules is not None else diagnosis_rules(kernel):
         if rule.kinds and device.kind not in rule.kinds:
             continue
         try:
