@@ -18,8 +18,8 @@ UV_SYNC_FLAGS := $(if $(CI),--locked,)
 help:
 	@echo "make run     set up (uv, Python and web UI dependencies, database) and start the demo"
 	@echo "             on http://$(HOST):$(PORT)/ (the first admin's password is printed once)"
-	@echo "make test    set up, check the test services, build the web UI, make sure chromium is"
-	@echo "             installed, run every test suite with its duration"
+	@echo "make test    set up, check the test services, build the web UI, make sure chromium and"
+	@echo "             poppler are installed, run every test suite with its duration"
 	@echo "make setup   uv (installed with pip if missing) and uv sync: every package of the workspace"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make format  ruff format and ruff check --fix"
@@ -41,6 +41,7 @@ test-services: setup
 test: setup test-services webui
 	@scripts/ensure-chromium
 	@scripts/ensure-snmpbulkwalk
+	@scripts/ensure-poppler
 	@scripts/test-suites
 
 lint:

@@ -1,10 +1,11 @@
 """Alert latency: a device event to the notification's arrival at a local webhook receiver.
 
 1. creates a fresh PostgreSQL database and migrates it;
-2. starts a webhook receiver (Starlette under uvicorn on 127.0.0.1) that notes each arrival;
+2. starts a webhook receiver (Starlette under uvicorn on 127.0.0.1, in a process of its own)
+   that notes each arrival;
 3. builds a kernel as ``rjchronos serve --role all`` runs it: the event bus bound to a
-   running loop, the embedded job worker, one event rule with one channel whose notifier
-   POSTs JSON to the receiver (a new connection per message, as a notifier does);
+   running loop, the embedded job worker, one event rule with one channel of the
+   ``webhook`` notifier plugin posting to the receiver;
 4. emits ``--rate`` events per second for ``--seconds`` seconds, each on its own device,
    so each opens an alert and queues one delivery, and times event -> arrival;
 5. baseline, in the same run: a bare httpx client POSTs the same number of messages to the
@@ -18,13 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import ssl
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +46,11 @@ from rjchronos.alerts.models import AlertRule
 from rjchronos.config import Settings
 from rjchronos.db.ids import new_id
 from rjchronos.db.migrate import upgrade
-from rjchronos.drivers.contracts import DeliveryResult, Notification, Notifier
 from rjchronos.events import EventType
 from rjchronos.inventory.models import devices
 from rjchronos.kernel import Kernel
 from rjchronos.notifications.models import NotificationChannel
+from rjchronos_notify_webhook.notifier import WebhookNotifier
 from rjchronos_sdk.testing import LoopThread, serve_asgi
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -61,41 +65,63 @@ def admin_url() -> str:
 
 
 class Receiver:
-    """Notes the arrival time of every message, keyed by the ``key`` it carries."""
+    """Notes the arrival time of every message, keyed by the ``key`` it carries.
+
+    It runs in a process of its own (``--serve-receiver``), as a real endpoint
+    would, so its CPU is not the benchmark's; ``time.monotonic`` is the same
+    system-wide clock in both processes.
+    """
 
     def __init__(self) -> None:
         self.arrivals: dict[str, float] = {}
-        self.lock = threading.Lock()
 
     async def post(self, request: Request) -> JSONResponse:
         body = await request.json()
-        now = time.perf_counter()
+        now = time.monotonic()
         key = body.get("variables", {}).get("device_id") or body.get("key")
-        with self.lock:
-            self.arrivals.setdefault(str(key), now)
+        self.arrivals.setdefault(str(key), now)
         return JSONResponse({"id": str(key)})
 
+    async def count(self, request: Request) -> JSONResponse:
+        return JSONResponse(len(self.arrivals))
+
+    async def dump(self, request: Request) -> JSONResponse:
+        arrivals, self.arrivals = self.arrivals, {}
+        return JSONResponse(arrivals)
+
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/hook", self.post, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/hook", self.post, methods=["POST"]),
+                Route("/count", self.count),
+                Route("/arrivals", self.dump, methods=["POST"]),
+            ]
+        )
 
 
-#: One TLS context for every client: building one per client costs about 40 ms of CPU.
-TLS = ssl.create_default_context()
+def serve_receiver(port_file: str) -> None:
+    """The receiver process: serve, write the base URL to ``port_file``, run until killed."""
+    with serve_asgi(Receiver().app()) as base:
+        Path(port_file).write_text(base)
+        threading.Event().wait()
 
 
-class WebhookNotifier(Notifier):
-    """POSTs the notification as JSON to ``config["url"]``."""
-
-    name = "bench-webhook"
-
-    async def send(self, notification: Notification) -> DeliveryResult:
-        payload = {"subject": notification.subject, "variables": dict(notification.variables)}
+@contextmanager
+def receiver_process() -> Iterator[str]:
+    """Start the receiver in a process of its own; yield its base URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        port_file = Path(folder) / "url"
+        process = subprocess.Popen([sys.executable, __file__, "--serve-receiver", str(port_file)])
         try:
-            async with httpx.AsyncClient(timeout=10, verify=TLS) as client:
-                response = await client.post(self.config["url"], json=payload)
-        except httpx.HTTPError as exc:
-            return DeliveryResult(False, str(exc), retryable=True)
-        return DeliveryResult(response.is_success, f"HTTP {response.status_code}", retryable=True)
+            deadline = time.monotonic() + 30
+            while not port_file.exists() or not port_file.read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the webhook receiver did not start")
+                time.sleep(0.05)
+            yield port_file.read_text()
+        finally:
+            process.terminate()
+            process.wait(10)
 
 
 class BenchEvents:
@@ -119,31 +145,50 @@ def percentiles(latencies: list[float]) -> dict[str, float | None]:
 def paced(count: int, rate: float, send: Any, threads: int) -> dict[str, float]:
     """Call ``send(i)`` ``count`` times at ``rate`` per second; the start time of each."""
     started: dict[str, float] = {}
-    begin = time.perf_counter()
+    begin = time.monotonic()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for index in range(count):
-            delay = begin + index / rate - time.perf_counter()
+            delay = begin + index / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            started[str(index)] = time.perf_counter()
+            started[str(index)] = time.monotonic()
             pool.submit(send, index)
     return started
 
 
-def wait_for(receiver: Receiver, count: int, timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while len(receiver.arrivals) < count and time.perf_counter() < deadline:
-        time.sleep(0.05)
+def collect(base: str, count: int, timeout: float) -> dict[str, float]:
+    """Wait until ``count`` messages arrived (or ``timeout``); their arrival times."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=base, timeout=10) as client:
+        while client.get("/count").json() < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return dict(client.post("/arrivals").json())
+
+
+def start_workers(
+    home: str, url: str, broker: str, jobs: dict[str, Any], options: dict[str, Any]
+) -> list[subprocess.Popen[bytes]]:
+    """``rjchronos worker`` processes on ``broker``, as a scaled-out deployment runs them."""
+    config = Path(home) / "rjchronos.toml"
+    config.write_text(
+        f'database_url = "{url}"\nbroker_url = "{broker}"\n\n[plugins."builtin.jobs"]\n'
+        f'queue_prefix = "{jobs["queue_prefix"]}"\n'
+    )
+    command = [str(Path(sys.executable).with_name("rjchronos")), "worker"]
+    command += ["--threads", str(options["workers"]), "--queue", "notifications"]
+    environ = {**os.environ, "RJC_HOME": home, "RJC_CONFIG": str(config)}
+    workers = [subprocess.Popen(command, env=environ) for _ in range(options["worker_processes"])]
+    time.sleep(3)  # their start-up (imports, plugins) is not what is measured
+    return workers
 
 
 def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> dict[str, Any]:
     count = int(options["rate"] * options["seconds"])
+    broker = options["broker"] if options["worker_processes"] else ""
+    jobs = {"embedded_threads": options["workers"], "queue_prefix": f"bench{uuid.uuid4().hex[:8]}."}
     kernel = Kernel(
         Settings(
-            home=Path(home),
-            database_url=url,
-            broker_url="",
-            plugins={"builtin.jobs": {"embedded_threads": options["workers"]}},
+            home=Path(home), database_url=url, broker_url=broker, plugins={"builtin.jobs": jobs}
         ),
         plugins={"bench": BenchEvents()},
     )
@@ -177,9 +222,9 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
         session.commit()
     loop = LoopThread()
     kernel.events.bind_loop(loop.loop)
-    kernel.jobs.start_in_process()
-    receiver: Receiver = options["receiver"]
-    receiver.arrivals.clear()
+    workers = start_workers(home, url, broker, jobs, options) if broker else []
+    if not broker:
+        kernel.jobs.start_in_process()
     cpu = time.process_time()
     try:
 
@@ -187,16 +232,15 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
             kernel.events.emit(EVENT, ids[index], {})
 
         started = paced(count, options["rate"], send, options["emitters"])
-        wait_for(receiver, count, options["drain"])
+        arrivals = collect(options["base"], count, options["drain"])
     finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(30)
         kernel.jobs.stop()
         loop.close()
         kernel.db.dispose()
-    latencies = [
-        receiver.arrivals[ids[int(i)]] - t
-        for i, t in started.items()
-        if ids[int(i)] in receiver.arrivals
-    ]
+    latencies = [arrivals[ids[int(i)]] - t for i, t in started.items() if ids[int(i)] in arrivals]
     return {
         "events": count,
         "delivered": len(latencies),
@@ -207,8 +251,6 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
 
 def measure_bare(hook: str, options: dict[str, Any]) -> dict[str, Any]:
     count = int(options["rate"] * options["seconds"])
-    receiver: Receiver = options["receiver"]
-    receiver.arrivals.clear()
     client = httpx.Client(timeout=10, limits=httpx.Limits(max_connections=options["emitters"]))
     try:
         started = paced(
@@ -217,31 +259,39 @@ def measure_bare(hook: str, options: dict[str, Any]) -> dict[str, Any]:
             lambda i: client.post(hook, json={"key": f"b{i}"}),
             options["emitters"],
         )
-        wait_for(receiver, count, options["drain"])
+        arrivals = collect(options["base"], count, options["drain"])
     finally:
         client.close()
-    latencies = [
-        receiver.arrivals[f"b{i}"] - t for i, t in started.items() if f"b{i}" in receiver.arrivals
-    ]
+    latencies = [arrivals[f"b{i}"] - t for i, t in started.items() if f"b{i}" in arrivals]
     return {"events": count, "delivered": len(latencies), **percentiles(latencies)}
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--serve-receiver"]:
+        serve_receiver(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds of events")
     parser.add_argument("--workers", type=int, default=4, help="embedded job worker threads")
     parser.add_argument("--emitters", type=int, default=8, help="threads emitting events")
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=0,
+        help="deliver from this many `rjchronos worker` processes on --broker (0: embedded)",
+    )
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="their broker")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the rest")
     options: dict[str, Any] = vars(parser.parse_args())
-    options["receiver"] = Receiver()
 
     database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
     url = make_url(admin_url()).set(database=database).render_as_string(hide_password=False)
     with psycopg.connect(admin_url(), autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{database}"')
     try:
-        with serve_asgi(options["receiver"].app()) as base, tempfile.TemporaryDirectory() as home:
+        with receiver_process() as base, tempfile.TemporaryDirectory() as home:
+            options["base"] = base
             hook = base + "/hook"
             bare = measure_bare(hook, options)
             app = measure_alerts(url, home, hook, options)
@@ -249,11 +299,15 @@ def main() -> None:
         with psycopg.connect(admin_url(), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
+    where = (
+        f"{options['worker_processes']} worker processes of {options['workers']} threads"
+        if options["worker_processes"]
+        else f"embedded worker with {options['workers']} threads"
+    )
     ratio = round(app["p99_ms"] / bare["p99_ms"], 2) if app["p99_ms"] and bare["p99_ms"] else None
     print(
         f"device event -> webhook delivery, {options['rate']:.0f} events/s for "
-        f"{options['seconds']:.0f} s ({app['events']:,} events, PostgreSQL, embedded worker "
-        f"with {options['workers']} threads):"
+        f"{options['seconds']:.0f} s ({app['events']:,} events, PostgreSQL, {where}):"
     )
     for label, row in (("RJChronos", app), ("bare POST", bare)):
         print(
@@ -270,6 +324,7 @@ def main() -> None:
                 "rate_per_s": options["rate"],
                 "seconds": options["seconds"],
                 "workers": options["workers"],
+                "worker_processes": options["worker_processes"],
                 "app": app,
                 "baseline": bare,
                 "p99_ratio": ratio,

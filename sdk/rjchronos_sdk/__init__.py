@@ -16,7 +16,7 @@ notice, however handy it looks inside ``rjchronos``.
   :class:`CustomerSource`.
 - Driver contracts: :class:`Driver`, :class:`DriverMatch`,
   :class:`DeviceFacts`, :class:`OltDriver`, :class:`ProtocolDriver`,
-  :class:`Notifier`, :class:`Notification`, :class:`DeliveryResult`,
+  :class:`Notifier`, :class:`Notification`, :class:`Attachment`, :class:`DeliveryResult`,
   :class:`Analyzer`, :class:`UnsupportedOperation`.
 - The OLT model every OLT driver speaks: :class:`Onu`, :class:`OnuStatus`,
   :class:`UnconfiguredOnu`, :class:`Board`, :class:`PonPort`,
@@ -47,6 +47,7 @@ from rjchronos.ai.contracts import (
 from rjchronos.customers.sources import CustomerSource
 from rjchronos.drivers.contracts import (
     Analyzer,
+    Attachment,
     DeliveryResult,
     DeviceFacts,
     Driver,
@@ -96,6 +97,7 @@ __all__ = [
     "ApiCall",
     "ApiRoute",
     "Applied",
+    "Attachment",
     "AuthorizeRequest",
     "Board",
     "Cause",

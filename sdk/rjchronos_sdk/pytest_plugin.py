@@ -11,6 +11,8 @@ Fixtures:
 ``rjc_client_factory`` / ``rjc_client``
     A Starlette ``TestClient`` (the app's lifespan runs) authenticated as a
     user of the given role; ``rjc_client`` is an admin.
+``rjc_empty_database_url``
+    A database without tables on the same backend (restores, migrate jobs).
 ``rjc_database_url``
     A fresh database for one test. Tests that use it (directly or through
     the fixtures above) run once per backend of ``--rjc-backends``
@@ -99,6 +101,13 @@ class _PostgresTemplates:
             self.created.append(database)
         return self.url_for(database)
 
+    def new_empty_database(self) -> str:
+        with self._connect() as connection:
+            database = f"rjc_e_{uuid.uuid4().hex[:12]}"
+            connection.execute(f'CREATE DATABASE "{database}"')
+            self.created.append(database)
+        return self.url_for(database)
+
     def drop(self, database_url: str) -> None:
         from sqlalchemy.engine import make_url
 
@@ -163,6 +172,22 @@ def rjc_database_url(
     database = tmp_path / "rjchronos.db"
     shutil.copyfile(_rjc_templates["sqlite"], database)
     yield f"sqlite:///{database}"
+
+
+@pytest.fixture
+def rjc_empty_database_url(
+    rjc_backend: str, _rjc_templates: dict[str, Any], tmp_path: Path
+) -> Iterator[str]:
+    """A database without any table on this test's backend (nothing migrated)."""
+    if rjc_backend == "postgresql":
+        templates: _PostgresTemplates = _rjc_templates["postgres"]
+        url = templates.new_empty_database()
+        yield url
+        templates.drop(url)
+        return
+    folder = tmp_path / f"empty-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    yield f"sqlite:///{folder / 'rjchronos.db'}"
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -79,48 +79,67 @@ def _events_in(condition: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 def on_event(kernel: Kernel, event: DeviceEvent) -> int:
     """Evaluate the event rules ``event`` concerns; return how many alerts changed."""
-    if event.type.startswith(OWN_PREFIXES) or event.device_id is None:
+    return on_events(kernel, [event])
+
+
+def on_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> int:
+    """Evaluate the event rules of ``events``, in order; return how many alerts changed.
+
+    Fired alerts are opened in bulk (:func:`lifecycle.open_alerts`); a clear
+    first opens what fired before it, so the order of the events is kept.
+    """
+    events = [e for e in events if not e.type.startswith(OWN_PREFIXES) and e.device_id]
+    if not events:
         return 0
-    changed = 0
     rules = cached_rules(kernel)
+    work: list[tuple[AlertRule, str, Mapping[str, Any], Device, DeviceEvent]] = []
     with kernel.db.session() as session:
-        device = session.get(Device, event.device_id)
-        if device is None:
-            return 0
-        work: list[tuple[AlertRule, str, Mapping[str, Any]]] = []
-        for rule in rules:
-            condition = rule.document["condition"]
-            for sub in _events_in(condition):
-                if event.type in clears_of(sub):
-                    work.append((rule, "clear", sub))
-                elif (
-                    event.type == sub["event"]
-                    and in_scope(session, rule.document.get("scope"), device)
-                    and (
-                        (condition is sub and sub.get("count", 1) == 1)  # this very event
-                        or evaluate(kernel, session, condition, device, event.time).firing
-                    )
-                ):
-                    work.append((rule, "fire", sub))
+        ids = {event.device_id for event in events}
+        found = {
+            device.id: device
+            for device in session.execute(select(Device).where(devices.c.id.in_(ids))).scalars()
+        }
+        for event in events:
+            device = found.get(event.device_id or "")
+            if device is None:
+                continue
+            for rule in rules:
+                condition = rule.document["condition"]
+                for sub in _events_in(condition):
+                    if event.type in clears_of(sub):
+                        work.append((rule, "clear", sub, device, event))
+                    elif (
+                        event.type == sub["event"]
+                        and in_scope(session, rule.document.get("scope"), device)
+                        and (
+                            (condition is sub and sub.get("count", 1) == 1)  # this very event
+                            or evaluate(kernel, session, condition, device, event.time).firing
+                        )
+                    ):
+                        work.append((rule, "fire", sub, device, event))
         session.expunge_all()
-    for rule, action, sub in work:
-        if action == "clear":
-            key = lifecycle.dedup_key(rule, device, sub["event"])
-            if lifecycle.resolve_key(kernel, key, f"recovered: {event.type}"):
-                changed += 1
+    changed = 0
+    pending: list[lifecycle.OpenRequest] = []
+    for rule, action, sub, device, event in work:
+        if action == "fire":
+            pending.append(
+                lifecycle.OpenRequest(
+                    rule,
+                    device,
+                    title=f"{rule.name}: {device.name or device.serial or device.id}",
+                    details={"event": event.type, "event_id": event.id, **dict(event.payload)},
+                    event=sub["event"],
+                    now=event.time,
+                    incident_id=outages.incident_of(kernel, device.id, event.type),
+                )
+            )
             continue
-        lifecycle.open_alert(
-            kernel,
-            rule,
-            device,
-            title=f"{rule.name}: {device.name or device.serial or device.id}",
-            details={"event": event.type, "event_id": event.id, **dict(event.payload)},
-            event=sub["event"],
-            now=event.time,
-            incident_id=outages.incident_of(kernel, device.id, event.type),
-        )
-        changed += 1
-    return changed
+        changed += len(lifecycle.open_alerts(kernel, pending))
+        pending = []
+        key = lifecycle.dedup_key(rule, device, sub["event"])
+        if lifecycle.resolve_key(kernel, key, f"recovered: {event.type}"):
+            changed += 1
+    return changed + len(lifecycle.open_alerts(kernel, pending))
 
 
 def _devices(session: Session, scope: Mapping[str, Any] | None) -> Iterator[Device]:

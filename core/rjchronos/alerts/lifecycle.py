@@ -9,18 +9,20 @@ alert, transition and channel, so nothing is sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from rjchronos.alerts.models import Alert, AlertRule, Silence, alerts, silences
 from rjchronos.alerts.rules import in_scope
 from rjchronos.db.types import utcnow
 from rjchronos.inventory.models import Device
 from rjchronos.notifications import service as notifications
+from rjchronos.security.audit import AuditRecord
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -77,15 +79,28 @@ def unresolved(session: Session, key: str) -> Alert | None:
     ).scalar_one_or_none()
 
 
-def _silenced(session: Session, rule: AlertRule, device: Device | None, now: datetime) -> bool:
-    active = session.execute(
-        select(Silence).where(
-            silences.c.starts_at <= now,
-            silences.c.ends_at > now,
-            or_(silences.c.rule_id.is_(None), silences.c.rule_id == rule.id),
-        )
-    ).scalars()
-    return any(in_scope(session, s.scope, device) for s in active)
+def _silences(session: Session, start: datetime, end: datetime) -> list[Silence]:
+    """The silences in force at some moment between ``start`` and ``end``."""
+    return list(
+        session.execute(
+            select(Silence).where(silences.c.starts_at <= end, silences.c.ends_at > start)
+        ).scalars()
+    )
+
+
+def _silenced(
+    session: Session,
+    active: Sequence[Silence],
+    rule: AlertRule,
+    device: Device | None,
+    now: datetime,
+) -> bool:
+    return any(
+        s.starts_at <= now < s.ends_at
+        and s.rule_id in (None, rule.id)
+        and in_scope(session, s.scope, device)
+        for s in active
+    )
 
 
 def _flapping(session: Session, rule: AlertRule, key: str, now: datetime) -> bool:
@@ -117,18 +132,24 @@ def _variables(alert: Alert, device: Device | None, time: datetime) -> dict[str,
 def _notify(
     kernel: Kernel, alert: Alert, channels: list[str], template: str, vars: Mapping[str, Any]
 ) -> int:
-    sent = 0
-    for channel_id in channels:
-        if notifications.notify(
-            kernel,
-            channel_id,
-            template,
-            vars,
-            idempotency_key=f"alert:{alert.id}:{template}:{channel_id}",
-            subject_ref=f"alert:{alert.id}",
-        ):
-            sent += 1
-    return sent
+    queued = notifications.notify_many(
+        kernel,
+        [
+            notifications.Message(
+                channel_id,
+                template,
+                vars,
+                idempotency_key=f"alert:{alert.id}:{template}:{channel_id}",
+                subject_ref=f"alert:{alert.id}",
+            )
+            for channel_id in channels
+        ],
+    )
+    return sum(1 for delivery_id in queued if delivery_id)
+
+
+def _payload(alert: Alert) -> dict[str, Any]:
+    return {"alert_id": alert.id, "rule": alert.rule_name, "severity": alert.severity}
 
 
 def _record(
@@ -138,7 +159,7 @@ def _record(
     kernel.events.emit(
         f"alert.{action}",
         alert.device_id,
-        {"alert_id": alert.id, "rule": alert.rule_name, "severity": alert.severity, **payload},
+        {**_payload(alert), **payload},
         actor=actor,
         session=session,
     )
@@ -149,6 +170,25 @@ def _audit(kernel: Kernel, alert: Alert, action: str, actor: str, **params: Any)
     kernel.audit.record(
         actor=actor, action=f"alert.{action}", target=f"alert:{alert.id}", params=params
     )
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """One alert to open (or one more occurrence of), as :func:`open_alert` takes it."""
+
+    rule: AlertRule
+    device: Device | None
+    title: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    event: str = ""
+    now: datetime = field(default_factory=utcnow)
+    #: The open incident the device is part of: the alert is recorded under it and
+    #: notifies no one (the incident told the operators already).
+    incident_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return dedup_key(self.rule, self.device, self.event)
 
 
 def open_alert(
@@ -162,58 +202,105 @@ def open_alert(
     now: datetime | None = None,
     incident_id: str | None = None,
 ) -> Alert:
-    """Open an alert for ``rule`` on ``device``, or count one more occurrence of the open one.
+    """Open an alert for ``rule`` on ``device``, or count one more occurrence of the open one."""
+    request = OpenRequest(
+        rule, device, title, details or {}, event, now or utcnow(), incident_id=incident_id
+    )
+    return open_alerts(kernel, [request])[0]
 
-    :param incident_id: the open incident the device is part of: the alert is recorded
-        under it and notifies no one (the incident told the operators already).
+
+def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
+    """:func:`open_alert` for many, in order, in one transaction; the alert of each request.
+
+    A burst of events (a thousand ONUs, one rule each) costs a handful of
+    statements, not a handful per alert: open alerts, silences, timeline
+    entries, audit entries and deliveries are read and written in bulk.
     """
-    now = now or utcnow()
-    key = dedup_key(rule, device, event)
+    if not requests:
+        return []
+    result: list[Alert] = []
+    opened: list[tuple[Alert, OpenRequest, list[str]]] = []
     with kernel.db.session() as session:
-        current = unresolved(session, key)
-        if current is not None:
-            current.occurrences += 1
-            current.last_seen_at = now
-            session.commit()
-            session.refresh(current)
-            session.expunge(current)
-            return current
-        silenced = _silenced(session, rule, device, now)
-        flapping = _flapping(session, rule, key, now)
-        quiet = silenced or flapping or incident_id is not None
-        channels = [] if quiet else list(rule.document.get("channels", []))
-        alert = Alert(
-            notified=bool(channels),
-            rule_id=rule.id,
-            rule_name=rule.name,
-            dedup_key=key,
-            severity=rule.document.get("severity", "major"),
-            device_id=device.id if device else None,
-            title=(title or rule.name)[:255],
-            details={**(details or {}), **({"incident_id": incident_id} if incident_id else {})},
-            silenced=silenced,
-            flapping=flapping,
-            opened_at=now,
-            last_seen_at=now,
-        )
-        session.add(alert)
+        keys = {request.key for request in requests}
+        current: dict[str, Alert] = {
+            alert.dedup_key: alert
+            for alert in session.execute(
+                select(Alert).where(alerts.c.dedup_key.in_(keys), alerts.c.status.in_(UNRESOLVED))
+            ).scalars()
+        }
+        active = _silences(session, min(r.now for r in requests), max(r.now for r in requests))
+        for request in requests:
+            key = request.key
+            existing = current.get(key)
+            if existing is not None:
+                existing.occurrences += 1
+                existing.last_seen_at = request.now
+                result.append(existing)
+                continue
+            silenced = _silenced(session, active, request.rule, request.device, request.now)
+            flapping = _flapping(session, request.rule, key, request.now)
+            quiet = silenced or flapping or request.incident_id is not None
+            channels = [] if quiet else list(request.rule.document.get("channels", []))
+            incident = {"incident_id": request.incident_id} if request.incident_id else {}
+            alert = Alert(
+                notified=bool(channels),
+                rule_id=request.rule.id,
+                rule_name=request.rule.name,
+                dedup_key=key,
+                severity=request.rule.document.get("severity", "major"),
+                device_id=request.device.id if request.device else None,
+                title=(request.title or request.rule.name)[:255],
+                details={**request.details, **incident},
+                silenced=silenced,
+                flapping=flapping,
+                opened_at=request.now,
+                last_seen_at=request.now,
+            )
+            session.add(alert)
+            current[key] = alert
+            opened.append((alert, request, channels))
+            result.append(alert)
         session.flush()
-        _record(
-            kernel,
-            session,
-            alert,
-            "opened",
+        kernel.events.emit_many(
+            [
+                (
+                    "alert.opened",
+                    alert.device_id,
+                    {**_payload(alert), "silenced": alert.silenced, "flapping": alert.flapping},
+                )
+                for alert, _, _ in opened
+            ],
             SYSTEM,
-            silenced=alert.silenced,
-            flapping=alert.flapping,
+            session=session,
         )
         session.commit()
-        session.refresh(alert)
-        session.expunge(alert)
-    _audit(kernel, alert, "opened", SYSTEM, silenced=alert.silenced, flapping=alert.flapping)
-    if channels:
-        _notify(kernel, alert, channels, "alert.opened", _variables(alert, device, now))
-    return alert
+        session.expunge_all()
+    kernel.audit.record_many(
+        [
+            AuditRecord(
+                SYSTEM,
+                "alert.opened",
+                f"alert:{alert.id}",
+                {"silenced": alert.silenced, "flapping": alert.flapping},
+            )
+            for alert, _, _ in opened
+        ]
+    )
+    notifications.notify_many(
+        kernel,
+        [
+            notifications.Message(
+                channel_id,
+                "alert.opened",
+                _variables(alert, request.device, request.now),
+                idempotency_key=f"alert:{alert.id}:alert.opened:{channel_id}",
+                subject_ref=f"alert:{alert.id}",
+            )
+            for alert, request, channels in opened
+            for channel_id in channels
+        ],
+    )
+    return result
 
 
 def acknowledge(kernel: Kernel, alert_id: str, actor: str) -> Alert:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from rjchronos import hookimpl
 from rjchronos.alerts import engine, lifecycle, links, outages
+from rjchronos.alerts.evaluator import Evaluator
 from rjchronos.alerts.models import Alert, AlertRule, Incident, Silence, silences
 from rjchronos.alerts.rules import RULE_SCHEMA, SEVERITIES
 from rjchronos.db.types import utcnow
@@ -376,14 +377,14 @@ def rjc_event_types() -> list[EventType]:
 
 
 #: One evaluation thread per kernel: events are evaluated in the order they arrive.
-_evaluators: weakref.WeakKeyDictionary[Any, ThreadPoolExecutor] = weakref.WeakKeyDictionary()
+_evaluators: weakref.WeakKeyDictionary[Any, Evaluator] = weakref.WeakKeyDictionary()
 _evaluators_guard = threading.Lock()
 
 
-def _evaluator(kernel: Kernel) -> ThreadPoolExecutor:
+def _evaluator(kernel: Kernel) -> Evaluator:
     with _evaluators_guard:
         if kernel not in _evaluators:
-            _evaluators[kernel] = ThreadPoolExecutor(1, thread_name_prefix="rjc-alerts")
+            _evaluators[kernel] = Evaluator(kernel)
         return _evaluators[kernel]
 
 
@@ -393,29 +394,21 @@ def rjc_shutdown(kernel: Kernel) -> None:
     with _evaluators_guard:
         evaluator = _evaluators.pop(kernel, None)
     if evaluator is not None:
-        evaluator.shutdown(wait=True)
-
-
-def _handle(kernel: Kernel, event: DeviceEvent, outage: bool, rules: bool) -> None:
-    for wanted, handler in ((outage, outages.on_event), (rules, engine.on_event)):
-        if wanted:
-            try:
-                handler(kernel, event)
-            except Exception:
-                log.exception("alerts: evaluating event %s (%s) failed", event.id, event.type)
+        evaluator.shutdown()
 
 
 @hookimpl
-async def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
+def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> Awaitable[None] | None:
+    # Plain ``def``: the many events no rule concerns (the alerts' own among them) cost no task.
     if event.type.startswith(engine.OWN_PREFIXES):
-        return
+        return None
     outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
     if not (outage or rules):
-        return
+        return None
     # Shielded: when the bus's listener timeout runs out the evaluation still happens
     # (queued on the evaluator thread), it is only no longer awaited.
-    queued = _evaluator(kernel).submit(_handle, kernel, event, outage, rules)
-    await asyncio.shield(asyncio.wrap_future(queued))
+    queued = _evaluator(kernel).submit(event, outage, rules)
+    return asyncio.shield(asyncio.wrap_future(queued))
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:

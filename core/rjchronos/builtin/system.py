@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from rjchronos import hookimpl
+from rjchronos.health import liveness, readiness
 from rjchronos.http.openapi import docs_page, openapi_document
 from rjchronos.http.routing import ApiCall, ApiRoute
 from rjchronos.security.permissions import Permission
@@ -25,23 +25,11 @@ def rjc_permissions() -> list[Permission]:
 
 
 def healthz(call: ApiCall) -> dict[str, Any]:
-    return {"status": "ok", "version": call.kernel.version}
+    return liveness(call.kernel)
 
 
 def readyz(call: ApiCall) -> Response:
-    checks: dict[str, str] = {}
-    try:
-        with call.kernel.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unavailable: {type(exc).__name__}"
-    try:
-        call.kernel.jobs.ping()
-        checks["broker"] = "ok"
-    except Exception as exc:
-        checks["broker"] = f"unavailable: {type(exc).__name__}"
-    ready = all(value == "ok" for value in checks.values())
+    ready, checks = readiness(call.kernel)
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
@@ -75,7 +63,7 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             readyz,
             public=True,
             prefix="",
-            summary="Readiness: database and broker reachable",
+            summary="Readiness: database reachable and migrated, broker reachable",
             tags=("system",),
         ),
         ApiRoute(

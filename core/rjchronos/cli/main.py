@@ -82,18 +82,22 @@ def cli(ctx: click.Context, verbose: int, **options: Any) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        # Alembic narrates every step at INFO; the commands say what they did.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # Alembic narrates every step at INFO, httpx every request (a notifier's, a CPE
+        # connection request's): the commands and jobs say what they did.
+        for chatty in ("alembic", "httpx"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     if not options.get("blocked_plugins"):
         options.pop("blocked_plugins", None)
     ctx.obj = {k: v for k, v in options.items() if v is not None}
 
 
 def _register_core_commands() -> None:
-    from rjchronos.cli import db, plugins, serve, worker
+    from rjchronos.cli import backup, db, plugins, ready, serve, worker
 
-    for module in (serve, worker, db, plugins):
+    for module in (serve, worker, db, plugins, ready):
         cli.add_command(module.command)
+    cli.add_command(backup.backup_command)
+    cli.add_command(backup.restore_command)
 
 
 _register_core_commands()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import click
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from rjchronos.cli.context import open_kernel, settings_from
 from rjchronos.config import ROLES, Settings
@@ -54,7 +56,19 @@ def plugin_serve_options() -> list[click.Option]:
 @click.option(
     "--role", type=click.Choice(ROLES), help="all: UI, API, protocols and worker; api; acs."
 )
-@click.option("--no-migrate", is_flag=True, help="Do not apply database migrations at start.")
+@click.option(
+    "--no-migrate",
+    is_flag=True,
+    help="Do not apply database migrations at start; wait until another process has "
+    "(rjchronos db upgrade, the migrate job).",
+)
+@click.option(
+    "--migrate-wait",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="With --no-migrate: seconds to wait for the schema to be current before giving up.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -62,23 +76,32 @@ def command(
     port: int | None,
     role: str | None,
     no_migrate: bool,
+    migrate_wait: int,
     **plugin_options: Any,
 ) -> None:
     """Serve RJChronos. Starts no simulators: `rjchronos demo` does that."""
     settings = settings_from(ctx, host=host, port=port, role=role)
     options = {k: v for k, v in plugin_options.items() if v is not None}
     settings = settings.with_overrides(options={**settings.options, **options})
-    run_server(settings, migrate=not no_migrate)
+    run_server(settings, migrate=not no_migrate, migrate_wait=migrate_wait)
 
 
-def run_server(settings: Settings, *, migrate: bool = True, extra_tasks: Any = ()) -> None:
-    """Run the servers of ``settings.role`` until interrupted."""
+def run_server(
+    settings: Settings, *, migrate: bool = True, migrate_wait: float = 300, extra_tasks: Any = ()
+) -> None:
+    """Run the servers of ``settings.role`` until interrupted.
+
+    :param migrate: apply pending migrations first; otherwise wait up to
+        ``migrate_wait`` seconds for another process to apply them.
+    """
     from rjchronos.db.migrate import upgrade
     from rjchronos.security.users import ensure_first_admin
 
     with open_kernel(settings) as kernel:
         if migrate:
             upgrade(kernel)
+        else:
+            wait_for_schema(kernel, migrate_wait)
         password = ensure_first_admin(kernel)
         if password:
             click.secho(
@@ -90,13 +113,42 @@ def run_server(settings: Settings, *, migrate: bool = True, extra_tasks: Any = (
         asyncio.run(_serve(kernel, settings, extra_tasks))
 
 
+def wait_for_schema(kernel: Any, timeout: float, interval: float = 2.0) -> None:
+    """Return once every installed migration history is at its head; give up after ``timeout``."""
+    from rjchronos.health import pending_migrations
+
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            pending = pending_migrations(kernel)
+        except SQLAlchemyError as exc:
+            pending = {f"database unavailable: {type(exc).__name__}"}
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            raise click.ClickException(
+                "the database schema is not current; run `rjchronos db upgrade` "
+                "(the migrate job) or start serve without --no-migrate"
+            )
+        if not told:
+            click.echo("waiting for the database schema to be migrated (rjchronos db upgrade)")
+            told = True
+        time.sleep(interval)
+
+
 def endpoint_config(
     declared: Any, kernel: Any, host: str, port: int, log_level: str = "info"
 ) -> uvicorn.Config:
-    """The uvicorn configuration of a ``ProtocolEndpoint`` (HTTPS when it names a certificate)."""
+    """The uvicorn configuration of a ``ProtocolEndpoint`` (HTTPS when it names a certificate).
+
+    The listener answers ``GET /healthz`` and ``/readyz`` like the API does.
+    """
+    from rjchronos.health import WithProbes
+
     tls = bool(declared.certfile and declared.keyfile)
     return uvicorn.Config(
-        declared.app_factory(kernel),
+        WithProbes(declared.app_factory(kernel), kernel),
         host=host,
         port=port,
         lifespan="off",

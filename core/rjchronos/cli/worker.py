@@ -7,6 +7,7 @@ import asyncio
 import click
 
 from rjchronos.cli.context import open_kernel, settings_from
+from rjchronos.cli.serve import wait_for_schema
 from rjchronos.jobs.errors import BrokerUnavailable
 
 
@@ -15,12 +16,20 @@ from rjchronos.jobs.errors import BrokerUnavailable
     "--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Worker threads."
 )
 @click.option("--queue", "queues", multiple=True, help="Only these queues (repeatable).")
+@click.option(
+    "--migrate-wait",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="Seconds to wait for the database schema to be migrated (rjchronos db upgrade).",
+)
 @click.pass_context
-def command(ctx: click.Context, threads: int, queues: tuple[str, ...]) -> None:
+def command(ctx: click.Context, threads: int, queues: tuple[str, ...], migrate_wait: int) -> None:
     """Run task workers against RJC_BROKER_URL (Redis or RabbitMQ) until interrupted.
 
     Workers also reconcile unfinished jobs and enqueue due schedules, so any
-    number of them can run on any number of machines.
+    number of them can run on any number of machines. Workers never migrate:
+    they wait until `rjchronos db upgrade` has.
     """
     settings = settings_from(ctx)
     if settings.embedded_broker:
@@ -38,6 +47,7 @@ def command(ctx: click.Context, threads: int, queues: tuple[str, ...]) -> None:
             kernel.jobs.ping()
         except BrokerUnavailable as exc:
             raise click.ClickException(str(exc)) from exc
+        wait_for_schema(kernel, migrate_wait)
         asyncio.run(kernel.start())
         try:
             kernel.jobs.run_worker(threads=threads, queues=queues or None)

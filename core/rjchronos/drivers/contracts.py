@@ -7,6 +7,7 @@ The issues that add each kind of device flesh out their contract here.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -200,6 +201,15 @@ class ProtocolDriver(Driver):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a notification, on channels whose type accepts attachments."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Notification:
     """A message for one recipient on one channel."""
 
@@ -210,6 +220,8 @@ class Notification:
     variables: Mapping[str, Any] = field(default_factory=dict)
     #: Stable across retries of this notification, so a receiver can drop duplicates.
     key: str = ""
+    #: Files to send along; only notifiers whose ``NotifierType.attachments`` is set get any.
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,9 +246,27 @@ class Notifier(Driver):
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
 
+    #: How many sends :meth:`send_many` runs at once by default.
+    max_concurrency: int = 16
+
     @abstractmethod
     async def send(self, notification: Notification) -> DeliveryResult:
         """Deliver one notification; never raise for a delivery failure."""
+
+    async def send_many(self, notifications: Sequence[Notification]) -> list[DeliveryResult]:
+        """Deliver several on this channel; each one's result, in order.
+
+        By default :meth:`send` each, :attr:`max_concurrency` at a time. A
+        notifier overrides it to share what sends have in common (one HTTP
+        client and its kept-alive connections, one SMTP session).
+        """
+        limit = asyncio.Semaphore(self.max_concurrency)
+
+        async def one(notification: Notification) -> DeliveryResult:
+            async with limit:
+                return await self.send(notification)
+
+        return list(await asyncio.gather(*(one(n) for n in notifications)))
 
 
 class Analyzer(Driver):

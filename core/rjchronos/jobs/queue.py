@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -183,6 +183,42 @@ class JobQueue:
         log.info("job %s (%s): created for %s", job.id, type, device_id or "no device")
         self._dispatch(job, now)
         return job.id
+
+    def enqueue_many(
+        self, type: str, items: Sequence[tuple[Mapping[str, Any] | None, str | None]]
+    ) -> list[str]:
+        """:meth:`enqueue` for many jobs of one type due now: one insert, then their triggers.
+
+        :param items: ``(params, dedup_key)`` of each job.
+        :return: each job's id (the holder's, where a dedup key was held).
+        """
+        if self.kind == "inline":
+            return [self.enqueue(type, params, dedup_key=key) for params, key in items]
+        handler = self.handler(type)
+        queue = brokers.check_queue_name(handler.queue)
+        now = utcnow()
+        jobs = []
+        for params, key in items:
+            values = dict(params or {})
+            _check_json(type, values)
+            jobs.append(
+                Job(
+                    type=type,
+                    params=values,
+                    queue=queue,
+                    max_attempts=handler.max_attempts,
+                    dedup_key=key,
+                    status=JobStatus.QUEUED,
+                    triggered_at=now,
+                )
+            )
+        holders = self.store.insert_many(jobs)
+        created = [job for job, holder in zip(jobs, holders, strict=True) if holder is None]
+        if created:
+            log.info("%d %s jobs created and queued", len(created), type)
+        for job in created:
+            self._trigger(job.id, job.type, job.queue)
+        return [holder or job.id for job, holder in zip(jobs, holders, strict=True)]
 
     def get(self, job_id: str) -> Job | None:
         """The job with ``job_id``, or ``None``."""
@@ -362,7 +398,9 @@ class JobQueue:
 
     def _start_worker(self, threads: int, queues: list[str] | None) -> None:
         wanted = {self._queue_name(brokers.check_queue_name(q)) for q in queues or ()}
-        idle_ms = 200 if self.kind == "embedded" else 1000
+        # Dramatiq's Redis consumer backs off up to this long between polls of an empty
+        # queue: it is the delay of the first job after a quiet spell (an alert storm's).
+        idle_ms = 200 if self.kind == "embedded" else 100
         self._worker = brokers.start_worker(self.broker, threads, wanted or None, idle_ms)
 
     def _start_loop(self, first_grace: float | None) -> None:

@@ -49,6 +49,33 @@ class JobStore:
                 # Another process inserted the same key between our check and insert.
         raise RuntimeError(f"could not store job {job.type} with dedup key {job.dedup_key!r}")
 
+    def insert_many(self, jobs: Sequence[Job]) -> list[str | None]:
+        """:meth:`insert` for many jobs in one transaction; ``None`` for each one stored."""
+        keys = {job.dedup_key for job in jobs if job.dedup_key}
+        held: dict[str, str] = {}
+        if keys:
+            with self.db.session() as session:
+                statement = select(Job.dedup_key, Job.id).where(
+                    col(Job.dedup_key).in_(keys), col(Job.status).in_(UNFINISHED)
+                )
+                held = {key: job_id for key, job_id in session.exec(statement).all() if key}
+        result: list[str | None] = []
+        fresh: list[Job] = []
+        for job in jobs:
+            holder = held.get(job.dedup_key) if job.dedup_key else None
+            result.append(holder)
+            if holder is None:
+                fresh.append(job)
+                if job.dedup_key:
+                    held[job.dedup_key] = job.id
+        try:
+            with self.db.session() as session:
+                session.add_all(fresh)
+        except IntegrityError:
+            # Another process took one of the keys meanwhile: settle them one by one.
+            return [self.insert(job) for job in jobs]
+        return result
+
     def open_job_with_key(self, dedup_key: str) -> str | None:
         with self.db.session() as session:
             statement = select(Job.id).where(
@@ -76,20 +103,26 @@ class JobStore:
         self, job_id: str, worker: str, now: datetime, lease_until: datetime, not_before: datetime
     ) -> Job | None:
         """Take the job for one attempt, or ``None`` if someone else has it or it is not due."""
-        claimed = self.change(
-            job_id,
-            (JobStatus.QUEUED, JobStatus.PENDING),
-            (
+        statement = (
+            update(Job)
+            .where(
+                col(Job.id) == job_id,
+                col(Job.status).in_((JobStatus.QUEUED, JobStatus.PENDING)),
                 or_(col(Job.run_at).is_(None), col(Job.run_at) <= not_before),
                 or_(col(Job.expires_at).is_(None), col(Job.expires_at) > now),
-            ),
-            status=JobStatus.RUNNING,
-            attempts=Job.attempts + 1,
-            started_at=now,
-            lease_until=lease_until,
-            worker=worker,
+            )
+            .values(
+                status=JobStatus.RUNNING,
+                attempts=Job.attempts + 1,
+                started_at=now,
+                lease_until=lease_until,
+                worker=worker,
+            )
+            .returning(Job)
+            .execution_options(synchronize_session=False)
         )
-        return self.get(job_id) if claimed else None
+        with self.db.session() as session:
+            return session.execute(statement).scalar_one_or_none()
 
     def find(self, *conditions: ColumnElement[bool], limit: int = 500) -> list[Job]:
         """Jobs matching ``conditions``, oldest first, at most ``limit``."""

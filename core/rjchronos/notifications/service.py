@@ -10,17 +10,22 @@ drop the one duplicate a crash between sending and recording could cause.
 
 from __future__ import annotations
 
+import base64
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from rjchronos.db.ids import new_id
 from rjchronos.db.types import utcnow
-from rjchronos.drivers.contracts import DeliveryResult, Notification, Notifier
+from rjchronos.drivers.contracts import Attachment, DeliveryResult, Notification, Notifier
 from rjchronos.drivers.registry import NoDriverError
+from rjchronos.jobs.runner import backoff
 from rjchronos.notifications import templates
 from rjchronos.notifications.models import NotificationChannel, NotificationDelivery, deliveries
 
@@ -34,6 +39,10 @@ JOB_TYPE = "notifications.deliver"
 #: Attempts the delivery job allows; a channel's ``max_attempts`` is at most this.
 MAX_ATTEMPTS = 10
 FINAL = ("delivered", "dead")
+#: Where a delivery keeps its attachments (base64) among its variables; never shown by the API.
+ATTACHMENTS = "_attachments"
+#: Deliveries queued together are sent by jobs of at most this many.
+DELIVERY_BATCH = 50
 
 
 class InvalidChannel(ValueError):
@@ -134,6 +143,20 @@ def render_delivery(delivery: NotificationDelivery) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message to queue on a channel (the arguments of :func:`notify`)."""
+
+    channel_id: str
+    template: str
+    variables: Mapping[str, Any]
+    idempotency_key: str
+    recipient: str | None = None
+    language: str | None = None
+    subject_ref: str = ""
+    attachments: Sequence[Attachment] = ()
+
+
 def notify(
     kernel: Kernel,
     channel_id: str,
@@ -144,41 +167,126 @@ def notify(
     recipient: str | None = None,
     language: str | None = None,
     subject_ref: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> str | None:
     """Queue one message on a channel; return the delivery's id.
 
     The same ``idempotency_key`` twice gives the first delivery and sends
     nothing more. A disabled or missing channel gives ``None`` (logged).
+    ``attachments`` are kept with the delivery (so retries send them too)
+    and handed to the notifier when its type declares ``attachments``.
     """
+    message = Message(
+        channel_id,
+        template,
+        variables,
+        idempotency_key,
+        recipient,
+        language,
+        subject_ref,
+        tuple(attachments),
+    )
+    return notify_many(kernel, [message])[0]
+
+
+def notify_many(kernel: Kernel, messages: Sequence[Message]) -> list[str | None]:
+    """:func:`notify` for many messages: one transaction for the deliveries, one for the jobs.
+
+    :return: each message's delivery id, ``None`` where its channel is missing or disabled.
+    """
+    if not messages:
+        return []
+    try:
+        result, queued = _store_deliveries(kernel, messages)
+    except IntegrityError:
+        # Another process stored one of these keys between our read and our write.
+        if len(messages) == 1:
+            result, queued = _store_deliveries(kernel, messages)
+        else:
+            return [notify_many(kernel, [message])[0] for message in messages]
+    jobs: list[tuple[Mapping[str, Any], str]] = []
+    for start in range(0, len(queued), DELIVERY_BATCH):
+        chunk = queued[start : start + DELIVERY_BATCH]
+        if len(chunk) == 1:
+            jobs.append(({"delivery": chunk[0]}, chunk[0]))
+        else:
+            jobs.append(({"deliveries": chunk}, f"batch:{chunk[0]}:{len(chunk)}"))
+    kernel.jobs.enqueue_many(JOB_TYPE, jobs)
+    return result
+
+
+def _store_deliveries(
+    kernel: Kernel, messages: Sequence[Message]
+) -> tuple[list[str | None], list[str]]:
+    """Store the deliveries that are new; each message's delivery id and the new ones'."""
+    queued: list[str] = []
     with kernel.db.session() as session:
-        existing = session.execute(
-            select(NotificationDelivery).where(deliveries.c.idempotency_key == idempotency_key)
-        ).scalar_one_or_none()
-        if existing is not None:
-            return existing.id
-        channel = session.get(NotificationChannel, channel_id)
-        if channel is None or not channel.enabled:
-            log.warning("notification %s: channel %s missing or disabled", template, channel_id)
-            return None
-        lang = language or channel.language
-        values = {"channel": channel.name, **variables}
-        subject, body = templates.render(template, lang, values)
-        delivery = NotificationDelivery(
-            idempotency_key=idempotency_key,
-            channel_id=channel.id,
-            recipient=recipient if recipient is not None else channel.recipient,
-            template=template,
-            language=lang,
-            subject=subject,
-            body=body,
-            variables=_jsonable(values),
-            subject_ref=subject_ref,
-        )
-        session.add(delivery)
+        keys = {m.idempotency_key for m in messages}
+        known: dict[str, str] = {
+            key: delivery_id
+            for key, delivery_id in session.execute(
+                select(deliveries.c.idempotency_key, deliveries.c.id).where(
+                    deliveries.c.idempotency_key.in_(keys)
+                )
+            ).all()
+        }
+        channel_ids = {m.channel_id for m in messages}
+        channels = {
+            channel.id: channel
+            for channel in session.execute(
+                select(NotificationChannel).where(
+                    NotificationChannel.id.in_(channel_ids)  # type: ignore[attr-defined]
+                )
+            ).scalars()
+        }
+        result: list[str | None] = []
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
+        for message in messages:
+            if message.idempotency_key in known:
+                result.append(known[message.idempotency_key])
+                continue
+            channel = channels.get(message.channel_id)
+            if channel is None or not channel.enabled:
+                log.warning(
+                    "notification %s: channel %s missing or disabled",
+                    message.template,
+                    message.channel_id,
+                )
+                result.append(None)
+                continue
+            lang = message.language or channel.language
+            values = {"channel": channel.name, **message.variables}
+            subject, body = templates.render(message.template, lang, values)
+            delivery_id = new_id()
+            rows.append(
+                {
+                    "id": delivery_id,
+                    "idempotency_key": message.idempotency_key,
+                    "channel_id": channel.id,
+                    "recipient": channel.recipient
+                    if message.recipient is None
+                    else message.recipient,
+                    "template": message.template,
+                    "language": lang,
+                    "subject": subject,
+                    "body": body,
+                    "variables": {**_jsonable(values), **_packed(message.attachments)},
+                    "subject_ref": message.subject_ref,
+                    "status": "queued",
+                    "attempts": 0,
+                    "last_error": "",
+                    "provider_id": "",
+                    "created_at": now,
+                }
+            )
+            known[message.idempotency_key] = delivery_id
+            queued.append(delivery_id)
+            result.append(delivery_id)
+        if rows:  # plain rows, no ORM objects: a burst queues hundreds at once
+            session.connection().execute(insert(deliveries), rows)
         session.commit()
-        delivery_id = delivery.id
-    kernel.jobs.enqueue(JOB_TYPE, {"delivery": delivery_id}, dedup_key=delivery_id)
-    return delivery_id
+    return result, queued
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -186,6 +294,46 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
         k: v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v)
         for k, v in values.items()
     }
+
+
+def _packed(attachments: Sequence[Attachment]) -> dict[str, Any]:
+    if not attachments:
+        return {}
+    return {
+        ATTACHMENTS: [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode("ascii"),
+            }
+            for a in attachments
+        ]
+    }
+
+
+def accepts_attachments(kernel: Kernel, channel_type: str) -> bool:
+    """Whether channels of this type send attachments (``NotifierType.attachments``)."""
+    declared = kernel.catalog.notifier_types.get(channel_type)
+    return bool(declared and declared.attachments)
+
+
+def _notification(
+    kernel: Kernel, channel: NotificationChannel, delivery: NotificationDelivery
+) -> Notification:
+    variables = dict(delivery.variables)
+    packed = variables.pop(ATTACHMENTS, None) or []
+    attachments = tuple(
+        Attachment(str(a["filename"]), str(a["content_type"]), base64.b64decode(a["data"]))
+        for a in packed
+    )
+    return Notification(
+        subject=delivery.subject,
+        body=delivery.body,
+        recipient=delivery.recipient,
+        template=delivery.template,
+        variables={**variables, "idempotency_key": delivery.idempotency_key},
+        attachments=attachments if accepts_attachments(kernel, channel.type) else (),
+    )
 
 
 def _set(kernel: Kernel, delivery_id: str, **values: Any) -> None:
@@ -209,86 +357,165 @@ def _sent_last_minute(kernel: Kernel, channel_id: str) -> int:
         )
 
 
+@dataclass
+class _Outcome:
+    delivery: NotificationDelivery
+    channel: NotificationChannel
+    result: DeliveryResult
+
+
 async def deliver(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The delivery job: send once, retry on failure, dead-letter when attempts run out."""
-    delivery_id = str(params["delivery"])
+    """The delivery job: send once, retry on failure, dead-letter when attempts run out.
+
+    ``params["delivery"]`` is one delivery, retried by the job system;
+    ``params["deliveries"]`` a batch (what a burst of alerts queues), sent
+    concurrently per channel, whose failures each get a retry job of their own.
+    """
+    batch = "deliveries" in params
+    ids = [str(i) for i in params["deliveries"]] if batch else [str(params["delivery"])]
     with kernel.db.session() as session:
-        delivery = session.get(NotificationDelivery, delivery_id)
-        if delivery is None:
-            return {"status": "missing"}
-        if delivery.status in FINAL:
-            return {"status": delivery.status, "sent": False}
-        channel = session.get(NotificationChannel, delivery.channel_id)
-        assert channel is not None  # deliveries go with their channel (ON DELETE CASCADE)
+        rows = session.execute(
+            select(NotificationDelivery, NotificationChannel)
+            .join(NotificationChannel, NotificationChannel.id == NotificationDelivery.channel_id)  # type: ignore[arg-type]
+            .where(deliveries.c.id.in_(ids))
+        ).all()
         session.expunge_all()
-    limit = channel.rate_limit_per_minute
-    if limit and _sent_last_minute(kernel, channel.id) >= limit:
-        return _throttle(kernel, delivery, params)
-    # One write per attempt, after it: a crash mid-send leaves the row as it was, and the
-    # re-run job sends again (at least once; the idempotency key lets receivers drop it).
-    attempt = delivery.attempts + 1
-    result = await _send(kernel, channel, delivery)
-    now = utcnow()
-    if result.delivered:
-        _set(
-            kernel,
-            delivery_id,
-            status="delivered",
-            attempts=attempt,
-            delivered_at=now,
-            provider_id=result.provider_id[:255],
-            last_error="",
-            next_attempt_at=None,
-        )
+    if not batch and not rows:
+        return {"status": "missing"}
+    if not batch and rows[0][0].status in FINAL:
+        return {"status": rows[0][0].status, "sent": False}
+    by_channel: dict[str, list[NotificationDelivery]] = {}
+    channels: dict[str, NotificationChannel] = {}
+    for delivery, channel in rows:
+        if delivery.status not in FINAL:
+            by_channel.setdefault(channel.id, []).append(delivery)
+            channels[channel.id] = channel
+    outcomes: list[_Outcome] = []
+    throttled: list[str] = []
+    for channel_id, waiting in by_channel.items():
+        channel = channels[channel_id]
+        if limit := channel.rate_limit_per_minute:
+            room = max(limit - _sent_last_minute(kernel, channel.id), 0)
+            throttled += [d.id for d in waiting[room:]]
+            waiting = waiting[:room]
+        results = await _send(kernel, channel, waiting)
+        outcomes += [_Outcome(d, channel, r) for d, r in zip(waiting, results, strict=True)]
+    for delivery_id in throttled:
+        _throttle(kernel, delivery_id, params)
+    summary = _record(kernel, outcomes, retry_as_jobs=batch)
+    if not batch:
+        if throttled:
+            return {"status": "throttled"}
+        outcome = outcomes[0]
+        attempt = outcome.delivery.attempts + 1
+        status = summary[outcome.delivery.id]
+        if status == "retrying":
+            raise DeliveryFailed(
+                f"delivery {outcome.delivery.id} attempt {attempt}: {outcome.result.detail}"
+            )
+        if status == "dead":
+            return {"status": "dead", "attempts": attempt, "error": outcome.result.detail}
         return {"status": "delivered", "attempts": attempt}
-    if not result.retryable or attempt >= min(channel.max_attempts, MAX_ATTEMPTS):
-        _set(
-            kernel,
-            delivery_id,
-            status="dead",
-            attempts=attempt,
-            dead_at=now,
-            last_error=result.detail,
-        )
-        log.warning("delivery %s dead after %d attempts: %s", delivery_id, attempt, result.detail)
-        return {"status": "dead", "attempts": attempt, "error": result.detail}
-    _set(kernel, delivery_id, status="retrying", attempts=attempt, last_error=result.detail)
-    raise DeliveryFailed(f"delivery {delivery_id} attempt {attempt}: {result.detail}")
+    counts: dict[str, int] = {}
+    for status in [*summary.values(), *["throttled"] * len(throttled)]:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
-def _throttle(
-    kernel: Kernel, delivery: NotificationDelivery, params: Mapping[str, Any]
-) -> dict[str, Any]:
+def _record(kernel: Kernel, outcomes: list[_Outcome], *, retry_as_jobs: bool) -> dict[str, str]:
+    """Store every attempt's outcome in one transaction; each delivery's new status.
+
+    One write per attempt, after it: a crash mid-send leaves the rows as they
+    were, and the re-run job sends again (at least once; the idempotency key
+    lets receivers drop it).
+    """
+    now = utcnow()
+    status: dict[str, str] = {}
+    changes: list[dict[str, Any]] = []
+    retries: list[tuple[str, int]] = []
+    for outcome in outcomes:
+        delivery, result = outcome.delivery, outcome.result
+        attempt = delivery.attempts + 1
+        values: dict[str, Any] = {"attempts": attempt, "last_error": result.detail}
+        if result.delivered:
+            values |= {
+                "status": "delivered",
+                "delivered_at": now,
+                "provider_id": result.provider_id[:255],
+                "last_error": "",
+                "next_attempt_at": None,
+            }
+        elif not result.retryable or attempt >= min(outcome.channel.max_attempts, MAX_ATTEMPTS):
+            values |= {"status": "dead", "dead_at": now}
+            log.warning(
+                "delivery %s dead after %d attempts: %s", delivery.id, attempt, result.detail
+            )
+        else:
+            values |= {"status": "retrying"}
+            retries.append((delivery.id, attempt))
+        status[delivery.id] = values["status"]
+        changes.append(values | {"b_id": delivery.id})
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in changes:
+        by_shape.setdefault(tuple(sorted(values)), []).append(values)
+    with kernel.db.engine.begin() as connection:
+        for shape, rows in by_shape.items():
+            statement = (
+                update(deliveries)
+                .where(deliveries.c.id == bindparam("b_id"))
+                .values({name: bindparam(name) for name in shape if name != "b_id"})
+            )
+            connection.execute(statement, rows)
+    if retry_as_jobs:
+        config = kernel.jobs.config
+        for delivery_id, attempt in retries:
+            delay = backoff(attempt, config.retry_base_seconds, config.retry_max_seconds)
+            kernel.jobs.enqueue(
+                JOB_TYPE,
+                {"delivery": delivery_id},
+                run_at=now + timedelta(seconds=delay),
+                dedup_key=f"{delivery_id}:retry:{attempt}",
+            )
+    return status
+
+
+def _throttle(kernel: Kernel, delivery_id: str, params: Mapping[str, Any]) -> str:
     """Over the channel's rate: try again in a minute, as a new job."""
     later = utcnow() + timedelta(minutes=1)
     round_ = int(params.get("round", 0)) + 1
     job_id = kernel.jobs.enqueue(
         JOB_TYPE,
-        {"delivery": delivery.id, "round": round_},
+        {"delivery": delivery_id, "round": round_},
         run_at=later,
-        dedup_key=f"{delivery.id}:{round_}",
+        dedup_key=f"{delivery_id}:{round_}",
     )
-    _set(kernel, delivery.id, status="throttled", next_attempt_at=later)
-    return {"status": "throttled", "next_job": job_id}
+    _set(kernel, delivery_id, status="throttled", next_attempt_at=later)
+    return job_id
 
 
 async def _send(
-    kernel: Kernel, channel: NotificationChannel, delivery: NotificationDelivery
-) -> DeliveryResult:
+    kernel: Kernel, channel: NotificationChannel, waiting: list[NotificationDelivery]
+) -> list[DeliveryResult]:
+    """Send ``waiting`` on ``channel``; a result for each, failures included."""
+    if not waiting:
+        return []
     try:
         driver = kernel.drivers.get(NAMESPACE, channel.type)
     except NoDriverError as exc:
-        return DeliveryResult(False, str(exc), retryable=True)
+        return [DeliveryResult(False, str(exc), retryable=True) for _ in waiting]
     assert issubclass(driver, Notifier)
-    notification = Notification(
-        subject=delivery.subject,
-        body=delivery.body,
-        recipient=delivery.recipient,
-        template=delivery.template,
-        variables={**delivery.variables, "idempotency_key": delivery.idempotency_key},
-    )
+    notifications = [_notification(kernel, channel, delivery) for delivery in waiting]
     try:
-        return await driver(open_config(kernel, channel)).send(notification)
+        notifier = driver(open_config(kernel, channel))
+        if len(notifications) == 1:
+            return [await notifier.send(notifications[0])]
+        results = await notifier.send_many(notifications)
     except Exception as exc:  # a notifier must not raise; one that does is retried
         log.exception("notifier %s raised", channel.type)
-        return DeliveryResult(False, f"{type(exc).__name__}: {exc}", retryable=True)
+        return [DeliveryResult(False, f"{type(exc).__name__}: {exc}", retryable=True)] * len(
+            waiting
+        )
+    if len(results) != len(waiting):
+        detail = f"notifier {channel.type} returned {len(results)} results for {len(waiting)}"
+        return [DeliveryResult(False, detail, retryable=True) for _ in waiting]
+    return list(results)

@@ -98,6 +98,16 @@ LIBRARY: dict[str, dict[str, MessageTemplate]] = {
             "Hello, $customer. Service in your area is back. Thank you for your patience.",
         ),
     },
+    "report.ready": {
+        "pt-BR": MessageTemplate(
+            "Relatório $report: $period",
+            "O relatório $report de $period está pronto.\n$delivery",
+        ),
+        "en": MessageTemplate(
+            "Report $report: $period",
+            "The $report report for $period is ready.\n$delivery",
+        ),
+    },
     "test": {
         "pt-BR": MessageTemplate("Teste do canal $channel", "Mensagem de teste do RJChronos."),
         "en": MessageTemplate("Test of channel $channel", "Test message from RJChronos."),

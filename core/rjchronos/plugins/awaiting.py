@@ -31,14 +31,40 @@ async def await_hook(
     if hook_name not in ASYNC_HOOKS:
         raise ValueError(f"{hook_name} is not one of the async hooks {sorted(ASYNC_HOOKS)}")
     hook = getattr(caller, hook_name)
-
-    async def run(impl: Any) -> Any:
-        args = {name: kwargs[name] for name in impl.argnames}
+    impls = list(reversed(hook.get_hookimpls()))
+    results: list[Any] = [None] * len(impls)
+    waiting: dict[asyncio.Future[Any], int] = {}
+    for index, impl in enumerate(impls):
         try:
-            return await asyncio.wait_for(await_me_maybe(impl.function(**args)), timeout)
+            value = impl.function(**{name: kwargs[name] for name in impl.argnames})
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-            return None
-
-    impls = list(reversed(hook.get_hookimpls()))
-    return [r for r in await asyncio.gather(*(run(i) for i in impls)) if r is not None]
+            continue
+        if inspect.isawaitable(value):
+            waiting[asyncio.ensure_future(value)] = index
+        else:
+            results[index] = value
+    # A plain result needs no task; the awaitable ones share one wait and one timeout.
+    if waiting:
+        done, late = await asyncio.wait(waiting, timeout=timeout)
+        for future in late:
+            future.cancel()
+            log.error(
+                "plugin %s timed out in %s after %gs",
+                impls[waiting[future]].plugin_name,
+                hook_name,
+                timeout,
+            )
+        for future in done:
+            if future.cancelled():
+                continue
+            if (error := future.exception()) is not None:
+                log.error(
+                    "plugin %s failed in %s",
+                    impls[waiting[future]].plugin_name,
+                    hook_name,
+                    exc_info=error,
+                )
+                continue
+            results[waiting[future]] = future.result()
+    return [r for r in results if r is not None]

@@ -50,12 +50,14 @@ class NotifierType:
         ``rjchronos.notifiers`` driver name.
     :param config_schema: JSON Schema of a channel's configuration.
     :param secret_fields: configuration keys stored encrypted.
+    :param attachments: its notifier sends ``Notification.attachments`` (email does).
     """
 
     name: str
     title: str
     config_schema: Mapping[str, Any] = field(default_factory=dict)
     secret_fields: tuple[str, ...] = ()
+    attachments: bool = False
 
 
 @dataclass(frozen=True)

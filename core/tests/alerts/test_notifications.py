@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from rjchronos.drivers.contracts import Attachment
 from rjchronos.notifications import service
-from rjchronos.notifications.models import NotificationChannel
+from rjchronos.notifications.models import NotificationChannel, NotificationDelivery
 
 from .conftest import NOTIFIER, Receiver
 
@@ -124,3 +125,29 @@ def test_a_worker_dying_after_sending_never_sends_twice(
     assert rerun.result == {"status": "delivered", "sent": False}
     assert len(receiver.received) == 1
     assert delivery_id
+
+
+def test_attachments_go_only_to_types_that_take_them(
+    api: Any, alerts_kernel: Any, channel: Any, receiver: Receiver
+) -> None:
+    # The test channel type does not declare attachments: the message goes without the file,
+    # and the file's bytes never reach the notifier's variables nor the API.
+    assert not service.accepts_attachments(alerts_kernel, NOTIFIER)
+    delivery_id = service.notify(
+        alerts_kernel,
+        channel["id"],
+        "test",
+        {},
+        idempotency_key="with-file",
+        attachments=[Attachment("r.pdf", "application/pdf", b"%PDF-1.4 x")],
+    )
+    [message] = receiver.received
+    assert service.ATTACHMENTS not in message["variables"]
+    assert "r.pdf" not in str(message)
+    delivery = api.get(f"/api/v1/notification-deliveries/{delivery_id}").json()
+    assert delivery["status"] == "delivered" and "r.pdf" not in str(delivery)
+    # Kept with the delivery, so a retry would send the same file.
+    with alerts_kernel.db.session() as session:
+        row = session.get(NotificationDelivery, delivery_id)
+        assert row is not None
+        assert row.variables[service.ATTACHMENTS][0]["filename"] == "r.pdf"

@@ -247,3 +247,21 @@ def test_every_change_is_audited_without_secrets(rjc_client: Any) -> None:
     for secret in ("zoe's long password", "another long one", token["token"]):
         assert secret not in dumped
     assert all(e["source_ip"] == "testclient" for e in entries)
+
+
+def test_record_many_appends_in_order_on_one_intact_chain(rjc_kernel: Any) -> None:
+    from rjchronos.security.audit import AuditRecord
+
+    _record(rjc_kernel, 2)
+    seqs = rjc_kernel.audit.record_many(
+        [
+            AuditRecord("system:alerts", "alert.opened", f"alert:{n}", {"password": "x", "n": n})
+            for n in range(5)
+        ]
+    )
+    assert seqs == [3, 4, 5, 6, 7]
+    _record(rjc_kernel, 1)
+    assert rjc_kernel.audit.check().ok
+    tail = rjc_kernel.audit.tail(6)
+    assert [e["target"] for e in tail] == [f"alert:{n}" for n in range(5)] + ["device:0"]
+    assert tail[0]["params"] == {"password": MASK, "n": 0}

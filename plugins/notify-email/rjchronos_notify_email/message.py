@@ -16,7 +16,8 @@ def build_message(notification: Notification, config: Mapping[str, Any]) -> Emai
 
     ``variables["html"]`` is the HTML body when given; otherwise the plain
     body is escaped into paragraphs. ``variables["language"]`` becomes
-    ``Content-Language``. Raises ValueError for a malformed address or header.
+    ``Content-Language``. ``attachments`` follow the bodies. Raises ValueError for
+    a malformed address or header.
     """
     message = EmailMessage()
     message["Subject"] = notification.subject
@@ -30,6 +31,14 @@ def build_message(notification: Notification, config: Mapping[str, Any]) -> Emai
     message.set_content(notification.body)
     html_body = notification.variables.get("html") or _html_from_text(notification)
     message.add_alternative(html_body, subtype="html")
+    for attachment in notification.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     # After the bodies: setting content clears the Content-* headers.
     if language := notification.variables.get("language"):
         message["Content-Language"] = str(language)

@@ -35,6 +35,10 @@ def rjc_notifier_types() -> list[NotifierType]:
     # EmailNotifier (notifier.py) delivers this channel type.
     return [
         NotifierType(
-            "email", "Email (SMTP)", config_schema=CONFIG_SCHEMA, secret_fields=("password",)
+            "email",
+            "Email (SMTP)",
+            config_schema=CONFIG_SCHEMA,
+            secret_fields=("password",),
+            attachments=True,
         )
     ]

@@ -7,7 +7,7 @@ import socket
 from typing import Any
 
 import pytest
-from rjchronos_sdk import DeliveryResult, Notification
+from rjchronos_sdk import Attachment, DeliveryResult, Notification
 from rjchronos_sdk.conformance import NotifierConformance
 
 from rjchronos_notify_email import plugin
@@ -168,3 +168,26 @@ def test_bad_recipient_is_a_result(smtp_server: SmtpServer) -> None:
 def test_declared_in_the_catalog(rjc_kernel_factory: Any) -> None:
     kernel = rjc_kernel_factory(entrypoints=["notify-email"])
     assert kernel.catalog.notifier_types["email"].secret_fields == ("password",)
+
+
+def test_attachments_follow_the_bodies(smtp_server: SmtpServer) -> None:
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
+    notification = Notification(
+        "Relatório semanal",
+        "Segue o relatório.",
+        RECIPIENT,
+        attachments=(Attachment("relatorio.pdf", "application/pdf", pdf),),
+    )
+    result = _send(_config(smtp_server), notification)
+    assert result.delivered, result.detail
+    [(_, message)] = smtp_server.mailbox.messages
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "relatorio.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_content() == pdf
+    assert message.get_body(("plain",)).get_content().strip() == "Segue o relatório."  # type: ignore[union-attr]
+
+
+def test_declares_attachments(rjc_kernel_factory: Any) -> None:
+    kernel = rjc_kernel_factory(entrypoints=["notify-email"])
+    assert kernel.catalog.notifier_types["email"].attachments is True

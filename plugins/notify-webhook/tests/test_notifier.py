@@ -200,3 +200,19 @@ def test_declared_in_the_catalog(rjc_kernel_factory: Any) -> None:
     assert kernel.host.records["notify-webhook"].state == "loaded"
     notifier_type = kernel.catalog.notifier_types["webhook"]
     assert notifier_type.secret_fields == ("secret", "headers")
+
+
+def test_a_batch_is_signed_and_answered_one_result_each_in_order(receiver: Receiver) -> None:
+    notifier = WebhookNotifier({"url": receiver.url, "secret": SECRET})
+    batch = [Notification(f"ONU {n} down", "LOS", "noc", key=f"alert-{n}:noc") for n in range(12)]
+    results = asyncio.run(notifier.send_many(batch))
+    assert [r.provider_id for r in results] == [f"alert-{n}:noc" for n in range(12)]
+    assert all(r.delivered for r in results)
+    assert sorted(r["body"]["key"] for r in receiver.received) == sorted(n.key for n in batch)
+
+    receiver.status = 503
+    down = asyncio.run(notifier.send_many(batch[:2]))
+    assert [(r.delivered, r.retryable) for r in down] == [(False, True)] * 2
+    closed = WebhookNotifier({"url": f"http://127.0.0.1:{_closed_port()}/h", "secret": SECRET})
+    unreachable = asyncio.run(closed.send_many(batch[:3]))
+    assert all(r.retryable and "cannot reach" in r.detail for r in unreachable)
