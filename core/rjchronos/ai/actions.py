@@ -482,8 +482,11 @@ def rollback(kernel: Kernel, action_id: str, actor: str) -> AiAction:
     return done
 
 
-def stats(kernel: Kernel, since: datetime | None = None) -> dict[str, Any]:
-    """Per kind and in total: suggestions, executions, outcomes and the success rate.
+def stats(
+    kernel: Kernel, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Per kind and in total: suggestions, executions, outcomes and the success rate, of the
+    actions suggested from ``since`` (included) to ``until`` (excluded).
 
     The success rate is succeeded over verified-or-finished executions
     (succeeded, failed, rolled back); actions still verifying do not count.
@@ -493,6 +496,8 @@ def stats(kernel: Kernel, since: datetime | None = None) -> dict[str, Any]:
     )
     if since is not None:
         statement = statement.where(ai_actions.c.created_at >= since)
+    if until is not None:
+        statement = statement.where(ai_actions.c.created_at < until)
     with kernel.db.session() as session:
         rows = session.execute(statement).all()
     kinds: dict[str, dict[str, int]] = {}
@@ -515,6 +520,7 @@ def stats(kernel: Kernel, since: datetime | None = None) -> dict[str, Any]:
             total[status] = total.get(status, 0) + count
     return {
         "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
         "total": summary(total),
         "kinds": {kind: summary(counts) for kind, counts in sorted(kinds.items())},
     }
