@@ -20,14 +20,19 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rjchronos_sdk import (
+    ActionExecutor,
     AnalyzerSpec,
     ApiCall,
     ApiRoute,
+    Applied,
+    Cause,
     CollectorSpec,
     CpeQuirk,
     CustomerSource,
     DeliveryResult,
     DeviceEvent,
+    DiagnosisContext,
+    DiagnosisRule,
     EventType,
     Kernel,
     MenuItem,
@@ -39,8 +44,10 @@ from rjchronos_sdk import (
     ProtocolEndpoint,
     ProvisioningExtension,
     Schedule,
+    SuggestedAction,
     TaskHandler,
     hookimpl,
+    texts,
 )
 
 NAME = "dummy"
@@ -340,3 +347,42 @@ def rjc_customer_sources(kernel: Kernel) -> list[CustomerSource]:
 @hookimpl
 def rjc_ticket_changed(kernel: Kernel, ticket: Mapping[str, Any], change: str) -> None:
     note(kernel, f"ticket {change} {ticket['title']} status={ticket['status']}")
+
+
+def fan_rule(context: DiagnosisContext) -> list[Cause]:
+    """A CPE tagged ``dummy-fan`` runs hot: turn its (imaginary) fan up."""
+    if "dummy-fan" not in context.device.tags:
+        return []
+    return [
+        Cause(
+            "dummy_fan",
+            0.77,
+            texts("Fan too slow", "Ventoinha lenta"),
+            texts("the dummy fan runs at low speed", "a ventoinha de teste gira devagar"),
+            (SuggestedAction("dummy.fan_speed", {"speed": "high"}),),
+        )
+    ]
+
+
+@hookimpl
+def rjc_diagnosis_rules(kernel: Kernel) -> list[DiagnosisRule]:
+    return [DiagnosisRule("dummy-fan", fan_rule, ("cpe",))]
+
+
+async def set_fan(kernel: Kernel, device_id: str, params: Mapping[str, Any]) -> Applied:
+    note(kernel, f"fan {params['speed']}")
+    return Applied({"speed": "low"}, {"speed": params["speed"]})
+
+
+async def restore_fan(kernel: Kernel, device_id: str, previous: Mapping[str, Any]) -> Applied:
+    note(kernel, f"fan back to {previous['speed']}")
+    return Applied(details=dict(previous))
+
+
+@hookimpl
+def rjc_action_executors(kernel: Kernel) -> list[ActionExecutor]:
+    return [
+        ActionExecutor(
+            "dummy.fan_speed", texts("Fan speed", "Velocidade da ventoinha"), set_fan, restore_fan
+        )
+    ]

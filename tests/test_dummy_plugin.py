@@ -284,6 +284,34 @@ def test_rjc_ticket_changed_sees_each_ticket_change(
     ]
 
 
+def test_rjc_diagnosis_rules_and_rjc_action_executors_diagnose_act_and_roll_back(
+    kernel: Kernel, client_as: Callable[..., Any]
+) -> None:
+    with kernel.db.session() as session:
+        device = Device(kind="cpe", name="CPE-fan", tags=["dummy-fan"], last_seen=utcnow())
+        session.add(device)
+        session.commit()
+        device_id = device.id
+    operator = client_as("operator")
+    [cause] = operator.get(f"/api/v1/devices/{device_id}/diagnosis").json()["items"]
+    assert (cause["cause"], cause["rule"], cause["score"]) == ("dummy_fan", "dummy-fan", 0.77)
+    assert cause["evidence"]["pt-BR"] == "a ventoinha de teste gira devagar"
+
+    assert kernel.jobs.get(kernel.jobs.enqueue("ai.scan", {})).result["suggested"] == 1
+    [action] = operator.get("/api/v1/ai/actions", params={"kind": "dummy.fan_speed"}).json()[
+        "items"
+    ]
+    assert action["status"] == "suggested"  # no policy: suggest only
+    executed = operator.post(f"/api/v1/ai/actions/{action['id']}/approve", json={}).json()
+    assert (executed["status"], executed["previous"]) == ("succeeded", {"speed": "low"})
+    rolled = operator.post(f"/api/v1/ai/actions/{action['id']}/rollback", json={}).json()
+    assert rolled["status"] == "rolled_back"
+    assert [line for line in calls(kernel) if line.startswith("fan ")] == [
+        "fan high",
+        "fan back to low",
+    ]
+
+
 # -- command line and the server ---------------------------------------------------
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import click
     from starlette.middleware import Middleware
 
+    from rjchronos.ai.contracts import ActionExecutor, DiagnosisRule
     from rjchronos.customers.sources import CustomerSource
     from rjchronos.events import DeviceEvent, EventType
     from rjchronos.http.routing import ApiRoute
@@ -278,6 +279,30 @@ def rjc_analyzers(kernel: Kernel) -> Iterable[AnalyzerSpec]:
     """Declare analyzers that score telemetry and events.
 
     :return: :class:`~rjchronos.plugins.declarations.AnalyzerSpec` entries.
+    """
+
+
+@hookspec
+def rjc_diagnosis_rules(kernel: Kernel) -> Iterable[DiagnosisRule]:
+    """Declare diagnosis rules: each looks at one device and returns likely causes.
+
+    A rule's ``evaluate(context)`` gets a
+    :class:`~rjchronos.ai.context.DiagnosisContext` (the device, its PON
+    neighbours, telemetry, events, analyzers' scores) and returns
+    :class:`~rjchronos.ai.contracts.Cause` entries, each with a score in
+    [0, 1], evidence in ``en`` and ``pt-BR`` and the actions it suggests.
+
+    :return: :class:`~rjchronos.ai.contracts.DiagnosisRule` entries; names are unique.
+    """
+
+
+@hookspec
+def rjc_action_executors(kernel: Kernel) -> Iterable[ActionExecutor]:
+    """Declare executors of suggested actions, one per action kind (``wifi.change_channel``).
+
+    ``execute`` returns the values it replaced, which ``rollback`` restores.
+
+    :return: :class:`~rjchronos.ai.contracts.ActionExecutor` entries; kinds are unique.
     """
 
 

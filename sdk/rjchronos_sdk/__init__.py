@@ -23,6 +23,9 @@ notice, however handy it looks inside ``rjchronos``.
   :class:`Inventory`, :class:`Listing`, :class:`ParseIssue`,
   :class:`AuthorizeRequest`, :class:`CliStep`, :class:`WriteResult`,
   :class:`OltCapability`.
+- Diagnosis and actions: :class:`DiagnosisRule`, :class:`DiagnosisContext`,
+  :class:`Cause`, :class:`SuggestedAction`, :class:`Verification`,
+  :class:`ActionExecutor`, :class:`Applied`, :class:`ActionError`, :func:`texts`.
 - :class:`Kernel` (for type hints) and :func:`normalise_gpon_serial`.
 
 Testing helpers live in :mod:`rjchronos_sdk.pytest_plugin` (fixtures, loaded
@@ -30,6 +33,17 @@ automatically by pytest) and :mod:`rjchronos_sdk.conformance`.
 """
 
 from rjchronos import hookimpl
+from rjchronos.ai.context import DiagnosisContext
+from rjchronos.ai.contracts import (
+    ActionError,
+    ActionExecutor,
+    Applied,
+    Cause,
+    DiagnosisRule,
+    SuggestedAction,
+    Verification,
+    texts,
+)
 from rjchronos.customers.sources import CustomerSource
 from rjchronos.drivers.contracts import (
     Analyzer,
@@ -76,13 +90,17 @@ from rjchronos.ui import MenuItem, Panel
 
 __all__ = [
     "AUTHENTICATED",
+    "ActionError",
+    "ActionExecutor",
     "Analyzer",
     "AnalyzerSpec",
     "ApiCall",
     "ApiRoute",
+    "Applied",
     "Attachment",
     "AuthorizeRequest",
     "Board",
+    "Cause",
     "CliStep",
     "CollectorSpec",
     "CpeQuirk",
@@ -90,6 +108,8 @@ __all__ = [
     "DeliveryResult",
     "DeviceEvent",
     "DeviceFacts",
+    "DiagnosisContext",
+    "DiagnosisRule",
     "Driver",
     "DriverMatch",
     "EventType",
@@ -113,10 +133,13 @@ __all__ = [
     "ProtocolEndpoint",
     "ProvisioningExtension",
     "Schedule",
+    "SuggestedAction",
     "TaskHandler",
     "UnconfiguredOnu",
     "UnsupportedOperation",
+    "Verification",
     "WriteResult",
     "hookimpl",
     "normalise_gpon_serial",
+    "texts",
 ]

@@ -19,6 +19,8 @@ PUBLIC_API = {
     "normalise_gpon_serial",
     "UnsupportedOperation", "OltCapability", "Onu", "OnuStatus", "UnconfiguredOnu", "Board",
     "PonPort", "Inventory", "Listing", "ParseIssue", "AuthorizeRequest", "CliStep", "WriteResult",
+    "DiagnosisRule", "DiagnosisContext", "Cause", "SuggestedAction", "Verification",
+    "ActionExecutor", "Applied", "ActionError", "texts",
 }  # fmt: skip
 
 

@@ -14,5 +14,6 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rjchronos.builtin.notifications",
     "rjchronos.builtin.alerts",
     "rjchronos.builtin.tickets",
+    "rjchronos.builtin.ai",
     "rjchronos.builtin.ui",
 )

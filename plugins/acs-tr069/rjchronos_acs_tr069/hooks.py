@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from rjchronos import hookimpl
+from rjchronos.ai.contracts import ActionExecutor
 from rjchronos.config import ConfigError
 from rjchronos.events import EventType
 from rjchronos.http.routing import ApiRoute
@@ -18,6 +19,7 @@ from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
 from rjchronos_acs_tr069 import (
     PLUGIN,
+    actions,
     api,
     api_diagnostics,
     api_firmware,
@@ -147,6 +149,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "description": "a session reads the CPE's telemetry parameters when this process "
             "last did longer ago than this (0: only values the session carries anyway)",
         },
+        "action_wait_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": actions.DEFAULT_WAIT_SECONDS,
+            "description": "how long an automatic action waits for the CPE to run its task",
+        },
         "profile_cache_seconds": {
             "type": "number",
             "minimum": 0,
@@ -238,6 +246,11 @@ def rjc_schedules(kernel: Kernel) -> list[Schedule]:
         kernel.plugin_settings(PLUGIN).get("campaign_tick_seconds", campaigns.DEFAULT_TICK_SECONDS)
     )
     return [Schedule("acs.campaigns", campaigns.JOB_TYPE, timedelta(seconds=every))]
+
+
+@hookimpl
+def rjc_action_executors(kernel: Kernel) -> list[ActionExecutor]:
+    return actions.executors()
 
 
 @hookimpl

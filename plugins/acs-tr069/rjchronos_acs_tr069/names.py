@@ -67,16 +67,28 @@ LEGACY = {
     for field in ("ssid", "password", "channel")
 }
 
-#: An associated Wi-Fi client's table per radio, and the leaves of its MAC and RSSI.
+#: An associated Wi-Fi client's table per radio, and the leaves of its MAC, RSSI and
+#: retransmissions (of the last 100 packets sent to it).
 _CLIENTS = (
     (
         _WLAN + "AssociatedDevice.",
         "AssociatedDeviceMACAddress",
         # No standard RSSI in TR-098: vendors' extensions, the simulator's among them.
         ("X_RJCHRONOS_SignalStrength", "X_HW_RSSI", "X_ZTE-COM_RSSI", "SignalStrength"),
+        ("X_RJCHRONOS_Retransmissions", "Retransmissions"),
     ),
-    ("Device.WiFi.AccessPoint.{n}.AssociatedDevice.", "MACAddress", ("SignalStrength",)),
+    (
+        "Device.WiFi.AccessPoint.{n}.AssociatedDevice.",
+        "MACAddress",
+        ("SignalStrength",),
+        ("Retransmissions",),
+    ),
 )
+#: Per radio, what the radio reports of its channel (TR-181 only): noise floor, channels in use.
+RADIO_STATS = {
+    "noise": "Device.WiFi.Radio.{n}.Stats.Noise",
+    "channels_in_use": "Device.WiFi.Radio.{n}.ChannelsInUse",
+}
 
 #: Canonical name -> telemetry metric and the factor from the CPE's unit.
 METRICS: dict[str, tuple[str, float]] = {
@@ -116,11 +128,12 @@ class Client:
     radio: int
     mac: str
     rssi: int | None
+    retransmissions: int | None = None
 
 
 def clients(values: Mapping[str, str | None], root: str) -> list[Client]:
     """The associated Wi-Fi clients the stored tree shows, per radio."""
-    table, mac_leaf, rssi_leaves = _CLIENTS[ROOTS.index(root)]
+    table, mac_leaf, rssi_leaves, retrans_leaves = _CLIENTS[ROOTS.index(root)]
     found: list[Client] = []
     for radio in RADIOS:
         prefix = table.format(n=radio)
@@ -130,7 +143,9 @@ def clients(values: Mapping[str, str | None], root: str) -> list[Client]:
             instance = f"{prefix}{match.group(1)}."
             present = [instance + leaf for leaf in rssi_leaves if instance + leaf in values]
             rssi = _int(values[present[0]]) if present else None
-            found.append(Client(radio, str(values[key]), rssi))
+            retrans = [instance + leaf for leaf in retrans_leaves if instance + leaf in values]
+            retransmissions = _int(values[retrans[0]]) if retrans else None
+            found.append(Client(radio, str(values[key]), rssi, retransmissions))
     return found
 
 
@@ -201,16 +216,41 @@ def samples(values: Mapping[str, str | None]) -> list[tuple[str, str, float]]:
         number = _float(values.get(p)) if p is not None else None
         if number is not None:
             found.append(("", metric, number * factor))
+    found.extend(_radio_samples(values, root))
     if not any(_is_client_path(p, root) for p in values):
         return found
     listed = clients(values, root)
     for radio in RADIOS:
-        count = sum(1 for c in listed if c.radio == radio)
-        found.append((f"/radio/{radio}", "cpe.wifi_clients", float(count)))
+        on_radio = [c for c in listed if c.radio == radio]
+        found.append((f"/radio/{radio}", "cpe.wifi_clients", float(len(on_radio))))
+        for metric, readings in (
+            ("cpe.wifi_rssi_dbm", [c.rssi for c in on_radio if c.rssi is not None]),
+            (
+                "cpe.wifi_retrans_pct",
+                [c.retransmissions for c in on_radio if c.retransmissions is not None],
+            ),
+        ):
+            if readings:
+                found.append((f"/radio/{radio}", metric, sum(readings) / len(readings)))
     found.append(("", "cpe.wifi_clients", float(len(listed))))
     for client in listed:
         if client.rssi is not None:
             found.append((f"/wifi/{client.mac}", "cpe.wifi_client_rssi_dbm", float(client.rssi)))
+    return found
+
+
+def _radio_samples(values: Mapping[str, str | None], root: str) -> list[tuple[str, str, float]]:
+    """Each radio's channel and (TR-181) noise floor, as read in this session."""
+    found: list[tuple[str, str, float]] = []
+    for radio in RADIOS:
+        channel_path = path(f"wifi.{radio}.channel", root)
+        channel = _float(values.get(channel_path)) if channel_path else None
+        if channel is not None:
+            found.append((f"/radio/{radio}", "cpe.wifi_channel", channel))
+        if root == "Device.":
+            noise = _float(values.get(RADIO_STATS["noise"].format(n=radio)))
+            if noise is not None:
+                found.append((f"/radio/{radio}", "cpe.wifi_noise_dbm", noise))
     return found
 
 
@@ -219,9 +259,15 @@ def _is_client_path(path: str, root: str) -> bool:
 
 
 def telemetry_paths(root: str) -> list[str]:
-    """What a session reads for telemetry: the metrics' paths and the client tables."""
+    """What a session reads for telemetry: the metrics' paths, the radios' channels and
+    statistics, and the client tables."""
     index = ROOTS.index(root)
     leaves = [p for name in METRICS if (p := NAMES[name][index]) is not None]
+    for radio in RADIOS:
+        channel = path(f"wifi.{radio}.channel", root)
+        leaves += [channel] if channel else []
+        if root == "Device.":
+            leaves += [p.format(n=radio) for p in RADIO_STATS.values()]
     tables = [_CLIENTS[index][0].format(n=radio) for radio in RADIOS]
     return leaves + tables
 

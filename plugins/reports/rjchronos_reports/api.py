@@ -113,7 +113,8 @@ def kpi_table(call: ApiCall) -> dict[str, Any]:
         ("mttr_minutes", minutes(found["incidents"]["mttr_seconds"])),
         ("reboots", found["reboots"]["total"]),
         ("onus_signal_critical", found["signal"]["critical"]),
-        ("ai_suggestions_applied", found["ai_suggestions"]),
+        ("ai_suggestions_applied", (found["ai_suggestions"] or {}).get("applied")),
+        ("ai_success_rate_percent", (found["ai_suggestions"] or {}).get("success_rate_percent")),
     ]
     return {"items": [{"kpi": k, "value": v} for k, v in rows], "next_cursor": None}
 

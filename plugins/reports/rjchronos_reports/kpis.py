@@ -10,7 +10,7 @@
 | firmware | inventory: devices per kind, vendor, model and firmware |
 | reboots | ``cpe.boot`` events |
 | PPPoE/DHCP/WAN errors | counter metrics' increase over the period, and error events |
-| AI suggestions | no such record exists in core yet: always ``None`` |
+| AI suggestions | ``rjchronos.ai.actions.stats``: suggested in the period, applied, outcomes |
 """
 
 from __future__ import annotations
@@ -81,9 +81,31 @@ def compute(kernel: Kernel, start: datetime, end: datetime) -> dict[str, Any]:
         }
         onus = [m.device_id for m in members(session, "olt", "onu", UNRESTRICTED)]
     result["signal"] = _signal(kernel, onus, settings, start, end)
-    # No part of RJChronos records AI suggestions or their outcome yet: the slot stays empty.
-    result["ai_suggestions"] = None
+    result["ai_suggestions"] = _ai_suggestions(kernel, start, end)
     return result
+
+
+def _ai_suggestions(kernel: Kernel, start: datetime, end: datetime) -> dict[str, Any] | None:
+    """Suggestions of the period, how many were applied and how they ended; ``None`` when
+    none was recorded (or the AI built-in is blocked)."""
+    record = kernel.host.records.get("builtin.ai")
+    if record is None or record.state != "loaded":
+        return None
+    from rjchronos.ai.actions import stats
+
+    total = stats(kernel, start, end)["total"]
+    if not total["suggested"]:
+        return None
+    return {
+        "suggested": total["suggested"],
+        "applied": total["executed"],
+        "succeeded": total["succeeded"],
+        "failed": total["failed"],
+        "rolled_back": total["rolled_back"],
+        "success_rate_percent": (
+            None if total["success_rate"] is None else round(100 * total["success_rate"], 1)
+        ),
+    }
 
 
 # -- availability ----------------------------------------------------------------

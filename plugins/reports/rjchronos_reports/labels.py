@@ -41,6 +41,12 @@ LABELS: dict[str, dict[str, str]] = {
     "firmware": {"pt-BR": "Distribuição de firmware", "en": "Firmware distribution"},
     "errors": {"pt-BR": "Reinicializações e erros", "en": "Reboots and errors"},
     "ai": {"pt-BR": "Sugestões de IA aplicadas", "en": "AI suggestions applied"},
+    "ai_suggested": {"pt-BR": "Sugestões", "en": "Suggested"},
+    "ai_applied": {"pt-BR": "Aplicadas", "en": "Applied"},
+    "ai_succeeded": {"pt-BR": "Com sucesso", "en": "Succeeded"},
+    "ai_failed": {"pt-BR": "Sem efeito ou piores", "en": "Failed"},
+    "ai_rolled_back": {"pt-BR": "Revertidas", "en": "Rolled back"},
+    "ai_success_rate_percent": {"pt-BR": "Taxa de sucesso (%)", "en": "Success rate (%)"},
     "ai_none": {
         "pt-BR": "Sem registro de sugestões de IA no período.",
         "en": "No AI suggestions are recorded.",

@@ -156,6 +156,18 @@ def sections(kpis: Mapping[str, Any], language: str) -> list[Section]:
             "ai_suggestions",
             t("ai"),
             [t("kpi"), t("value")],
-            [[t("ai"), t("ai_none") if ai is None else str(ai)]],
+            [[t("ai"), t("ai_none")]]
+            if ai is None
+            else [
+                [t(f"ai_{key}"), ai[key]]
+                for key in (
+                    "suggested",
+                    "applied",
+                    "succeeded",
+                    "failed",
+                    "rolled_back",
+                    "success_rate_percent",
+                )
+            ],
         ),
     ]

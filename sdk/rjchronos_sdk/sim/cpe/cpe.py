@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
@@ -13,8 +14,20 @@ from rjchronos_sdk.sim.cpe.datamodel import ParamDef
 from rjchronos_sdk.sim.cpe.http11 import ClientCredentials
 from rjchronos_sdk.sim.cpe.identity import Identity
 from rjchronos_sdk.sim.cpe.profiles import PATHS, ModelPaths, initial_values, rssi_parameter
-from rjchronos_sdk.sim.cpe.tree import ParameterTree, Template, default_value
+from rjchronos_sdk.sim.cpe.tree import (
+    RETRANS_EXTENSION,
+    ParameterTree,
+    Template,
+    default_value,
+)
 from rjchronos_sdk.sim.cpe.values import noise, rate
+from rjchronos_sdk.sim.cpe.wifi import (
+    CLEAN,
+    POSSIBLE_CHANNELS,
+    ChannelConditions,
+    RadioEnvironment,
+    environment,
+)
 
 if TYPE_CHECKING:
     from rjchronos_sdk.sim.cpe.fleet import Fleet
@@ -49,7 +62,14 @@ _DRIFT_LEAVES = _COUNTER_LEAVES | {
     "SignalStrength",
     "X_RJCHRONOS_SignalStrength",
     "CurrentLocalTime",
+    "Retransmissions",
+    RETRANS_EXTENSION,
+    "Noise",
+    "ChannelsInUse",
+    "PossibleChannels",
 }
+#: The radio a Wi-Fi path belongs to (access points and WLANConfigurations are one per radio).
+_RADIO_OF = re.compile(r"\.(?:Radio|AccessPoint|WLANConfiguration)\.(\d+)\.")
 
 
 @dataclass(slots=True)
@@ -140,6 +160,8 @@ class SimulatedCpe:
             connection_request_url=connection_request_url,
         )
         self._rssi = rssi_parameter(model, identity)
+        self.radio_environment: dict[int, RadioEnvironment] = {}
+        """Per radio: how good each channel is (see :meth:`interfere`)."""
         self.parameters = ParameterView(self)
         self.notifications: dict[str, int] = {}
         self.access_lists: dict[str, list[str]] = {}
@@ -222,12 +244,64 @@ class SimulatedCpe:
         if leaf == "TransmitOpticalLevel":
             return str(int((self.identity.tx_dbm + 0.2 * noise(key, now)) * 1000))
         if path in self._rssi:
-            return str(int(self._rssi[path] + 4 * noise(key, now, 20.0)))
+            offset = self._conditions(path).rssi_offset_db
+            return str(int(self._rssi[path] + offset + 4 * noise(key, now, 20.0)))
+        wifi = self._wifi_reading(path, leaf, key, now)
+        if wifi is not None:
+            return wifi
         if leaf == "CurrentLocalTime":
             return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
         if leaf in _COUNTER_LEAVES:
             per_second = rate(key, 200, 60000) if "Bytes" in leaf else rate(key, 2, 60)
             return str(per_second * uptime)
+        return None
+
+    # -- Wi-Fi radio environment -------------------------------------------------------
+    def interfere(
+        self,
+        radio: int,
+        channels: Mapping[int, ChannelConditions],
+        default: ChannelConditions = CLEAN,
+    ) -> None:
+        """Set how good each channel of ``radio`` is; readings follow the radio's channel."""
+        self.radio_environment[radio] = environment(channels, default)
+
+    def channel(self, radio: int) -> int:
+        """The channel ``radio`` is set to."""
+        if self.model == "tr098":
+            path = f"{self.paths.root}LANDevice.1.WLANConfiguration.{radio}.Channel"
+        else:
+            path = f"Device.WiFi.Radio.{radio}.Channel"
+        try:
+            return int(self.value(path))
+        except (KeyError, ValueError):
+            return 0
+
+    def _radio(self, path: str) -> int | None:
+        found = _RADIO_OF.search(path)
+        return int(found.group(1)) if found else None
+
+    def _conditions(self, path: str) -> ChannelConditions:
+        radio = self._radio(path)
+        if radio is None or radio not in self.radio_environment:
+            return CLEAN
+        return self.radio_environment[radio].at(self.channel(radio))
+
+    def _wifi_reading(self, path: str, leaf: str, key: str, now: float) -> str | None:
+        """Retransmissions, noise and channels in use, from the radio's current channel."""
+        radio = self._radio(path)
+        if radio is None:
+            return None
+        if leaf in ("Retransmissions", RETRANS_EXTENSION) and ".AssociatedDevice." in path:
+            base = self._conditions(path).retransmissions
+            return str(max(0, min(100, int(base + 2 * noise(key, now, 20.0)))))
+        if leaf == "Noise" and ".Radio." in path and path.endswith(".Stats.Noise"):
+            return str(self._conditions(path).noise_dbm)
+        if leaf == "ChannelsInUse" and ".Radio." in path:
+            env = self.radio_environment.get(radio, RadioEnvironment())
+            return env.in_use(radio, self.channel(radio))
+        if leaf == "PossibleChannels" and ".Radio." in path:
+            return ",".join(str(c) for c in POSSIBLE_CHANNELS.get(radio, ()))
         return None
 
     def set_value(self, path: str, value: str) -> None:

@@ -56,6 +56,7 @@ _SUBSETS: dict[str, tuple[str, ...]] = {
         "Device.Optical.Interface.{i}.Stats.",
         "Device.WiFi.",
         "Device.WiFi.Radio.{i}.",
+        "Device.WiFi.Radio.{i}.Stats.",
         "Device.WiFi.SSID.{i}.",
         "Device.WiFi.SSID.{i}.Stats.",
         "Device.WiFi.AccessPoint.{i}.",

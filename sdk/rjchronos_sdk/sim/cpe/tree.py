@@ -14,6 +14,8 @@ from rjchronos_sdk.sim.cpe.datamodel import ObjectDef, ParamDef, Schema, generic
 
 # Vendor extension carrying the Wi-Fi client's RSSI on TR-098, which has no standard parameter.
 RSSI_EXTENSION = "X_RJCHRONOS_SignalStrength"
+# And its retransmissions (TR-181's AssociatedDevice.{i}.Retransmissions).
+RETRANS_EXTENSION = "X_RJCHRONOS_Retransmissions"
 
 _TYPE_DEFAULTS = {
     "boolean": "false",
@@ -99,6 +101,7 @@ def _build_template(model: str, counts: tuple[tuple[str, tuple[int, ...]], ...])
             params[path + name] = param
         if model == "tr098" and generic_name(path).endswith(".AssociatedDevice.{i}."):
             params[path + RSSI_EXTENSION] = ParamDef(RSSI_EXTENSION, "int", False)
+            params[path + RETRANS_EXTENSION] = ParamDef(RETRANS_EXTENSION, "unsignedInt", False)
     # Tables with no instance in this layout still exist as (empty) objects.
     for definition in schema.objects.values():
         if not definition.is_table:
