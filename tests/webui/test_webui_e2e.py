@@ -340,6 +340,27 @@ def test_bulk_refresh_of_the_cpes_on_a_page(page: Any, demo: Demo) -> None:
     _shot(page, "inventory-bulk")
 
 
+def test_inventory_sorts_on_the_server(page: Any, demo: Demo) -> None:
+    def first_serials(sort: str) -> list[str]:
+        rows = demo.api.get("/devices", params={"sort": sort, "limit": 25}).json()["items"]
+        return [str(row["serial"] or "") for row in rows]
+
+    page.goto(f"{demo.url}/inventory/devices")
+    shown = page.locator("tbody tr").first.locator("td").nth(4)
+    shown.wait_for()
+    for sort in ("serial", "-serial"):
+        wanted = f"sort={sort}"
+        with page.expect_response(lambda r, wanted=wanted: wanted in r.url and r.ok):
+            page.get_by_test_id("sort-serial").click()
+        expected = first_serials(sort)
+        assert len(set(expected)) > 2
+        page.wait_for_function(
+            "([cell, text]) => cell.textContent.trim() === text",
+            arg=[shown.element_handle(), expected[0]],
+        )
+    _shot(page, "inventory-sorted")
+
+
 def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
     loop = LoopThread()
     olt = OltSimulator("huawei", ports=1, onus_per_port=1, seed=5, drift_interval=0)

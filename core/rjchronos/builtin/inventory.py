@@ -22,7 +22,7 @@ from starlette.responses import StreamingResponse
 from rjchronos import hookimpl
 from rjchronos.events import DeviceEvent, EventType
 from rjchronos.events_bus import Missed
-from rjchronos.http.pagination import PAGE_QUERY, paginate
+from rjchronos.http.pagination import PAGE_QUERY, paginate, paginate_sorted
 from rjchronos.http.problems import Problem, forbidden
 from rjchronos.http.routing import ApiCall, ApiRoute
 from rjchronos.inventory import queries, service, topology
@@ -271,6 +271,8 @@ DEVICE_UPDATE = {
     "additionalProperties": False,
 }
 _STRING = {"type": "string", "minLength": 1, "maxLength": 255}
+#: Columns ``GET /devices`` sorts by (text columns: a missing value sorts as empty).
+DEVICE_SORTS = ("name", "serial", "status", "vendor", "model", "firmware")
 DEVICE_LIST_QUERY: dict[str, dict[str, Any]] = {
     **PAGE_QUERY,
     "kind": {
@@ -293,6 +295,10 @@ DEVICE_LIST_QUERY: dict[str, dict[str, Any]] = {
         "items": {"type": "string"},
         "description": "devices carrying every tag",
     },
+    "sort": {
+        "enum": [f"{way}{field}" for field in DEVICE_SORTS for way in ("", "-")],
+        "description": "order by this column (`-` first: descending), then by id",
+    },
     "parent": _STRING,
     "olt": _STRING,
     "customer": _STRING,
@@ -312,7 +318,19 @@ def list_devices(call: ApiCall) -> dict[str, Any]:
         name = "mac" if "MAC" in str(exc) else "serial"
         raise _invalid_query(name, str(exc)) from None
     with _reading(kernel) as session:
-        return _page(session, statement, devices.c.id, call.query)
+        sort = call.query.get("sort")
+        if not sort:
+            return _page(session, statement, devices.c.id, call.query)
+        column = devices.c[sort.lstrip("-")]
+        return paginate_sorted(
+            session,
+            statement,
+            column,
+            devices.c.id,
+            dict(call.query),
+            _render,
+            descending=sort.startswith("-"),
+        )
 
 
 def get_device(call: ApiCall) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func, literal, tuple_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -72,3 +72,42 @@ def _key_value(row: Any, key: Any) -> Any:
 
 
 __all__ = ["MAX_LIMIT", "PAGE_QUERY", "decode_cursor", "encode_cursor", "paginate", "select"]
+
+
+def paginate_sorted(
+    session: Session,
+    statement: Any,
+    column: Any,
+    key: Any,
+    query: dict[str, Any],
+    render: Callable[[Any], dict[str, Any]],
+    *,
+    descending: bool = False,
+) -> dict[str, Any]:
+    """One page ordered by the text ``column``, then the unique ``key`` (keyset on both).
+
+    A missing value sorts as the empty text, so every row has a place and the
+    cursor ``[value, key]`` resumes exactly after the last row shown.
+    """
+    limit = int(query.get("limit") or PAGE_QUERY["limit"]["default"])
+    value = func.coalesce(column, "")
+    if query.get("cursor"):
+        after = decode_cursor(query["cursor"])
+        if not (isinstance(after, list) and len(after) == 2):
+            raise Problem(
+                422,
+                "Invalid query",
+                "query.cursor: not a cursor of this sort order",
+                invalid_params=[{"name": "query.cursor", "reason": "not of this sort order"}],
+            )
+        pair, bound = tuple_(value, key), tuple_(literal(str(after[0])), literal(after[1]))
+        statement = statement.where(pair < bound if descending else pair > bound)
+    order = (value.desc(), key.desc()) if descending else (value, key)
+    rows: Sequence[Any] = session.execute(statement.order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, column.key) or "", _key_value(last, key)])
+    return {"items": [render(r) for r in rows], "next_cursor": next_cursor}

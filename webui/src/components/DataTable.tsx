@@ -1,4 +1,8 @@
-/** A table over a cursor-paginated API list: server-side filters and pages, sort within a page. */
+/**
+ * A table over a cursor-paginated API list: server-side filters and pages. A column the API
+ * sorts by (`serverSort`) is sorted by the server across pages (`sort=key` or `sort=-key`);
+ * any other column sorts the page shown.
+ */
 import {
   Box,
   Button,
@@ -37,6 +41,7 @@ export function DataTable<T extends Row>({
   refreshMs,
   selected,
   onSelect,
+  serverSort = [],
 }: {
   path: string;
   query?: Record<string, string | number | undefined>;
@@ -49,28 +54,32 @@ export function DataTable<T extends Row>({
   /** Rows can be ticked; the ids of the ticked rows of this page go to `onSelect`. */
   selected?: string[];
   onSelect?: (ids: string[]) => void;
+  /** Keys of the columns the API sorts by. */
+  serverSort?: string[];
 }) {
   const { t, locale } = useI18n();
   const [cursors, setCursors] = useState<string[]>([]);
   const [sort, setSort] = useState<{ key: string; desc: boolean } | null>(null);
+  const byServer = sort !== null && serverSort.includes(sort.key);
+  const sortParam = byServer && sort ? `${sort.desc ? "-" : ""}${sort.key}` : undefined;
   const queryKey = JSON.stringify(query ?? {});
-  useEffect(() => setCursors([]), [path, queryKey]);
+  useEffect(() => setCursors([]), [path, queryKey, sortParam]);
   const selectable = Boolean(onSelect && selected);
   const cursor = cursors[cursors.length - 1];
   const { data, error, loading } = useGet<Page<T> | T[]>(
     path,
-    { ...query, limit: pageSize, cursor },
+    { ...query, sort: sortParam, limit: pageSize, cursor },
     refreshMs,
   );
   const items = useMemo(() => {
     const rows: T[] = Array.isArray(data) ? data : (data?.items ?? []);
-    if (!sort) return rows;
+    if (!sort || byServer) return rows;
     return [...rows].sort((a, b) => {
       const left = String(a[sort.key] ?? "");
       const right = String(b[sort.key] ?? "");
       return (sort.desc ? -1 : 1) * left.localeCompare(right, locale, { numeric: true });
     });
-  }, [data, sort, locale]);
+  }, [data, sort, byServer, locale]);
   const next = Array.isArray(data) ? null : data?.next_cursor;
   return (
     <StateView loading={loading && !data} error={error} empty={!loading && items.length === 0}>
@@ -93,12 +102,15 @@ export function DataTable<T extends Row>({
                   <TableSortLabel
                     active={sort?.key === column.key}
                     direction={sort?.key === column.key && sort.desc ? "desc" : "asc"}
-                    onClick={() =>
+                    data-testid={`sort-${column.key}`}
+                    onClick={() => {
+                      // A cursor belongs to one order: a new order starts at its first page.
+                      setCursors([]);
                       setSort((now) => ({
                         key: column.key,
                         desc: now?.key === column.key ? !now.desc : false,
-                      }))
-                    }
+                      }));
+                    }}
                   >
                     {column.label}
                   </TableSortLabel>

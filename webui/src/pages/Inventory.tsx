@@ -1,4 +1,4 @@
-/** Devices: server-side search and filters, cursor pages, sort within the page. */
+/** Devices: server-side search, filters, sorting and cursor pages. */
 import { Alert, Box, Button, MenuItem, Tab, Tabs, TextField, Typography } from "@mui/material";
 import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
@@ -111,6 +111,7 @@ export default function Inventory() {
         label={t("inv.title")}
         query={{ kind: kind || undefined, status: status || undefined, q: q || undefined, vendor: params.get("vendor") || undefined }}
         onRowClick={(row) => navigate(devicePath(row))}
+        serverSort={["name", "vendor", "model", "serial", "status"]}
         columns={[
           { key: "name", label: t("common.name"), render: (row) => String(row.name || row.serial || row.id) },
           { key: "kind", label: t("common.kind") },
