@@ -115,6 +115,11 @@ def _groups(sim: Sim, **params: str) -> dict[str, dict[str, Any]]:
     return {g["key"]: g for g in answer.json()["groups"]}
 
 
+def _reporting(sim: Sim, metric: str) -> int:
+    groups = _groups(sim, group_by="neighbourhood", metric=metric)
+    return sum(g["reporting"] for g in groups.values())
+
+
 def test_sampled_pings_give_latency_per_neighbourhood(sim: Sim) -> None:
     placed = _place(sim)
     offline = placed["Boa Vista, Recife"][0]
@@ -141,14 +146,8 @@ def test_sampled_pings_give_latency_per_neighbourhood(sim: Sim) -> None:
     }
     assert all(t["params"]["values"][t["params"]["object"] + "Host"] == HOST for t in sampled)
     _wait(lambda: all(t["status"] == "done" for t in _sampled_tasks(sim)))
-    _wait(
-        lambda: (
-            _groups(sim, group_by="neighbourhood", metric="cpe.ping_avg_ms")["Pina, Recife"][
-                "samples"
-            ]
-            > 0
-        )
-    )
+    # The samples are written once the task's transaction is committed: wait for all five.
+    _wait(lambda: _reporting(sim, "cpe.ping_avg_ms") == 5)
 
     latency = _groups(sim, group_by="neighbourhood", metric="cpe.ping_avg_ms", percentiles="95")
     for hood, (_indexes, rtt, _loss) in HOODS.items():
@@ -200,7 +199,9 @@ def test_pppoe_authentication_failure_counts_per_neighbourhood_and_model(sim: Si
 
     def reported() -> bool:
         group = _groups(sim, group_by="neighbourhood", metric="cpe.pppoe_error")
-        return bool(group["Casa Forte, Recife"]["nonzero"])
+        return bool(group["Casa Forte, Recife"]["nonzero"]) and _reporting(
+            sim, "cpe.pppoe_error"
+        ) == len(sim.fleet.fleet.cpes)
 
     _wait(reported)
     errors = _groups(sim, group_by="neighbourhood", metric="cpe.pppoe_error")
@@ -210,6 +211,11 @@ def test_pppoe_authentication_failure_counts_per_neighbourhood_and_model(sim: Si
     assert errors["Boa Vista, Recife"]["reporting"] == 3
     by_model = _groups(sim, group_by="model", metric="cpe.pppoe_error")
     assert sum(g["nonzero"] for g in by_model.values()) == 1
+    series = sim.api.get(
+        f"/api/v1/devices/{failing_id}/telemetry",
+        params={"metric": "cpe.pppoe_error", "resolution": "raw"},
+    ).json()["points"]
+    assert series[0][1] == 0.0 and series[-1][1] == 1.0  # up after the refresh, then failing
     assert failing_id in placed["Casa Forte, Recife"]
 
 
