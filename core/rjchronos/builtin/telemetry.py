@@ -26,7 +26,7 @@ from rjchronos.jobs.spec import Schedule, TaskHandler
 from rjchronos.security.permissions import Permission
 from rjchronos.telemetry import aggregates
 from rjchronos.telemetry.params import parse_instant, parse_resolution
-from rjchronos.telemetry.store import MAX_NAME, Point, Sample, resolution_for
+from rjchronos.telemetry.store import MAX_NAME, Point, Sample, TooManySamples, resolution_for
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
@@ -101,7 +101,8 @@ AGGREGATE_QUERY: dict[str, dict[str, Any]] = {
     "group_by": {
         "type": "string",
         "enum": list(aggregates.GROUPINGS),
-        "description": "olt, pon, region, model, or firmware (device shares; no metric)",
+        "description": "olt, pon, region, neighbourhood, model, or firmware "
+        "(device shares; no metric)",
     },
     "metric": {**_NAME, "description": "metric to aggregate (required but for firmware)"},
     "kind": {
@@ -111,7 +112,15 @@ AGGREGATE_QUERY: dict[str, dict[str, Any]] = {
     },
     "start": SERIES_QUERY["start"],
     "end": SERIES_QUERY["end"],
+    "percentiles": {
+        "type": "string",
+        "description": "comma-separated percentiles of the raw samples per group, "
+        "such as 50,95 (answered as p50, p95)",
+    },
 }
+#: Percentiles one aggregate may ask for, and the raw samples it may read for them.
+MAX_PERCENTILES = 5
+MAX_PERCENTILE_SAMPLES = 1_000_000
 
 
 READ = "telemetry.read"
@@ -315,6 +324,25 @@ def query_series(call: ApiCall) -> dict[str, Any]:
     }
 
 
+def _percentiles(text: str | None) -> tuple[float, ...]:
+    """``50,95`` -> ``(50.0, 95.0)``; each between 0 and 100, at most :data:`MAX_PERCENTILES`."""
+    if not text:
+        return ()
+    found: list[float] = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise _invalid("query.percentiles", f"{part.strip()!r} is not a number") from None
+        if not 0 <= value <= 100:
+            raise _invalid("query.percentiles", f"{value:g} is not between 0 and 100")
+        if value not in found:
+            found.append(value)
+    if len(found) > MAX_PERCENTILES:
+        raise _invalid("query.percentiles", f"at most {MAX_PERCENTILES} percentiles")
+    return tuple(found)
+
+
 def query_aggregates(call: ApiCall) -> dict[str, Any]:
     query = call.query
     group_by = query.get("group_by")
@@ -324,13 +352,25 @@ def query_aggregates(call: ApiCall) -> dict[str, Any]:
     if group_by != "firmware" and not metric:
         raise _invalid("query.metric", "required: the metric to aggregate")
     start, end, _ = _range({**query, "resolution": "raw"}, "query")
+    percentiles = _percentiles(query.get("percentiles"))
     kind = query.get("kind") or "onu"
     with call.kernel.db.session() as session:
         members = aggregates.members(session, group_by, kind, call.user.scopes(READ))
     answer: dict[str, Any] = {"group_by": group_by, "kind": kind, "devices": len(members)}
     if group_by == "firmware":
         return {**answer, "groups": aggregates.shares(members)}
-    groups = aggregates.metric_groups(call.kernel.telemetry, members, str(metric), start, end)
+    try:
+        groups = aggregates.metric_groups(
+            call.kernel.telemetry,
+            members,
+            str(metric),
+            start,
+            end,
+            percentiles,
+            sample_limit=MAX_PERCENTILE_SAMPLES,
+        )
+    except TooManySamples as exc:
+        raise _invalid("query.percentiles", f"{exc}; give a shorter range") from None
     return {
         **answer,
         "metric": metric,
@@ -417,8 +457,8 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             query_aggregates,
             permission="telemetry.read",
             tags=tags,
-            summary="A metric's mean, minimum and maximum, or device shares per firmware, "
-            "grouped by OLT, PON, region or model",
+            summary="A metric's count, sum, mean, minimum, maximum and percentiles, or device "
+            "shares per firmware, grouped by OLT, PON, region, neighbourhood or model",
             query=AGGREGATE_QUERY,
         ),
         ApiRoute(

@@ -1,12 +1,14 @@
-"""Telemetry over many devices grouped by where they sit: OLT, PON, region, model; firmware shares.
+"""Telemetry over many devices grouped by where they sit: OLT, PON, region, neighbourhood,
+model; firmware shares.
 
 The groups come from the inventory topology: ``olt_id`` for the OLT, the
 nearest ``pon`` above a device for the PON (through splitters and, for a CPE,
-its ONU), the region of the device's site or else of its OLT's site, and the
-vendor and model. The values come from the store's per-entity summaries,
-so a group's mean is the mean of its samples (a device that reports twice as
-often weighs twice as much) and its minimum and maximum are the extremes of
-any sample.
+its ONU), the region of the device's site or else of its OLT's site, the
+neighbourhood of the device's site or else of its customer's (the
+installation address), and the vendor and model. The values come from the
+store's per-entity summaries, so a group's mean is the mean of its samples (a
+device that reports twice as often weighs twice as much) and its minimum and
+maximum are the extremes of any sample.
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from rjchronos.customers.models import Customer
 from rjchronos.inventory.models import devices, sites
 from rjchronos.inventory.queries import Scopes, scope_condition
-from rjchronos.telemetry.store import Summary, TelemetryStore
+from rjchronos.telemetry.store import Summary, TelemetryStore, percentile
 
-GroupBy = Literal["olt", "pon", "region", "model", "firmware"]
-GROUPINGS: tuple[str, ...] = ("olt", "pon", "region", "model", "firmware")
+GroupBy = Literal["olt", "pon", "region", "neighbourhood", "model", "firmware"]
+GROUPINGS: tuple[str, ...] = ("olt", "pon", "region", "neighbourhood", "model", "firmware")
 #: The group of devices the grouping finds nothing for (no OLT, no PON above, no region).
 NONE_KEY = ""
 
@@ -39,8 +42,24 @@ class Member:
     label: str
 
 
-def members(session: Session, group_by: str, kind: str, scopes: Scopes) -> list[Member]:
-    """The devices of ``kind`` that ``scopes`` allow, each with its group."""
+customers = Customer.__table__  # type: ignore[attr-defined]
+
+
+def neighbourhood_key(neighbourhood: str | None, city: str | None) -> str:
+    """A neighbourhood's group key: its name, with the city when known (two cities may
+    each have a ``Centro``)."""
+    if not neighbourhood:
+        return NONE_KEY
+    return f"{neighbourhood}, {city}" if city else neighbourhood
+
+
+def members(
+    session: Session, group_by: str, kind: str, scopes: Scopes, *, status: str | None = None
+) -> list[Member]:
+    """The devices of ``kind`` (and ``status``, when given) that ``scopes`` allow, each with
+    its group."""
+    if group_by == "neighbourhood":
+        return _neighbourhood_members(session, kind, scopes, status)
     d = devices.c
     olt = aliased(devices)
     own_site, olt_site = aliased(sites), aliased(sites)
@@ -62,6 +81,8 @@ def members(session: Session, group_by: str, kind: str, scopes: Scopes) -> list[
         .where(d.kind == kind)
         .order_by(d.id)
     )
+    if status is not None:
+        statement = statement.where(d.status == status)
     condition = scope_condition(scopes)
     if condition is not None:
         statement = statement.where(condition)
@@ -81,6 +102,38 @@ def members(session: Session, group_by: str, kind: str, scopes: Scopes) -> list[
         else:
             key = label = firmware or NONE_KEY
         found.append(Member(device_id, key, label))
+    return found
+
+
+def _neighbourhood_members(
+    session: Session, kind: str, scopes: Scopes, status: str | None
+) -> list[Member]:
+    """Devices by the neighbourhood of their own site, else of their customer's site."""
+    d = devices.c
+    own_site, home_site = aliased(sites), aliased(sites)
+    has_own = func.coalesce(own_site.c.neighbourhood, "") != ""
+    statement = (
+        select(
+            d.id,
+            case((has_own, own_site.c.neighbourhood), else_=home_site.c.neighbourhood),
+            case((has_own, own_site.c.city), else_=home_site.c.city),
+        )
+        .select_from(devices)
+        .outerjoin(own_site, own_site.c.id == d.site_id)
+        .outerjoin(customers, customers.c.id == d.customer_id)
+        .outerjoin(home_site, home_site.c.id == customers.c.site_id)
+        .where(d.kind == kind)
+        .order_by(d.id)
+    )
+    if status is not None:
+        statement = statement.where(d.status == status)
+    condition = scope_condition(scopes)
+    if condition is not None:
+        statement = statement.where(condition)
+    found: list[Member] = []
+    for device_id, neighbourhood, city in session.execute(statement):
+        key = neighbourhood_key(neighbourhood, city)
+        found.append(Member(device_id, key, key))
     return found
 
 
@@ -121,40 +174,64 @@ def metric_groups(
     metric: str,
     start: datetime,
     end: datetime,
+    percentiles: tuple[float, ...] = (),
+    *,
+    sample_limit: int = 1_000_000,
 ) -> list[dict[str, Any]]:
-    """Per group: devices, devices reporting, samples, mean, minimum and maximum of ``metric``."""
-    summaries = store.summaries([m.device_id for m in group], metric, start, end)
+    """Per group: devices, devices reporting, devices with a non-zero sample, samples, sum,
+    mean, minimum and maximum of ``metric``; and the ``percentiles`` of its raw samples.
+
+    :raise TooManySamples: percentiles asked over more than ``sample_limit`` samples.
+    """
+    ids = [m.device_id for m in group]
+    summaries = store.summaries(ids, metric, start, end)
+    raw = store.values(ids, metric, start, end, limit=sample_limit) if percentiles else {}
     totals: dict[str, Summary] = {}
     counts: dict[str, list[Any]] = {}
+    pooled: dict[str, list[float]] = {}
     for member in group:
-        entry = counts.setdefault(member.key, [member.label, 0, 0])
+        entry = counts.setdefault(member.key, [member.label, 0, 0, 0])
         entry[1] += 1
         summary = summaries.get(member.device_id)
         if summary is None:
             continue
         entry[2] += 1
+        entry[3] += summary.minimum != 0 or summary.maximum != 0
         totals[member.key] = totals[member.key] + summary if member.key in totals else summary
+        pooled.setdefault(member.key, []).extend(raw.get(member.device_id, ()))
     return [
         {
             "key": key,
             "label": label,
             "devices": devices_in,
             "reporting": reporting,
+            "nonzero": nonzero,
             **_values(totals.get(key)),
+            **_percentiles(sorted(pooled.get(key, ())), percentiles),
         }
-        for key, (label, devices_in, reporting) in sorted(counts.items())
+        for key, (label, devices_in, reporting, nonzero) in sorted(counts.items())
     ]
 
 
 def _values(summary: Summary | None) -> Mapping[str, Any]:
     if summary is None:
-        return {"samples": 0, "avg": None, "min": None, "max": None}
+        return {"samples": 0, "sum": 0.0, "avg": None, "min": None, "max": None}
     return {
         "samples": summary.count,
+        "sum": summary.total,
         "avg": summary.mean,
         "min": summary.minimum,
         "max": summary.maximum,
     }
+
+
+def percentile_name(percent: float) -> str:
+    """The answer's field of a percentile: ``p95``, ``p99.9``."""
+    return f"p{percent:g}"
+
+
+def _percentiles(ordered: list[float], percentiles: tuple[float, ...]) -> dict[str, Any]:
+    return {percentile_name(p): percentile(ordered, p) if ordered else None for p in percentiles}
 
 
 def shares(group: list[Member]) -> list[dict[str, Any]]:

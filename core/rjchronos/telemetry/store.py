@@ -101,6 +101,21 @@ class Summary:
         )
 
 
+class TooManySamples(ValueError):
+    """A read would return more samples than its limit."""
+
+
+def percentile(ordered: list[float], percent: float) -> float:
+    """The ``percent`` percentile of sorted ``ordered``, interpolated linearly between ranks
+    (the ``inclusive`` method of :func:`statistics.quantiles`, NumPy's default)."""
+    if not ordered:
+        raise ValueError("percentile of no values")
+    rank = (len(ordered) - 1) * percent / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
 def resolution_for(start: datetime, end: datetime) -> timedelta | None:
     """The resolution a range is read at when none is asked for.
 
@@ -177,6 +192,24 @@ class TelemetryStore(ABC):
         Entities without a sample in the range are left out.
         """
         raise NotImplementedError(f"{type(self).__name__} has no summaries")
+
+    def values(
+        self,
+        entities: Iterable[str],
+        metric: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int = 1_000_000,
+    ) -> dict[str, list[float]]:
+        """The raw sample values of ``metric`` per entity over ``[start, end)`` (percentiles).
+
+        Rollups keep no distribution, so only samples not yet deleted by
+        retention count. Entities without a sample in the range are left out.
+
+        :raise TooManySamples: the entities hold more than ``limit`` samples in the range.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no values")
 
     def roll_up(  # noqa: B027 (optional: a backend without rollups has nothing to do)
         self, start: datetime, end: datetime, entities: Iterable[str] | None = None

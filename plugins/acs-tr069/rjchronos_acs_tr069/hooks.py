@@ -27,6 +27,7 @@ from rjchronos_acs_tr069 import (
     campaigns,
     devices,
     firmware,
+    latency,
     profiles,
     wifi,
 )
@@ -155,6 +156,40 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "default": actions.DEFAULT_WAIT_SECONDS,
             "description": "how long an automatic action waits for the CPE to run its task",
         },
+        "latency_sample_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0,
+            "description": "how often to ping from a random sample of online CPEs in each "
+            "neighbourhood (IPPing diagnostics; 0: never)",
+        },
+        "latency_sample_size": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "default": latency.DEFAULT_SIZE,
+            "description": "CPEs drawn per neighbourhood at each run",
+        },
+        "latency_ping_host": {
+            "type": "string",
+            "maxLength": 256,
+            "pattern": r"^([A-Za-z0-9.:_\-\[\]]+)?$",
+            "default": "",
+            "description": "the host the sampled CPEs ping (required when sampling)",
+        },
+        "latency_ping_count": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "default": latency.DEFAULT_COUNT,
+            "description": "repetitions of each sampled IPPing",
+        },
+        "latency_ping_timeout_ms": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 60000,
+            "default": latency.DEFAULT_TIMEOUT_MS,
+        },
         "profile_cache_seconds": {
             "type": "number",
             "minimum": 0,
@@ -237,7 +272,10 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
 
 @hookimpl
 def rjc_task_handlers(kernel: Kernel) -> list[TaskHandler]:
-    return [TaskHandler(campaigns.JOB_TYPE, campaigns.run_job, max_attempts=3, timeout=300)]
+    return [
+        TaskHandler(campaigns.JOB_TYPE, campaigns.run_job, max_attempts=3, timeout=300),
+        TaskHandler(latency.JOB_TYPE, latency.run_job, max_attempts=1, timeout=300),
+    ]
 
 
 @hookimpl
@@ -245,7 +283,23 @@ def rjc_schedules(kernel: Kernel) -> list[Schedule]:
     every = float(
         kernel.plugin_settings(PLUGIN).get("campaign_tick_seconds", campaigns.DEFAULT_TICK_SECONDS)
     )
-    return [Schedule("acs.campaigns", campaigns.JOB_TYPE, timedelta(seconds=every))]
+    schedules = [Schedule("acs.campaigns", campaigns.JOB_TYPE, timedelta(seconds=every))]
+    sampling = latency.interval(kernel)
+    if sampling > 0:
+        if not kernel.plugin_settings(PLUGIN).get("latency_ping_host"):
+            raise ConfigError(
+                f"plugins.{PLUGIN}.latency_ping_host: set the host to ping when "
+                "latency_sample_seconds is above 0"
+            )
+        schedules.append(
+            Schedule(
+                latency.JOB_TYPE,
+                latency.JOB_TYPE,
+                timedelta(seconds=sampling),
+                jitter=timedelta(seconds=sampling / 10),
+            )
+        )
+    return schedules
 
 
 @hookimpl

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rjchronos_acs_tr069 import wan_errors
+
 ROOTS = ("InternetGatewayDevice.", "Device.")
 _IGD = "InternetGatewayDevice."
 _WLAN = _IGD + "LANDevice.1.WLANConfiguration.{n}."
@@ -259,10 +261,11 @@ def _is_client_path(path: str, root: str) -> bool:
 
 
 def telemetry_paths(root: str) -> list[str]:
-    """What a session reads for telemetry: the metrics' paths, the radios' channels and
-    statistics, and the client tables."""
+    """What a session reads for telemetry: the metrics' paths, the WAN connections' status,
+    the radios' channels and statistics, and the client tables."""
     index = ROOTS.index(root)
     leaves = [p for name in METRICS if (p := NAMES[name][index]) is not None]
+    leaves += wan_errors.STATUS_PATHS[root]
     for radio in RADIOS:
         channel = path(f"wifi.{radio}.channel", root)
         leaves += [channel] if channel else []

@@ -13,7 +13,18 @@ from sqlmodel import Session
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
 from rjchronos.security.audit import MASK
-from rjchronos_acs_tr069 import PLUGIN, devices, diagnostics, faults, firmware, messages, soap
+from rjchronos.telemetry.store import Sample
+from rjchronos_acs_tr069 import (
+    PLUGIN,
+    devices,
+    diagnostics,
+    faults,
+    firmware,
+    latency_samples,
+    messages,
+    soap,
+    telemetry,
+)
 from rjchronos_acs_tr069.models import CpeTask, task_rows
 from rjchronos_acs_tr069.sessions import CwmpSession, work_queued
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
@@ -489,41 +500,48 @@ def handle_answer(kernel: Kernel, cwmp: CwmpSession, envelope: messages.Envelope
     """Apply the CPE's answer (a response or a Fault) to the task that asked for it."""
     if cwmp.task_id is None:
         return
+    batch = _apply_answer(kernel, cwmp, envelope)
+    if batch:
+        # After the task's transaction: on SQLite it holds the only write lock.
+        telemetry.write(kernel, batch)
+
+
+def _apply_answer(kernel: Kernel, cwmp: CwmpSession, envelope: messages.Envelope) -> list[Sample]:
+    """Apply the answer to its task; the telemetry samples it yields (a latency sample's)."""
     with kernel.db.session() as session:
         task = session.get(CpeTask, cwmp.task_id)
         if task is None or task.status != "running":
-            return
+            return []
         body = envelope.body
         if envelope.method == "Fault":
             fault = messages.read_fault(body)
             task.fault = _fault_record(fault.code, fault.message, fault.parameters)
             _finish(task, "fault")
             cwmp.step = "sent"
-            return
+            return []
         device_id = task.device_id
         if envelope.method == "GetParameterNamesResponse":
             names = messages.parameter_names(body)
             devices.store_names(session, device_id, names)
             cwmp.state["leaves"] = [n for n, _ in names if not n.endswith(".")]
             task.result = {"names": len(names)}
-            return
+            return []
         if envelope.method == "GetParameterValuesResponse":
             values = messages.parameter_values(messages.child(body, "ParameterList"))
             devices.store_values(session, device_id, values)
             if task.type == "diagnostics":
-                _diagnostics_done(kernel, session, task, {v.name: v.value for v in values})
-                return
+                return _diagnostics_done(kernel, session, task, {v.name: v.value for v in values})
             _finish(task, "done", {"values": {v.name: v.value for v in values}})
-            return
+            return []
         if envelope.method == "GetParameterAttributesResponse":
             _finish(task, "done", {"attributes": messages.parameter_attributes(body)})
-            return
+            return []
         fields = messages.simple_fields(body)
         if envelope.method == "SetParameterValuesResponse" and task.type == "diagnostics":
             _store_written(session, device_id, task.params["values"])
             # Requested: the CPE's 8 DIAGNOSTICS COMPLETE session reads the results.
             _finish(task, "running", {**fields, "diagnostics": "requested"})
-            return
+            return []
         if envelope.method == "SetParameterValuesResponse":
             _store_written(
                 session, device_id, {**task.params["values"], **task.params.get("sealed", {})}
@@ -538,14 +556,16 @@ def handle_answer(kernel: Kernel, cwmp: CwmpSession, envelope: messages.Envelope
         ):
             # Accepted, not yet done: the TransferComplete of a later session finishes it.
             _finish(task, "running", {**fields, "transfer": "started"})
-            return
+            return []
         _finish(task, "done", fields)
+    return []
 
 
 def _diagnostics_done(
     kernel: Kernel, session: Session, task: CpeTask, values: dict[str, str]
-) -> None:
-    """The diagnostic's results: on the task, and on the device timeline."""
+) -> list[Sample]:
+    """The diagnostic's results: on the task, and on the device timeline; a latency sample's
+    telemetry samples."""
     found = diagnostics.results(task.params["object"], values)
     state = str(found.get("DiagnosticsState", ""))
     outcome = {"diagnostics": "complete", "state": state, "results": found}
@@ -561,6 +581,7 @@ def _diagnostics_done(
         _finish(task, "done", outcome)
     payload = {"task": task.id, "kind": task.params["kind"], "state": state, "results": found}
     kernel.events.emit("cpe.diagnostics", task.device_id, payload, devices.ACTOR, session=session)
+    return latency_samples.samples(task.device_id, task.params, found)
 
 
 def _cancel(session: Session, device_id: str, task: CpeTask) -> None:

@@ -2,7 +2,8 @@
 
 Every value a session learns (the Inform's parameters, answers to
 GetParameterValues) is looked up in :data:`names.METRICS` and the Wi-Fi
-client tables; matches go to ``kernel.telemetry.write``. With
+client tables, and the WAN connections' status (:mod:`wan_errors`); matches
+go to ``kernel.telemetry.write``. With
 ``telemetry_read_seconds`` above 0, a session also reads those parameters
 itself (one GetParameterValues at the end of the session) when this process
 last read the device longer ago than that.
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from rjchronos.db.types import utcnow
 from rjchronos.telemetry.store import Sample
-from rjchronos_acs_tr069 import PLUGIN, names
+from rjchronos_acs_tr069 import PLUGIN, names, wan_errors
 from rjchronos_acs_tr069.models import parameters
 from rjchronos_acs_tr069.soap import AcsRequest
 
@@ -33,9 +34,13 @@ _last_read: dict[str, float] = {}
 
 
 def samples_of(device_id: str, values: Mapping[str, str | None]) -> list[Sample]:
-    """The telemetry samples ``values`` carry, stamped now."""
+    """The telemetry samples ``values`` carry, stamped now (PPPoE and DHCP errors included)."""
     now = utcnow()
-    return [Sample(device_id + sfx, metric, now, v) for sfx, metric, v in names.samples(values)]
+    found = [Sample(device_id + sfx, metric, now, v) for sfx, metric, v in names.samples(values)]
+    found += [
+        Sample(device_id, r.metric, now, r.value, r.labels) for r in wan_errors.readings(values)
+    ]
+    return found
 
 
 def write(kernel: Kernel, batch: list[Sample]) -> int:

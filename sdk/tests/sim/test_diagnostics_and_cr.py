@@ -108,3 +108,44 @@ async def test_connection_request_with_digest(acs: ScriptedAcs) -> None:
         assert fleet.counters["connection_requests"] == 1
         assert fleet.counters["connection_requests_refused"] == 2
         assert all(len(acs.informs_of(c.serial)) == 1 for c in (fleet.cpes[0], fleet.cpes[2]))
+
+
+@pytest.mark.parametrize("model", ["tr098", "tr181"])
+async def test_ping_answers_with_the_configured_latency_and_loss(
+    acs: ScriptedAcs, model: str
+) -> None:
+    async with fleet_for(acs, 1, model=model) as fleet:
+        await fleet.wait_until(lambda: fleet.counters["sessions_ok"] == 1)
+        cpe = fleet.cpes[0]
+        cpe.ping_latency_ms, cpe.ping_jitter_ms, cpe.ping_loss_pct = 23.0, 2.0, 25.0
+        ping = cpe.paths.diagnostics["ping"]
+        await rpc(
+            acs,
+            fleet,
+            "SetParameterValues",
+            values(
+                (ping + "Host", "192.0.2.1", "string"),
+                (ping + "NumberOfRepetitions", "8", "unsignedInt"),
+                (ping + "DiagnosticsState", "Requested", "string"),
+            ),
+        )
+        await fleet.wait_until(lambda: fleet.counters["diagnostics"] == 1)
+        read = cpe.parameters
+        assert (read[ping + "SuccessCount"], read[ping + "FailureCount"]) == ("6", "2")
+        assert 21 <= int(read[ping + "MinimumResponseTime"]) <= 25
+        assert 21 <= int(read[ping + "MaximumResponseTime"]) <= 25
+        assert 21 <= int(read[ping + "AverageResponseTime"]) <= 25
+
+
+@pytest.mark.parametrize("model", ["tr098", "tr181"])
+async def test_ppp_failure_shows_in_the_connection_status(acs: ScriptedAcs, model: str) -> None:
+    async with fleet_for(acs, 1, model=model) as fleet:
+        await fleet.wait_until(lambda: fleet.counters["sessions_ok"] == 1)
+        cpe = fleet.cpes[0]
+        ppp = cpe.paths.ppp_username.rpartition(".")[0] + "."
+        assert cpe.parameters[ppp + "LastConnectionError"] == "ERROR_NONE"
+        cpe.ppp_failure("ERROR_AUTHENTICATION_FAILURE")
+        assert cpe.parameters[ppp + "ConnectionStatus"] == "Disconnected"
+        assert cpe.parameters[ppp + "LastConnectionError"] == "ERROR_AUTHENTICATION_FAILURE"
+        cpe.ppp_failure("ERROR_NONE")
+        assert cpe.parameters[ppp + "ConnectionStatus"] == "Connected"

@@ -36,6 +36,7 @@ from rjchronos.telemetry.store import (
     Sample,
     Summary,
     TelemetryStore,
+    TooManySamples,
     check_range,
 )
 
@@ -265,6 +266,35 @@ class SqlTelemetryStore(TelemetryStore):
             )
             .group_by(r.entity)
         )
+
+    def values(
+        self,
+        entities: Iterable[str],
+        metric: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int = 1_000_000,
+    ) -> dict[str, list[float]]:
+        check_range(start, end, None)
+        wanted = sorted(set(entities))
+        c = self.table.c
+        found: dict[str, list[float]] = {}
+        read = 0
+        with self.db.engine.connect() as connection:
+            for offset in range(0, len(wanted), CHUNK):  # bounded IN lists
+                chunk = wanted[offset : offset + CHUNK]
+                statement = (
+                    select(c.entity, c.value)
+                    .where(c.entity.in_(chunk), c.metric == metric, c.time >= start, c.time < end)
+                    .limit(limit + 1 - read)
+                )
+                for entity, value in connection.execute(statement):
+                    found.setdefault(entity, []).append(float(value))
+                    read += 1
+                if read > limit:
+                    raise TooManySamples(f"more than {limit} samples of {metric} in range")
+        return found
 
     def averages(
         self, entities: Iterable[str], metric: str, start: datetime, end: datetime

@@ -180,6 +180,12 @@ class SimulatedCpe:
         self.auth: ClientCredentials | None = None
         """How the CPE answers the ACS's challenge (None: it sends no credentials)."""
         self.negotiated_version: str | None = None
+        self.ping_latency_ms: float | None = None
+        """Mean round trip of IPPing diagnostics (``None``: 2 to 40 ms at random)."""
+        self.ping_jitter_ms = 0.0
+        """Each round trip lies within this much of :attr:`ping_latency_ms`."""
+        self.ping_loss_pct = 0.0
+        """Share of IPPing repetitions lost when :attr:`ping_latency_ms` is set."""
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -323,6 +329,20 @@ class SimulatedCpe:
         if notification == 2:
             self.add_event("4 VALUE CHANGE")
             self.fleet.wake(self)
+
+    def ppp_failure(self, error: str = "ERROR_AUTHENTICATION_FAILURE") -> None:
+        """The PPPoE session drops with ``error`` (``ERROR_NONE``: it comes back up), as the
+        CPE's own WAN connection status and last-error parameters report it."""
+        ppp = self.paths.ppp_username.rpartition(".")[0] + "."
+        up = error == "ERROR_NONE"
+        changes = {
+            ppp + "ConnectionStatus": "Connected" if up else "Disconnected",
+            ppp + "LastConnectionError": error,
+        }
+        if self.model == "tr181":
+            changes[ppp + "Status"] = "Up" if up else "Down"
+        for path, value in changes.items():
+            self.change_locally(path, value)
 
     def notification(self, path: str) -> int:
         if path in self.notifications:

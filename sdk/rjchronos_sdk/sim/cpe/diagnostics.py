@@ -47,6 +47,18 @@ def _put(cpe: SimulatedCpe, obj: str, values: Mapping[str, object]) -> None:
             cpe.tree.values[obj + name] = str(value)
 
 
+def _round_trips(cpe: SimulatedCpe, rng: random.Random, count: int) -> tuple[int, list[float]]:
+    """How many of ``count`` pings are lost, and the sorted round trips (ms) of the others:
+    around the CPE's configured latency, else 2 to 40 ms with one lost now and then."""
+    if cpe.ping_latency_ms is None:
+        lost = 1 if rng.random() < 0.1 else 0
+        return lost, sorted(rng.uniform(2.0, 40.0) for _ in range(count - lost)) or [0.0]
+    lost = min(count, round(count * cpe.ping_loss_pct / 100))
+    mean, jitter = cpe.ping_latency_ms, cpe.ping_jitter_ms
+    times = sorted(max(0.1, rng.uniform(mean - jitter, mean + jitter)) for _ in range(count - lost))
+    return lost, times or [0.0]
+
+
 def _complete(cpe: SimulatedCpe, kind: str) -> None:
     obj = cpe.paths.diagnostics[kind]
     rng = random.Random(f"{cpe.serial}:{kind}:{time.time()}")  # noqa: S311 - simulated results
@@ -64,8 +76,7 @@ def _complete(cpe: SimulatedCpe, kind: str) -> None:
     now = time.time()
     if kind == "ping":
         count = int(cpe.value(obj + "NumberOfRepetitions")) or 4
-        lost = 1 if rng.random() < 0.1 else 0
-        times = sorted(rng.uniform(2.0, 40.0) for _ in range(count - lost)) or [0.0]
+        lost, times = _round_trips(cpe, rng, count)
         _put(
             cpe,
             obj,

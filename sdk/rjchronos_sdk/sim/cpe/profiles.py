@@ -172,6 +172,7 @@ def _initial_values(
         values |= {
             ppp + "Enable": "true",
             ppp + "ConnectionStatus": "Connected",
+            ppp + "LastConnectionError": "ERROR_NONE",
             ppp + "Password": identity.pppoe_password,
             ppp + "MACAddress": identity.mac,
             _LAN + "LANHostConfigManagement.IPRouters": "192.168.1.1",
@@ -207,6 +208,7 @@ def _initial_values(
         "Device.PPP.Interface.1.Enable": "true",
         "Device.PPP.Interface.1.Status": "Up",
         "Device.PPP.Interface.1.ConnectionStatus": "Connected",
+        "Device.PPP.Interface.1.LastConnectionError": "ERROR_NONE",
         "Device.PPP.Interface.1.Password": identity.pppoe_password,
         "Device.IP.Interface.1.Enable": "true",
         "Device.IP.Interface.1.Status": "Up",
