@@ -110,6 +110,13 @@ SPLITTERS = {
 }
 
 
+#: Neighbourhood -> (round trip of the sampled pings in ms, how much it grows in the evening).
+NEIGHBOURHOOD_LATENCY_MS = {"Botafogo": (8.0, 4.0), "Copacabana": (14.0, 10.0)}
+#: The subscriber whose router's PPPoE session fails for the last hour (the demo's alert).
+PPPOE_FAILING = "DEMO-0005"
+PPPOE_FAILING_FOR = timedelta(hours=1)
+
+
 @dataclass
 class LabSummary:
     """What a seeding run found and added."""
@@ -139,6 +146,7 @@ def seed_lab(kernel: Kernel, *, now: datetime | None = None) -> LabSummary:
     _customers(kernel, sites, summary)
     devices = _devices(kernel, sites, summary)
     summary.samples_added = kernel.telemetry.write(_samples(devices, now))
+    _rules(kernel, summary)
     if summary.created:
         kernel.audit.record(
             actor=ACTOR, action="demo.seed", target="demo-lab", params=dict(summary.created)
@@ -280,9 +288,34 @@ def _samples(devices: dict[str, Any], now: datetime) -> Iterator[Sample]:
             if subscriber.status == "offline" and time > end - timedelta(hours=5):
                 continue
             yield Sample(onu.id, "onu.rx_power_dbm", time, round(rx, 2))
-        for router, _subscriber in devices["routers"]:
+        for router, subscriber in devices["routers"]:
             clients = 4 + 5 * max(evening, 0) + 2 * _noise(router.id, time)
             yield Sample(router.id, "cpe.wifi_clients", time, float(round(clients)))
+            base, spread = NEIGHBOURHOOD_LATENCY_MS[subscriber.neighbourhood]
+            ping = base + spread * max(evening, 0) + 2 * _noise(router.id, "ping", time)
+            yield Sample(router.id, "cpe.ping_avg_ms", time, round(ping, 1))
+            failing = subscriber.external_id == PPPOE_FAILING and time > end - PPPOE_FAILING_FOR
+            labels = {"error": "ERROR_AUTHENTICATION_FAILURE"} if failing else {}
+            yield Sample(router.id, "cpe.pppoe_error", time, float(failing), labels)
+            yield Sample(router.id, "cpe.dhcp_error", time, 0.0)
+
+
+def _rules(kernel: Kernel, summary: LabSummary) -> None:
+    """The PPPoE error rule (``PPPOE_ERRORS_RULE``), once, when the alerts built-in is loaded."""
+    record = kernel.host.records.get("builtin.alerts")
+    if record is None or record.state != "loaded":
+        return
+    from rjchronos.alerts.models import AlertRule
+    from rjchronos.alerts.rules import PPPOE_ERRORS_RULE
+
+    with kernel.db.session() as session:
+        name = PPPOE_ERRORS_RULE["name"]
+        if session.exec(select(AlertRule).where(AlertRule.name == name)).first() is not None:
+            return
+        document = {**PPPOE_ERRORS_RULE, "channels": []}
+        session.add(AlertRule(name=name, enabled=True, document=document))
+        session.commit()
+    summary.add("alert rules")
 
 
 def _noise(*key: Any) -> float:

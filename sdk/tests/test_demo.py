@@ -38,7 +38,9 @@ def _counts(kernel: Any) -> dict[str, int]:
 def test_the_lab_is_a_topology_of_customers_devices_and_telemetry(rjc_kernel: Any) -> None:
     now = utcnow()
     summary = seed_lab(rjc_kernel, now=now)
-    assert summary.created == {"customers": 8, "devices": 16, "plans": 3, "sites": 10}
+    assert summary.created == {
+        "alert rules": 1, "customers": 8, "devices": 16, "plans": 3, "sites": 10,
+    }  # fmt: skip
     with rjc_kernel.db.session() as session:
         devices = session.exec(select(Device)).all()
         kinds = Counter(device.kind for device in devices)
@@ -65,6 +67,40 @@ def test_the_lab_is_a_topology_of_customers_devices_and_telemetry(rjc_kernel: An
     assert rjc_kernel.telemetry.series(olt.id, "olt.cpu_percent", now - timedelta(days=1), now)
 
 
+def test_latency_per_neighbourhood_and_the_pppoe_rule_firing(rjc_kernel: Any) -> None:
+    from rjchronos.alerts import engine
+    from rjchronos.alerts.models import Alert
+    from rjchronos.telemetry import aggregates
+
+    now = utcnow()
+    seed_lab(rjc_kernel, now=now)
+    with rjc_kernel.db.session() as session:
+        members = aggregates.members(session, "neighbourhood", "cpe", [None])
+    groups = {
+        g["key"]: g
+        for g in aggregates.metric_groups(
+            rjc_kernel.telemetry, members, "cpe.ping_avg_ms", now - timedelta(days=1), now, ()
+        )
+    }
+    assert set(groups) == {"Botafogo, Rio de Janeiro", "Copacabana, Rio de Janeiro"}
+    assert groups["Botafogo, Rio de Janeiro"]["reporting"] == 2
+    assert 8 <= groups["Botafogo, Rio de Janeiro"]["min"] < groups["Copacabana, Rio de Janeiro"]["max"]
+    errors = aggregates.metric_groups(
+        rjc_kernel.telemetry, members, "cpe.pppoe_error", now - timedelta(hours=1), now, ()
+    )
+    assert {g["key"]: g["nonzero"] for g in errors} == {
+        "Botafogo, Rio de Janeiro": 0, "Copacabana, Rio de Janeiro": 1,
+    }  # fmt: skip
+
+    # The lab's rule opens one alert, on the router whose PPPoE session fails.
+    engine.evaluate_all(rjc_kernel, now)
+    with rjc_kernel.db.session() as session:
+        alerts = session.exec(select(Alert)).all()
+        failing = session.exec(select(Device).where(Device.name == f"Wi-Fi {SUBSCRIBERS[4].name}"))
+        router = failing.one()
+    assert [(a.device_id, a.status, a.severity) for a in alerts] == [(router.id, "open", "minor")]
+
+
 def test_the_timeline_shows_what_happened(rjc_kernel: Any) -> None:
     seed_lab(rjc_kernel)
     with rjc_kernel.db.session() as session:
@@ -86,7 +122,7 @@ def test_seeding_again_adds_nothing_twice(rjc_kernel: Any) -> None:
     # A quarter of an hour later the lab only gains the new quarter's samples.
     later = seed_lab(rjc_kernel, now=now + timedelta(minutes=15))
     assert later.created == {}
-    assert 0 < later.samples_added <= 1 + 8 + 3
+    assert 0 < later.samples_added <= 1 + 8 + 3 * 4
     assert _counts(rjc_kernel) == before
 
 

@@ -180,6 +180,19 @@ RULE_SCHEMA: dict[str, Any] = {
 }
 
 
+#: The rule the demo lab installs (and a starting point for operators): a CPE whose WAN
+#: connection status reports a failing PPPoE session (``cpe.pppoe_error`` 1, see the ACS's
+#: WAN error readings) opens a minor alert, resolved by its next reading of a session up.
+PPPOE_ERRORS_RULE: dict[str, Any] = {
+    "name": "PPPoE errors",
+    "description": "A CPE reports its PPPoE session failing (cpe.pppoe_error = 1).",
+    "severity": "minor",
+    "scope": {"kind": "all", "device_kind": "cpe"},
+    "condition": {"type": "threshold", "metric": "cpe.pppoe_error", "op": ">=", "value": 1},
+    "dedup_key": "$rule:$device",
+}
+
+
 # -- scope -----------------------------------------------------------------------
 
 

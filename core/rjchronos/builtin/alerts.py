@@ -177,6 +177,11 @@ def get_rule(call: ApiCall) -> dict[str, Any]:
         return _render_rule(rule)
 
 
+def rule_schema(call: ApiCall) -> dict[str, Any]:
+    """The JSON Schema every rule document is checked against."""
+    return RULE_SCHEMA
+
+
 def _check_channels(call: ApiCall, document: dict[str, Any]) -> None:
     from rjchronos.notifications.models import NotificationChannel
 
@@ -484,6 +489,14 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             status_code=201,
             summary="Add a rule (a JSON Schema-checked document)",
             body_schema=RULE_SCHEMA,
+        ),
+        ApiRoute(
+            "GET",
+            "/alert-rules/schema",
+            rule_schema,
+            permission=READ,
+            tags=tags,
+            summary="The JSON Schema of a rule document",
         ),
         ApiRoute(
             "GET", "/alert-rules/{id}", get_rule, permission=READ, tags=tags, summary="One rule"

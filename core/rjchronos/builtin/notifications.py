@@ -214,6 +214,24 @@ def get_delivery(call: ApiCall) -> dict[str, Any]:
         return service.render_delivery(delivery)
 
 
+def list_types(call: ApiCall) -> dict[str, Any]:
+    """The installed channel types, each with its configuration's JSON Schema."""
+    declared = call.kernel.catalog.notifier_types
+    items = []
+    for name in sorted(call.kernel.drivers.names(service.NAMESPACE)):
+        kind = declared.get(name)
+        items.append(
+            {
+                "name": name,
+                "title": kind.title if kind else name,
+                "config_schema": dict(kind.config_schema) if kind else {},
+                "secret_fields": list(kind.secret_fields) if kind else [],
+                "attachments": bool(kind and kind.attachments),
+            }
+        )
+    return {"items": items}
+
+
 def list_templates(call: ApiCall) -> dict[str, Any]:
     return {
         "items": [
@@ -325,6 +343,14 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             permission=READ,
             tags=tags,
             summary="One delivery and its status",
+        ),
+        ApiRoute(
+            "GET",
+            "/notification-types",
+            list_types,
+            permission=READ,
+            tags=tags,
+            summary="Installed channel types: configuration schema and secret fields",
         ),
         ApiRoute(
             "GET",

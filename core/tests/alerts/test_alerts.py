@@ -44,6 +44,17 @@ def test_invalid_rule_is_422_naming_the_field(api: Any, condition: Any, field: s
     assert api.get("/api/v1/alert-rules").json()["items"] == []
 
 
+def test_the_rule_schema_and_the_pppoe_rule(api: Any) -> None:
+    from rjchronos.alerts.rules import PPPOE_ERRORS_RULE, RULE_SCHEMA
+
+    answer = api.get("/api/v1/alert-rules/schema")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == RULE_SCHEMA
+    created = _rule(api, **PPPOE_ERRORS_RULE)
+    assert created["condition"]["metric"] == "cpe.pppoe_error"
+    assert api.get(f"/api/v1/alert-rules/{created['id']}").json()["name"] == "PPPoE errors"
+
+
 def test_unknown_channel_is_422(api: Any) -> None:
     response = api.post(
         "/api/v1/alert-rules",

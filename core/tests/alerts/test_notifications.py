@@ -37,6 +37,16 @@ def test_bad_channel_config_is_422_naming_the_field(api: Any) -> None:
     assert response.json()["invalid_params"][0]["name"] == "body.type"
 
 
+def test_channel_types_with_their_schema(api: Any, rjc_client_factory: Any) -> None:
+    types = api.get("/api/v1/notification-types")
+    assert types.status_code == 200, types.text
+    by_name = {t["name"]: t for t in types.json()["items"]}
+    assert by_name[NOTIFIER]["title"] == "HTTP test receiver"
+    assert by_name[NOTIFIER]["config_schema"]["required"] == ["url"]
+    assert by_name[NOTIFIER]["secret_fields"] == ["token"]
+    assert rjc_client_factory(None).get("/api/v1/notification-types").status_code == 401
+
+
 def test_test_message_is_delivered_over_http(api: Any, channel: Any, receiver: Receiver) -> None:
     response = api.post(f"/api/v1/notification-channels/{channel['id']}/test", json={})
     assert response.status_code == 202, response.text

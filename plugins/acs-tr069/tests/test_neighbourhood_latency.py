@@ -183,7 +183,12 @@ def test_a_cpe_still_sampling_is_not_drawn_again(sim: Sim) -> None:
 
 
 def test_pppoe_authentication_failure_counts_per_neighbourhood_and_model(sim: Sim) -> None:
+    from rjchronos.alerts import engine
+    from rjchronos.alerts.rules import PPPOE_ERRORS_RULE
+
     placed = _place(sim)
+    rule = sim.api.post("/api/v1/alert-rules", json=PPPOE_ERRORS_RULE)
+    assert rule.status_code == 201, rule.text
     failing = sim.fleet.fleet.cpes[HOODS["Casa Forte, Recife"][0][0]]
     ppp = failing.paths.ppp_username.rpartition(".")[0] + "."
     # Each CPE's tree is read once; its WAN status is part of every telemetry read after.
@@ -217,6 +222,11 @@ def test_pppoe_authentication_failure_counts_per_neighbourhood_and_model(sim: Si
     ).json()["points"]
     assert series[0][1] == 0.0 and series[-1][1] == 1.0  # up after the refresh, then failing
     assert failing_id in placed["Casa Forte, Recife"]
+
+    # The default PPPoE rule opens one alert, on the failing CPE only.
+    engine.evaluate_all(sim.kernel, utcnow())
+    alerts = sim.api.get("/api/v1/alerts", params={"rule": rule.json()["id"]}).json()["items"]
+    assert [(a["device_id"], a["status"]) for a in alerts] == [(failing_id, "open")]
 
 
 def test_the_schedule_follows_the_settings(acs_kernel: Any, rjc_kernel_factory: Any) -> None:
