@@ -42,6 +42,8 @@ const Alerts = lazy(() => import("./pages/Alerts"));
 const Simple = lazy(() => import("./pages/Simple"));
 const Settings = lazy(() => import("./pages/Settings"));
 const PanelPage = lazy(() => import("./pages/PanelPage"));
+const Rules = lazy(() => import("./pages/Automation").then((m) => ({ default: m.Rules })));
+const Silences = lazy(() => import("./pages/Automation").then((m) => ({ default: m.Silences })));
 
 const DRAWER = 248;
 
@@ -155,6 +157,8 @@ function Shell() {
             <Route path="/monitoring/alerts" element={<Alerts />} />
             <Route path="/automation/jobs" element={<Simple kind="jobs" />} />
             <Route path="/settings/:section" element={<Settings />} />
+            <Route path="/automation/rules" element={<Rules />} />
+            <Route path="/automation/silences" element={<Silences />} />
             {pluginPaths.map((path) => (
               <Route key={path} path={path} element={<PanelPage slot={path} />} />
             ))}
@@ -180,6 +184,10 @@ const BUILT_IN_PATHS = [
   "/settings/tokens",
   "/settings/plugins",
   "/settings/audit",
+  "/settings/channels",
+  "/settings/integrations",
+  "/automation/rules",
+  "/automation/silences",
 ];
 
 function NotFound() {

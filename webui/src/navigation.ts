@@ -7,6 +7,10 @@ export const SHELL_ITEMS: MenuItem[] = [
   { menu: "inventory", label: "Topology", path: "/inventory/topology", permission: "devices.read", labels: { "pt-BR": "Topologia" }, order: 120 },
   { menu: "monitoring", label: "Map", path: "/monitoring/map", permission: "devices.read", labels: { "pt-BR": "Mapa" }, order: 110 },
   { menu: "monitoring", label: "Alerts", path: "/monitoring/alerts", permission: "devices.read", labels: { "pt-BR": "Alertas" }, order: 120 },
+  { menu: "automation", label: "Alert rules", path: "/automation/rules", permission: "alerts.read", labels: { "pt-BR": "Regras de alerta" }, order: 110 },
+  { menu: "automation", label: "Silences", path: "/automation/silences", permission: "alerts.read", labels: { "pt-BR": "Silêncios" }, order: 120 },
+  { menu: "settings", label: "Notification channels", path: "/settings/channels", permission: "notifications.read", labels: { "pt-BR": "Canais de notificação" }, order: 150 },
+  { menu: "settings", label: "Integrations and webhooks", path: "/settings/integrations", permission: "notifications.read", labels: { "pt-BR": "Integrações e webhooks" }, order: 160 },
 ];
 
 export function buildMenus(manifest: Manifest, can: (permission: string) => boolean) {

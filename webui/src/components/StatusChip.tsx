@@ -11,6 +11,16 @@ const COLOURS: Record<string, "success" | "error" | "warning" | "default" | "inf
   pending: "info",
   running: "info",
   queued: "info",
+  delivered: "success",
+  dead: "error",
+  retrying: "warning",
+  throttled: "warning",
+  active: "warning",
+  scheduled: "info",
+  critical: "error",
+  major: "error",
+  minor: "warning",
+  warning: "warning",
 };
 
 export function StatusChip({ status }: { status: string | null | undefined }) {

@@ -1,4 +1,7 @@
-/** Overview: devices online and offline, by kind, optical power, alerts, plugin panels. */
+/**
+ * Overview: devices online and offline, by kind, optical power, latency per neighbourhood,
+ * CPE WAN errors, alerts, plugin panels.
+ */
 import { Box, Card, CardContent, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useEffect, useMemo, useState } from "react";
 import { api, type Page } from "../api";
@@ -75,6 +78,16 @@ export default function Dashboard() {
           <Grid size={{ xs: 12, md: 6 }}>
             <OpticalPower />
           </Grid>
+          {hasRoute(manifest, "GET /telemetry/query") && (
+            <>
+              <Grid size={{ xs: 12, md: 6 }}>
+                <LatencyPerNeighbourhood />
+              </Grid>
+              <Grid size={{ xs: 12, md: 6 }}>
+                <WanErrors />
+              </Grid>
+            </>
+          )}
           <Grid size={{ xs: 12, md: 6 }}>
             <Card variant="outlined" sx={{ height: "100%" }}>
               <CardContent>
@@ -218,6 +231,147 @@ function OpticalPower() {
             </Grid>
           </Grid>
         )}
+      </CardContent>
+    </Card>
+  );
+}
+
+/** One group of `GET /telemetry/query?group_by=...` (see docs/telemetry.md). */
+export interface AggregateGroup {
+  key: string;
+  label?: string;
+  devices: number;
+  reporting: number;
+  nonzero: number;
+  samples: number;
+  sum: number;
+  avg: number | null;
+  min: number | null;
+  max: number | null;
+  p95?: number | null;
+}
+
+export interface Aggregate {
+  group_by: string;
+  metric: string;
+  start: string;
+  end: string;
+  groups: AggregateGroup[];
+}
+
+/** Totals of a WAN error metric over every group: CPEs with an error, reporting, reports. */
+export function errorTotals(groups: AggregateGroup[]) {
+  return groups.reduce(
+    (total, group) => ({
+      nonzero: total.nonzero + group.nonzero,
+      reporting: total.reporting + group.reporting,
+      reports: total.reports + group.sum,
+    }),
+    { nonzero: 0, reporting: 0, reports: 0 },
+  );
+}
+
+/** Neighbourhoods with samples, in the API's order. */
+export function reportingGroups(groups: AggregateGroup[]): AggregateGroup[] {
+  return groups.filter((group) => group.reporting > 0);
+}
+
+const LATENCY_QUERY = { group_by: "neighbourhood", kind: "cpe", metric: "cpe.ping_avg_ms", percentiles: "95" };
+
+/** Network performance: the sampled IPPing round trip per neighbourhood, average and p95. */
+function LatencyPerNeighbourhood() {
+  const { t, locale } = useI18n();
+  const { data, error, loading } = useGet<Aggregate>("/telemetry/query", LATENCY_QUERY, 60000);
+  const rows = data ? reportingGroups(data.groups) : [];
+  const ms = (value: number | null | undefined) =>
+    value === null || value === undefined ? "—" : `${value.toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ms`;
+  return (
+    <Card variant="outlined" sx={{ height: "100%" }}>
+      <CardContent>
+        <Typography variant="h6" component="h2">
+          {t("dash.network")}: {t("dash.latency")}
+        </Typography>
+        <StateView loading={loading && !data} error={error} empty={!loading && rows.length === 0}>
+          <Table size="small" aria-label={t("dash.latency")} data-testid="latency-per-neighbourhood">
+            <TableHead>
+              <TableRow>
+                <TableCell>{t("dash.neighbourhood")}</TableCell>
+                <TableCell align="right">avg</TableCell>
+                <TableCell align="right">p95</TableCell>
+                <TableCell align="right">{t("dash.reporting")}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rows.map((group) => (
+                <TableRow key={group.key} data-key={group.key}>
+                  <TableCell>{group.label || group.key}</TableCell>
+                  <TableCell align="right" data-value={group.avg ?? ""}>
+                    {ms(group.avg)}
+                  </TableCell>
+                  <TableCell align="right" data-value={group.p95 ?? ""}>
+                    {ms(group.p95)}
+                  </TableCell>
+                  <TableCell align="right" data-value={group.reporting}>
+                    {group.reporting.toLocaleString(locale)}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </StateView>
+      </CardContent>
+    </Card>
+  );
+}
+
+const WAN_METRICS = [
+  { metric: "cpe.pppoe_error", label: "dash.pppoe" },
+  { metric: "cpe.dhcp_error", label: "dash.dhcp" },
+] as const;
+
+/** CPE health: PPPoE and DHCP errors reported by the CPEs' WAN connection status. */
+function WanErrors() {
+  const { t, locale } = useI18n();
+  const pppoe = useGet<Aggregate>("/telemetry/query", { group_by: "neighbourhood", kind: "cpe", metric: "cpe.pppoe_error" }, 60000);
+  const dhcp = useGet<Aggregate>("/telemetry/query", { group_by: "neighbourhood", kind: "cpe", metric: "cpe.dhcp_error" }, 60000);
+  const loaded = { "cpe.pppoe_error": pppoe, "cpe.dhcp_error": dhcp };
+  return (
+    <Card variant="outlined" sx={{ height: "100%" }}>
+      <CardContent>
+        <Typography variant="h6" component="h2">
+          {t("dash.cpeHealth")}
+        </Typography>
+        <StateView loading={(pppoe.loading && !pppoe.data) || (dhcp.loading && !dhcp.data)} error={pppoe.error ?? dhcp.error}>
+          <Grid container spacing={2} sx={{ mt: 1 }}>
+            {WAN_METRICS.map(({ metric, label }) => {
+              const groups = loaded[metric].data?.groups ?? [];
+              const totals = errorTotals(groups);
+              const failing = groups.filter((group) => group.nonzero > 0);
+              return (
+                <Grid key={metric} size={6} data-testid={`wan-${metric}`}>
+                  <Typography variant="body2" color="text.secondary" component="h3">
+                    {t(label)}
+                  </Typography>
+                  <Typography variant="h4" component="p" data-testid={`wan-${metric}-nonzero`} data-value={totals.nonzero}>
+                    {totals.nonzero.toLocaleString(locale)}
+                  </Typography>
+                  <Typography variant="caption" component="p">
+                    {t("dash.withErrors")} / {totals.reporting.toLocaleString(locale)} {t("dash.reporting").toLowerCase()};{" "}
+                    <span data-testid={`wan-${metric}-reports`} data-value={totals.reports}>
+                      {totals.reports.toLocaleString(locale)}
+                    </span>{" "}
+                    {t("dash.reports")}
+                  </Typography>
+                  {failing.map((group) => (
+                    <Typography key={group.key} variant="body2">
+                      {group.label || group.key}: {group.nonzero.toLocaleString(locale)}
+                    </Typography>
+                  ))}
+                </Grid>
+              );
+            })}
+          </Grid>
+        </StateView>
       </CardContent>
     </Card>
   );

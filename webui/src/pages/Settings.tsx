@@ -1,4 +1,4 @@
-/** Settings: users and roles, API tokens, installed plugins, the audit log. */
+/** Settings: users and roles, API tokens, installed plugins, the audit log, notification channels, integrations. */
 import { Alert, Box, Button, Card, CardContent, TextField, Typography } from "@mui/material";
 import { useState, type FormEvent } from "react";
 import { useParams } from "react-router-dom";
@@ -7,6 +7,7 @@ import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
 import { StatusChip } from "../components/StatusChip";
 import { useI18n } from "../i18n";
+import { Channels, Integrations } from "./Channels";
 import PanelPage from "./PanelPage";
 
 type Row = Record<string, unknown>;
@@ -22,6 +23,10 @@ export default function Settings() {
       return <Plugins />;
     case "audit":
       return <Audit />;
+    case "channels":
+      return <Channels />;
+    case "integrations":
+      return <Integrations />;
     default:
       return <PanelPage slot={`/settings/${section}`} />;
   }
