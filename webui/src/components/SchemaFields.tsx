@@ -99,7 +99,8 @@ export function SchemaFields({
     <>
       {properties.map(([name, field]) => {
         const type = schemaType(field);
-        const label = field.title ?? name;
+        // Nested fields are labelled by their path, as the server names them in its errors.
+        const label = field.title ?? prefix + name;
         const error = errors[prefix + name];
         const required = schema.required?.includes(name);
         const id = `field-${(prefix + name).replace(/\W/g, "-")}`;
