@@ -12,6 +12,7 @@ export interface JsonSchema {
   title?: string;
   description?: string;
   enum?: unknown[];
+  const?: unknown;
   default?: unknown;
   properties?: Record<string, JsonSchema>;
   required?: string[];

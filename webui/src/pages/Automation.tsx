@@ -39,7 +39,7 @@ export type RuleDocument = Record<string, unknown> & {
 type Rule = RuleDocument & { id: string; enabled: boolean };
 type Row = Record<string, unknown>;
 
-interface RuleSchema extends JsonSchema {
+export interface RuleSchema extends JsonSchema {
   properties: Record<string, JsonSchema & { allOf?: { if: JsonSchema; then: JsonSchema }[] }>;
 }
 
@@ -47,8 +47,7 @@ interface RuleSchema extends JsonSchema {
 export function conditionSchema(schema: RuleSchema, type: string): JsonSchema {
   const condition = schema.properties.condition;
   const branch = condition?.allOf?.find((one) => {
-    const constant = (one.if.properties?.type as { const?: string } | undefined)?.const;
-    return constant === type;
+    return one.if.properties?.type?.const === type;
   });
   return branch?.then ?? { properties: {} };
 }

@@ -356,7 +356,7 @@ function WanErrors() {
                     {totals.nonzero.toLocaleString(locale)}
                   </Typography>
                   <Typography variant="caption" component="p">
-                    {t("dash.withErrors")} / {totals.reporting.toLocaleString(locale)} {t("dash.reporting").toLowerCase()};{" "}
+                    {t("dash.withErrors")} · {t("dash.reporting")}: {totals.reporting.toLocaleString(locale)} ·{" "}
                     <span data-testid={`wan-${metric}-reports`} data-value={totals.reports}>
                       {totals.reports.toLocaleString(locale)}
                     </span>{" "}

@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api";
 import { fieldErrors, parseField, SchemaFields } from "../components/SchemaFields";
 import { I18nProvider } from "../i18n";
-import { conditionSchema, conditionTypes, describeCondition, ruleDocument, RuleEditor, silenceState } from "./Automation";
+import { conditionSchema, conditionTypes, describeCondition, ruleDocument, RuleEditor, silenceState, type RuleSchema } from "./Automation";
 import { ChannelEditor, channelBody, maskedSecrets, type Channel, type ChannelType } from "./Channels";
 import { errorTotals, reportingGroups, type AggregateGroup } from "./Dashboard";
 
 /** The server's rule schema, trimmed to two condition types (same shape as RULE_SCHEMA). */
-const RULE_SCHEMA = {
+const RULE_SCHEMA: RuleSchema = {
   type: "object",
   properties: {
     name: { type: "string" },
