@@ -2,7 +2,9 @@
 
 One OLT in Botafogo (Rio de Janeiro) with two PON ports, a splitter on each,
 eight ONUs of eight customers on three plans, Wi-Fi routers behind three of
-them, a day of telemetry (optical power, OLT CPU, Wi-Fi clients) and the
+them, a day of telemetry (optical power, OLT CPU, Wi-Fi clients; the routers'
+sampled ping round trips and PPPoE/DHCP error readings, one router's PPPoE
+session failing for the last hour), the PPPoE errors alert rule, and the
 events that building it leaves on the timeline (devices created, one ONU in
 LOS, one offline).
 
