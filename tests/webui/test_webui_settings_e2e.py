@@ -113,8 +113,8 @@ def test_create_a_rule_in_the_editor_and_see_it_listed(
 
     page.get_by_role("button", name="Nova regra").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label(re.compile("^name")).fill("E2E Rx baixo")
-    _choose(page, "^severity", "critical")
+    dialog.get_by_label(re.compile("^Nome")).fill("E2E Rx baixo")
+    _choose(page, "^Severidade", "critical")
     _choose(page, "^scope.kind", "model")
     dialog.get_by_label(re.compile(r"^scope\.value")).fill("HG8245H")
     dialog.get_by_label(re.compile(r"^condition\.metric")).fill("onu.rx_power_dbm")

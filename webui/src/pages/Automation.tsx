@@ -184,7 +184,14 @@ export function RuleEditor({
           ) : (
             <>
               <SchemaFields
-                schema={{ properties: { name: schema.properties.name, description: schema.properties.description, severity: schema.properties.severity }, required: ["name"] }}
+                schema={{
+                  properties: {
+                    name: { ...schema.properties.name, title: t("common.name") },
+                    description: { ...schema.properties.description, title: t("rules.description") },
+                    severity: { ...schema.properties.severity, title: t("common.severity") },
+                  },
+                  required: ["name"],
+                }}
                 values={document}
                 onChange={set}
                 errors={errors}

@@ -174,7 +174,7 @@ describe("alert rules", () => {
       </I18nProvider>,
     );
     const dialog = screen.getByRole("dialog");
-    fireEvent.change(within(dialog).getByLabelText(/^name/), { target: { value: "PPPoE" } });
+    fireEvent.change(within(dialog).getByLabelText(/^Name/), { target: { value: "PPPoE" } });
     fireEvent.change(within(dialog).getByLabelText(/^condition\.metric/), { target: { value: "cpe.pppoe_error" } });
     fireEvent.change(within(dialog).getByLabelText(/^condition\.value/), { target: { value: "" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
