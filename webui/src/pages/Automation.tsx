@@ -466,7 +466,15 @@ export function Silences() {
               ))}
             </TextField>
             {form.kind !== "all" && field("value", t("common.value"), { required: true })}
-            <TextField select size="small" label={t("sil.rule")} value={form.rule_id} onChange={(event) => setForm({ ...form, rule_id: event.target.value })} sx={{ minWidth: 180 }}>
+            <TextField
+              select
+              size="small"
+              label={t("sil.rule")}
+              value={form.rule_id}
+              onChange={(event) => setForm({ ...form, rule_id: event.target.value })}
+              slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+              sx={{ minWidth: 180 }}
+            >
               <MenuItem value="">{t("common.all")}</MenuItem>
               {(rules.data?.items ?? []).map((rule) => (
                 <MenuItem key={rule.id} value={rule.id}>

@@ -391,7 +391,7 @@ export function Integrations() {
               {t("int.newWebhook")}
             </Button>
           )}
-          <StateView loading={channels.loading && !channels.data} error={channels.error} empty={!channels.loading && webhooks.length === 0}>
+          <StateView loading={channels.loading && !channels.data} error={channels.error} empty={channels.data ? webhooks.length === 0 : undefined}>
             <Table size="small" aria-label={t("int.webhooks")}>
               <TableHead>
                 <TableRow>
@@ -425,7 +425,7 @@ export function Integrations() {
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
             {t("int.ticketsHelp")}
           </Typography>
-          <StateView loading={plugins.loading && !plugins.data} error={plugins.error} empty={!plugins.loading && mirrors.length === 0}>
+          <StateView loading={plugins.loading && !plugins.data} error={plugins.error} empty={plugins.data ? mirrors.length === 0 : undefined}>
             <Table size="small" aria-label={t("int.tickets")}>
               <TableBody>
                 {mirrors.map((plugin) => (
@@ -447,7 +447,7 @@ export function Integrations() {
           <Typography variant="h6" component="h2">
             {t("int.types")}
           </Typography>
-          <StateView loading={types.loading && !types.data} error={types.error} empty={!types.loading && !types.data?.items.length}>
+          <StateView loading={types.loading && !types.data} error={types.error} empty={types.data ? types.data.items.length === 0 : undefined}>
             <Table size="small" aria-label={t("int.types")}>
               <TableHead>
                 <TableRow>

@@ -291,7 +291,7 @@ function LatencyPerNeighbourhood() {
         <Typography variant="h6" component="h2">
           {t("dash.network")}: {t("dash.latency")}
         </Typography>
-        <StateView loading={loading && !data} error={error} empty={!loading && rows.length === 0}>
+        <StateView loading={loading && !data} error={error} empty={data ? rows.length === 0 : undefined}>
           <Table size="small" aria-label={t("dash.latency")} data-testid="latency-per-neighbourhood">
             <TableHead>
               <TableRow>
