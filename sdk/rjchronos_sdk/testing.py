@@ -4,6 +4,8 @@
   uvicorn on a free port of 127.0.0.1, in a thread, for the length of a block.
 - :class:`LoopThread` runs an event loop in a thread of its own, so a
   synchronous test (and the API's TestClient) can drive asyncio simulators.
+- :class:`RoundRobinBalancer` spreads requests over several servers, as a load
+  balancer without session affinity would.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
@@ -85,3 +88,63 @@ class LoopThread:
 
     def __exit__(self, *_: Any) -> None:
         self.close()
+
+
+#: Headers the balancer does not pass on: it sends the body whole and decoded.
+_HOP_BY_HOP = (b"content-length", b"content-encoding", b"transfer-encoding", b"connection")
+
+
+class RoundRobinBalancer:
+    """An ASGI HTTP load balancer for scale-out tests: each request to the next backend.
+
+    It pins nothing (no cookie affinity), so consecutive requests of one client
+    land on different backends. A backend that refuses the connection is passed
+    over, as a load balancer's health check would; a request whose backend dies
+    while answering gets 502. ``served`` counts the requests each backend answered.
+    """
+
+    def __init__(self, backends: list[str], timeout: float = 30.0) -> None:
+        import httpx
+
+        self.backends = list(backends)
+        self.served: Counter[str] = Counter()
+        self._next = 0
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from starlette.requests import Request
+        from starlette.responses import Response
+
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+        response = await self._forward(request.method, request.url, headers, body)
+        answer = Response(response.content, status_code=response.status_code)
+        answer.raw_headers = [
+            (k, v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP
+        ] + [(b"content-length", str(len(response.content)).encode())]
+        await answer(scope, receive, send)
+
+    async def _forward(self, method: str, url: Any, headers: Any, body: bytes) -> Any:
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout)
+        path = url.path + (f"?{url.query}" if url.query else "")
+        for _ in range(len(self.backends)):
+            backend = self.backends[self._next % len(self.backends)]
+            self._next += 1
+            try:
+                response = await self._client.request(
+                    method, backend + path, headers=headers, content=body
+                )
+            except httpx.ConnectError:
+                continue
+            except httpx.TransportError:
+                return httpx.Response(502, content=b"backend failed while answering")
+            self.served[backend] += 1
+            return response
+        return httpx.Response(503, content=b"no backend accepts connections")

@@ -83,6 +83,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "tls_key": {"type": "string", "default": "", "description": "its PEM private key file"},
         "max_body_bytes": {"type": "integer", "minimum": 1024, "default": 1 << 20},
         "session_timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
+        "session_store": {
+            "enum": ["auto", "memory", "database"],
+            "default": "auto",
+            "description": "where CWMP sessions live: one process's memory, or the database "
+            "shared by every ACS process (auto: the database on PostgreSQL)",
+        },
         "retry_after_seconds": {"type": "integer", "minimum": 1, "default": 10},
         "task_retry_base_seconds": {
             "type": "number",

@@ -68,7 +68,24 @@ class CpeTask(AcsModel, table=True):
     expires_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class SharedSession(AcsModel, table=True):
+    """A live CWMP session, shared by every ACS process (``session_store = "database"``).
+
+    One row per device: the Inform that starts a session takes the row when it is free or its
+    lease (``expires_at``) has run out. ``seq`` counts the saves; ``data`` is the session's state.
+    """
+
+    __tablename__ = "acs_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    device_key: str = Field(max_length=256, unique=True)
+    seq: int = 0
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    data: dict[str, Any] = Field(sa_column=Column(JsonDocument, nullable=False))
+
+
 ACS_METADATA = AcsModel.metadata
 #: The tables, for column expressions in queries.
 parameters = cast(Table, CpeParameter.__table__)  # type: ignore[attr-defined]
 task_rows = cast(Table, CpeTask.__table__)  # type: ignore[attr-defined]
+session_rows = cast(Table, SharedSession.__table__)  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from rjchronos_acs_tr069 import (
     telemetry,
 )
 from rjchronos_acs_tr069.auth import CpeCredentials, username_of
+from rjchronos_acs_tr069.session_store import DatabaseSessionStore
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
 
@@ -88,7 +90,7 @@ class Acs:
                 "plugin's rjc_cpe_credentials): every CPE will be refused until they are set, "
                 "or cpe_auth is 'none'"
             )
-        store = MemorySessionStore(float(settings.get("session_timeout_seconds", 30)))
+        store = session_store(kernel, settings)
         return cls(
             kernel=kernel,
             sessions=store,
@@ -112,7 +114,7 @@ class AcsMetrics:
     faults: Any
 
     @classmethod
-    def of(cls, kernel: Kernel, store: MemorySessionStore) -> AcsMetrics:
+    def of(cls, kernel: Kernel, store: SessionStore) -> AcsMetrics:
         metrics = kernel.metrics
         metrics.on_scrape(
             "rjc_cwmp_sessions_active", "CWMP sessions live in this process", [],
@@ -131,10 +133,19 @@ class AcsMetrics:
         )  # fmt: skip
 
 
+def session_store(kernel: Kernel, settings: dict[str, Any]) -> SessionStore:
+    """The store ``session_store`` names; ``auto``: the database on PostgreSQL, else memory."""
+    timeout = float(settings.get("session_timeout_seconds", 30))
+    kind = settings.get("session_store", "auto")
+    if kind == "database" or (kind == "auto" and kernel.db.is_postgres):
+        return DatabaseSessionStore(kernel.db, timeout)
+    return MemorySessionStore(timeout)
+
+
 def _xml(data: bytes, status: int = 200, session: CwmpSession | None = None) -> Response:
     response = Response(data, status_code=status, media_type=soap.CONTENT_TYPE)
     if session is not None:
-        response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict")
+        response.set_cookie(COOKIE, session.cookie, httponly=True, samesite="strict")
     return response
 
 
@@ -179,7 +190,7 @@ async def _handle(acs: Acs, request: Request) -> Response:
         limit=acs.max_body,
     )
     cookie = request.cookies.get(COOKIE)
-    session = acs.sessions.get(cookie) if cookie else None
+    session = await acs.sessions.get(cookie) if cookie else None
     if not body.strip():
         return await _next(acs, session) if session else Response(status_code=204)
     namespace = session.namespace if session else soap.CWMP_1_0
@@ -317,30 +328,32 @@ async def _inform(
         return refused
     if session is not None:
         # A new Inform always starts a new session, whatever cookie comes with it.
-        acs.sessions.end(session.id)
-    busy = acs.sessions.device_session(inform.identity)
-    if busy is not None:
-        return _busy(acs, inform.identity)
+        await acs.sessions.end(session.id)
     # Taken before the queue is read: work queued after it is looked for again.
     mark = time.monotonic()
-    recorded = await run_in_threadpool(_record, acs.kernel, inform, quirk)
     version = soap.agree_version(envelope.supported_versions, namespace)
-    fresh = CwmpSession(
-        inform.identity,
-        recorded.device_id,
-        namespace,
-        version,
-        tasks_queued=recorded.tasks_queued,
-        queue_mark=mark,
-        acs_url=str(request.base_url),
-        diagnostics_complete="8 DIAGNOSTICS COMPLETE" in inform.event_codes,
-        telemetry="due" if telemetry.due(acs.kernel, recorded.device_id) else "",
-    )
-    if not acs.sessions.begin(fresh):
+
+    def open_session(recorded: devices.Recorded) -> CwmpSession:
+        fresh = CwmpSession(
+            inform.identity,
+            recorded.device_id,
+            namespace,
+            version,
+            tasks_queued=recorded.tasks_queued,
+            queue_mark=mark,
+            acs_url=str(request.base_url),
+            diagnostics_complete="8 DIAGNOSTICS COMPLETE" in inform.event_codes,
+            telemetry="due" if telemetry.due(acs.kernel, recorded.device_id) else "",
+        )
+        provisioning.begin(fresh, inform, recorded, next_level=quirk.gpn_next_level)
+        return fresh
+
+    try:
+        fresh = await run_in_threadpool(_record, acs, inform, quirk, open_session)
+    except _Busy:
         return _busy(acs, inform.identity)
     acs.metrics.sessions.labels("started").inc()
-    provisioning.begin(fresh, inform, recorded, next_level=quirk.gpn_next_level)
-    batch = telemetry.samples_of(recorded.device_id, {p.name: p.value for p in inform.parameters})
+    batch = telemetry.samples_of(fresh.device_id, {p.name: p.value for p in inform.parameters})
     if batch:
         await run_in_threadpool(telemetry.write, acs.kernel, batch)
     body = soap.envelope(
@@ -352,6 +365,10 @@ async def _inform(
     return _xml(body, session=fresh)
 
 
+class _Busy(Exception):
+    """The device has a live session: the Inform's transaction is rolled back."""
+
+
 def _busy(acs: Acs, identity: str) -> Response:
     acs.metrics.sessions.labels("busy").inc()
     return PlainTextResponse(
@@ -361,10 +378,19 @@ def _busy(acs: Acs, identity: str) -> Response:
     )
 
 
-def _record(kernel: Kernel, inform: messages.Inform, quirk: quirks.Applied) -> devices.Recorded:
-    # One transaction (one pooled connection, one commit) for all an Inform writes.
+def _record(
+    acs: Acs,
+    inform: messages.Inform,
+    quirk: quirks.Applied,
+    open_session: Callable[[devices.Recorded], CwmpSession],
+) -> CwmpSession:
+    """Record the Inform and start its session, in one transaction (one commit)."""
+    kernel = acs.kernel
     with kernel.db.session() as session:
         recorded = devices.record_inform(kernel, inform, session)
+        fresh = open_session(recorded)
+        if not acs.sessions.begin(fresh, session):
+            raise _Busy
         if quirk.conflict:
             payload = {"identity": inform.identity, "error": quirk.conflict}
             kernel.events.emit(
@@ -372,7 +398,7 @@ def _record(kernel: Kernel, inform: messages.Inform, quirk: quirks.Applied) -> d
             )
         if recorded.tasks_queued:
             tasks.requeue_interrupted(kernel, recorded.device_id, session)
-    return recorded
+    return fresh
 
 
 async def _next(acs: Acs, session: CwmpSession) -> Response:
@@ -385,16 +411,24 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
         session.telemetry = "sent"
         request = await run_in_threadpool(telemetry.request, acs.kernel, session)
     if request is None:
-        acs.sessions.end(session.id)
-        acs.metrics.sessions.labels("completed").inc()
-        response = Response(status_code=204)
-        response.delete_cookie(COOKIE)
-        return response
+        await acs.sessions.end(session.id)
+        return _ended(acs, "completed")
     session.sent += 1
     session.request_id = f"{session.task_id or 'provision'}.{session.sent}"
     session.rpc_method, session.rpc_sent_at = request.method, time.monotonic()
     body = soap.request_body(session.namespace, request)
-    return _xml(soap.envelope(session.namespace, body, cwmp_id=session.request_id))
+    if not await acs.sessions.save(session):
+        # Its lease ran out and another Inform took the device: this session is over.
+        return _ended(acs, "expired")
+    envelope = soap.envelope(session.namespace, body, cwmp_id=session.request_id)
+    return _xml(envelope, session=session)
+
+
+def _ended(acs: Acs, outcome: str) -> Response:
+    acs.metrics.sessions.labels(outcome).inc()
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE)
+    return response
 
 
 def app_factory(kernel: Any) -> Starlette:

@@ -20,13 +20,14 @@ TABLES = {
     "acs_firmware",
     "acs_campaigns",
     "acs_campaign_devices",
+    "acs_sessions",
 }
 
 
 class TestMigrations(MigrationConformance):
     plugin = PLUGIN
     metadata = ACS_METADATA
-    head = "firmware_0001"
+    head = "acs_0003"
 
     def tables(self) -> set[str]:
         return TABLES

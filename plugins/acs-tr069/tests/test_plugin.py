@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from importlib import metadata
 from typing import Any
 
@@ -43,11 +44,11 @@ def test_bad_settings_stop_the_start(rjc_kernel_factory: Any) -> None:
         )
 
 
-def test_the_session_store_keeps_one_session_per_device() -> None:
+def test_the_memory_store_keeps_one_session_per_device() -> None:
     store = MemorySessionStore(timeout=30)
     first = CwmpSession("dev-1", "id-1", "urn:dslforum-org:cwmp-1-0")
     assert store.begin(first)
     assert not store.begin(CwmpSession("dev-1", "id-1", "urn:dslforum-org:cwmp-1-0"))
-    assert store.get(first.id) is first
-    store.end(first.id)
-    assert store.get(first.id) is None and store.device_session("dev-1") is None
+    assert asyncio.run(store.get(first.cookie)) is first
+    asyncio.run(store.end(first.id))
+    assert asyncio.run(store.get(first.cookie)) is None and store.device_session("dev-1") is None

@@ -15,7 +15,7 @@ TABLES = {"acs_profiles", "acs_profile_versions", "acs_pppoe_credentials", "acs_
 
 def test_acs_0002_creates_and_drops_the_provisioning_tables(acs_kernel: Any) -> None:
     assert set(inspect(acs_kernel.db.engine).get_table_names()) >= TABLES
-    assert "firmware_0001" in heads(acs_kernel)  # the head of the plugin, above acs_0002
+    assert "acs_0003" in heads(acs_kernel)  # the head of the plugin, above acs_0002
     branch = next(b for b in branches(acs_kernel) if b.owner == PLUGIN)
     config = alembic_config(acs_kernel, branch)
     with acs_kernel.db.engine.begin() as connection:

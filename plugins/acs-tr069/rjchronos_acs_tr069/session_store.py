@@ -1,0 +1,192 @@
+"""CWMP sessions in the database, shared by every ACS process (``session_store = "database"``).
+
+A session is a row of ``acs_sessions``: taken by the Inform that starts it,
+in the Inform's own transaction, saved each time the ACS sends the CPE a
+request, deleted when it ends. A row holds a lease: ``session_timeout_seconds``
+after its last save another process may take the device over, so a session
+whose process died blocks its device no longer than that.
+
+Each process keeps the sessions it served last in memory. The cookie says how
+many times a session was saved (``id.seq``): when it matches the copy in
+memory no query is made, and when it does not (the previous message went to
+another process) the row is read again. So a load balancer may pin sessions by
+cookie or not, and a session goes on in another process when its own is
+replaced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from starlette.concurrency import run_in_threadpool
+
+from rjchronos.db.types import utcnow
+from rjchronos_acs_tr069.models import session_rows
+from rjchronos_acs_tr069.profiles import Facts
+from rjchronos_acs_tr069.provisioning import KeyedObject, Run
+from rjchronos_acs_tr069.sessions import CwmpSession, parse_cookie
+
+if TYPE_CHECKING:
+    from rjchronos.db.engine import Database
+
+#: Fields that only mean something in the process that set them (monotonic clocks).
+_LOCAL = {"last_activity", "queue_mark", "rpc_sent_at", "provisioning", "seq", "tasks_queued"}
+
+
+def encode(session: CwmpSession) -> dict[str, Any]:
+    """The session's state as a JSON document."""
+    data = {
+        field.name: getattr(session, field.name)
+        for field in dataclasses.fields(session)
+        if field.name not in _LOCAL
+    }
+    run: Run | None = session.provisioning
+    if run is not None:
+        encoded = dataclasses.asdict(run)
+        encoded["triggers"] = sorted(run.triggers)
+        if run.facts is not None:
+            encoded["facts"]["tags"] = sorted(run.facts.tags)
+        data["provisioning"] = encoded
+    return data
+
+
+def decode(data: dict[str, Any], seq: int) -> CwmpSession:
+    """A session read back from :func:`encode`'s document, saved ``seq`` times.
+
+    Work queued by another process is not known here: the task queue is read
+    at the next turn, and the RPC in flight is not timed.
+    """
+    fields = {k: v for k, v in data.items() if k not in _LOCAL}
+    session = CwmpSession(**fields, tasks_queued=True, seq=seq)
+    session.rpc_method = ""
+    run = data.get("provisioning")
+    if run is not None:
+        facts = run["facts"]
+        session.provisioning = Run(
+            **{
+                **run,
+                "triggers": set(run["triggers"]),
+                "objects": [KeyedObject(**o) for o in run["objects"]],
+                "facts": facts and Facts(**{**facts, "tags": frozenset(facts["tags"])}),
+            }
+        )
+    return session
+
+
+class DatabaseSessionStore:
+    """Sessions in ``acs_sessions``, with this process's latest copies in memory."""
+
+    def __init__(self, db: Database, timeout: float) -> None:
+        self.db = db
+        self.timeout = timeout
+        self._insert = postgresql.insert if db.is_postgres else sqlite.insert
+        self._copies: dict[str, CwmpSession] = {}
+        self._lock = threading.Lock()
+        self._swept = time.monotonic()
+
+    def _lease(self) -> Any:
+        return utcnow() + timedelta(seconds=self.timeout)
+
+    def _keep(self, session: CwmpSession) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._copies[session.id] = session
+            if now - self._swept > self.timeout:
+                # Copies of sessions that went on, or ended, in another process.
+                self._swept = now
+                for stale in [s for s in self._copies.values() if self._stale(s, now)]:
+                    del self._copies[stale.id]
+
+    def _stale(self, session: CwmpSession, now: float) -> bool:
+        return now - session.last_activity > self.timeout
+
+    def _drop(self, session_id: str) -> None:
+        with self._lock:
+            self._copies.pop(session_id, None)
+
+    def _fresh(self, session: CwmpSession | None) -> CwmpSession | None:
+        if session is not None and self._stale(session, time.monotonic()):
+            self._drop(session.id)
+            return None
+        return session
+
+    def begin(self, session: CwmpSession, db: Any = None) -> bool:
+        """Take the device's row in the Inform's transaction ``db``: free, or its lease run out."""
+        if db is None:
+            with self.db.session() as own:
+                return self.begin(session, own)
+        now = utcnow()
+        session.seq = 1
+        values = {
+            "id": session.id,
+            "device_key": session.device_key,
+            "seq": session.seq,
+            "expires_at": now + timedelta(seconds=self.timeout),
+            "data": encode(session),
+        }
+        insert = self._insert(session_rows).values(**values)
+        take = insert.on_conflict_do_update(
+            index_elements=["device_key"],
+            set_={k: insert.excluded[k] for k in values if k != "device_key"},
+            where=session_rows.c.expires_at < now,
+        )
+        if db.execute(take.returning(session_rows.c.id)).first() is None:
+            return False
+        self._keep(session)
+        return True
+
+    async def get(self, cookie: str) -> CwmpSession | None:
+        session_id, seq = parse_cookie(cookie)
+        copy = self._fresh(self._copies.get(session_id))
+        if copy is None or copy.seq != seq:
+            copy = await run_in_threadpool(self._read, session_id)
+            if copy is None:
+                self._drop(session_id)
+                return None
+            self._keep(copy)
+        copy.last_activity = time.monotonic()
+        return copy
+
+    def _read(self, session_id: str) -> CwmpSession | None:
+        columns = (session_rows.c.data, session_rows.c.seq)
+        with self.db.session() as db:
+            row = db.execute(
+                select(*columns).where(
+                    session_rows.c.id == session_id, session_rows.c.expires_at >= utcnow()
+                )
+            ).first()
+        return None if row is None else decode(dict(row.data), row.seq)
+
+    async def save(self, session: CwmpSession) -> bool:
+        session.seq += 1
+        saved = await run_in_threadpool(self._write, session.id, session.seq, encode(session))
+        if not saved:
+            self._drop(session.id)
+        return saved
+
+    def _write(self, session_id: str, seq: int, data: dict[str, Any]) -> bool:
+        with self.db.session() as db:
+            result = db.execute(
+                update(session_rows)
+                .where(session_rows.c.id == session_id)
+                .values(seq=seq, data=data, expires_at=self._lease())
+            )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def end(self, session_id: str) -> None:
+        self._drop(session_id)
+        await run_in_threadpool(self._delete, session_id)
+
+    def _delete(self, session_id: str) -> None:
+        with self.db.session() as db:
+            db.execute(delete(session_rows).where(session_rows.c.id == session_id))
+
+    def active(self) -> int:
+        now = time.monotonic()
+        return sum(1 for s in list(self._copies.values()) if not self._stale(s, now))

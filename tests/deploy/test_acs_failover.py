@@ -1,0 +1,147 @@
+"""Two ACS processes behind a load balancer; one is killed while simulated CPEs keep informing.
+
+The balancer pins nothing, so every session's messages alternate between the
+processes, which share nothing but the database: the session lives in
+``acs_sessions``. When one process is killed (SIGKILL), the balancer passes it
+over; what it was answering fails, and the CPEs retry. No Inform that a CPE saw
+answered is missing from the database, and every CPE goes on to complete
+sessions: none is left waiting on a session of the dead process for longer
+than its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from processes import Server, environment, free_port, rjchronos
+from sqlalchemy import create_engine, text
+
+from rjchronos_sdk.sim.cpe import Fleet
+from rjchronos_sdk.sim.cpe.cpe import SimulatedCpe
+from rjchronos_sdk.testing import RoundRobinBalancer, serve_asgi
+
+CPES = 30
+CPE_USER, CPE_PASSWORD = "cpe", "failover-secret"
+LEASE = 3
+
+
+def _config(path: Path) -> Path:
+    path.write_text(
+        "[plugins.acs-tr069]\n"
+        f'cpe_username = "{CPE_USER}"\ncpe_password = "{CPE_PASSWORD}"\n'
+        'session_store = "database"\n'
+        f"session_timeout_seconds = {LEASE}\nretry_after_seconds = 1\n"
+        "periodic_inform_events = true\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _acs(launch: Callable[..., Server], env: dict[str, str]) -> tuple[Server, str]:
+    acs_port = free_port()
+    args = ["serve", "--role", "acs", "--no-migrate", "--host", "127.0.0.1"]
+    server = launch([*args, "--port", str(free_port()), "--acs-port", str(acs_port)], env)
+    url = f"http://127.0.0.1:{acs_port}"
+    assert server.get(f"{url}/readyz").status_code == 200
+    return server, url
+
+
+def _periodic_informs_recorded(database_url: str) -> dict[str, int]:
+    """Per device identity, the recorded Informs that carried ``2 PERIODIC``."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT d.identity, e.payload FROM device_events e "
+                    "JOIN devices d ON d.id = e.device_id WHERE e.type = 'cpe.inform'"
+                )
+            )
+            counts: dict[str, int] = {}
+            for identity, payload in rows:
+                events = (payload if isinstance(payload, dict) else json.loads(payload))["events"]
+                if "2 PERIODIC" in events:
+                    counts[identity] = counts.get(identity, 0) + 1
+            return counts
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Outcome:
+    """What the CPEs saw."""
+
+    #: Per device, the sessions it completed after the kill.
+    completed_after_kill: dict[str, int] = field(default_factory=dict)
+    #: Per device, the periodic Informs it saw answered.
+    acknowledged: dict[str, int] = field(default_factory=dict)
+    #: Sessions that broke off (a 502 from the balancer, or a 503 while a lease runs).
+    failed_before_kill: int = 0
+    failed: int = 0
+
+
+def _completed(cpe: SimulatedCpe) -> int:
+    return cpe.stats.sessions - cpe.stats.failed_sessions
+
+
+async def _load(url: str, kill: Callable[[], None], served_both: Callable[[], bool]) -> Outcome:
+    """Run the fleet: warm up, ``kill`` one process, then wait for every CPE to go on."""
+    outcome = Outcome()
+    fleet = Fleet(
+        url,
+        CPES,
+        "tr181",
+        seed=11,
+        interval=2,
+        jitter=0.3,
+        acs_username=CPE_USER,
+        acs_password=CPE_PASSWORD,
+        connection_port=None,
+        retry_base=0.5,
+        timeout=10,
+    )
+    async with fleet:
+        await fleet.wait_until(lambda: all(_completed(c) >= 2 for c in fleet.cpes), timeout=60)
+        assert served_both()
+        kill()
+        outcome.failed_before_kill = fleet.counters["sessions_failed"]
+        before = {c.device_id: _completed(c) for c in fleet.cpes}
+        await fleet.wait_until(
+            lambda: all(_completed(c) >= before[c.device_id] + 3 for c in fleet.cpes), timeout=60
+        )
+        for cpe in fleet.cpes:
+            outcome.completed_after_kill[cpe.device_id] = _completed(cpe) - before[cpe.device_id]
+            outcome.acknowledged[cpe.device_id] = cpe.stats.events["2 PERIODIC"]
+        outcome.failed = fleet.counters["sessions_failed"]
+    return outcome
+
+
+def test_killing_one_acs_process_loses_no_inform_and_strands_no_device(
+    rjc_database_url: str, tmp_path: Path, launch: Callable[..., Server]
+) -> None:
+    env = environment(
+        tmp_path / "home", rjc_database_url, RJC_CONFIG=str(_config(tmp_path / "rjc.toml"))
+    )
+    assert rjchronos("db", "upgrade", env=env).returncode == 0
+    (doomed, doomed_url), (_survivor, survivor_url) = _acs(launch, env), _acs(launch, env)
+    balancer = RoundRobinBalancer([doomed_url, survivor_url], timeout=10)
+
+    def served_both() -> bool:
+        return balancer.served[doomed_url] > 0 and balancer.served[survivor_url] > 0
+
+    with serve_asgi(balancer) as url:
+        # SIGKILL: no shutdown; the sessions it was answering break off.
+        outcome = asyncio.run(_load(url, doomed.process.kill, served_both))
+
+    assert doomed.process.poll() is not None
+    assert all(n >= 3 for n in outcome.completed_after_kill.values())
+    recorded = _periodic_informs_recorded(rjc_database_url)
+    # Every Inform a CPE saw answered was committed first: none is missing.
+    assert {d: n for d, n in outcome.acknowledged.items() if recorded.get(d, 0) < n} == {}
+    # Recorded but unanswered (cut off by the kill, then sent again): at most one per failure.
+    assert sum(recorded.values()) - sum(outcome.acknowledged.values()) <= outcome.failed
+    assert outcome.failed_before_kill == 0
