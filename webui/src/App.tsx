@@ -42,6 +42,10 @@ const Alerts = lazy(() => import("./pages/Alerts"));
 const Simple = lazy(() => import("./pages/Simple"));
 const Settings = lazy(() => import("./pages/Settings"));
 const PanelPage = lazy(() => import("./pages/PanelPage"));
+const Profiles = lazy(() => import("./pages/Profiles"));
+const Firmware = lazy(() => import("./pages/Firmware"));
+const Campaigns = lazy(() => import("./pages/Campaigns"));
+const CampaignPage = lazy(() => import("./pages/Campaigns").then((m) => ({ default: m.CampaignPage })));
 
 const DRAWER = 248;
 
@@ -155,6 +159,10 @@ function Shell() {
             <Route path="/monitoring/alerts" element={<Alerts />} />
             <Route path="/automation/jobs" element={<Simple kind="jobs" />} />
             <Route path="/settings/:section" element={<Settings />} />
+            <Route path="/provisioning/profiles" element={<Profiles />} />
+            <Route path="/provisioning/firmware" element={<Firmware />} />
+            <Route path="/provisioning/campaigns" element={<Campaigns />} />
+            <Route path="/provisioning/campaigns/:id" element={<CampaignPage />} />
             {pluginPaths.map((path) => (
               <Route key={path} path={path} element={<PanelPage slot={path} />} />
             ))}
@@ -180,6 +188,9 @@ const BUILT_IN_PATHS = [
   "/settings/tokens",
   "/settings/plugins",
   "/settings/audit",
+  "/provisioning/profiles",
+  "/provisioning/firmware",
+  "/provisioning/campaigns",
 ];
 
 function NotFound() {

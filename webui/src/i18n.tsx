@@ -1,5 +1,6 @@
 /** Two languages, pt-BR and en; the choice is kept in localStorage and on the user's profile. */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { ACS_EN, ACS_PT_BR } from "./i18n-acs";
 
 export type Locale = "pt-BR" | "en";
 export const LOCALES: Locale[] = ["pt-BR", "en"];
@@ -150,6 +151,7 @@ const en = {
   "jobs.title": "Jobs",
   "cust.title": "Customers",
   "notfound": "Page not found",
+  ...ACS_EN,
 };
 
 export type MessageKey = keyof typeof en;
@@ -300,6 +302,7 @@ const ptBR: Record<MessageKey, string> = {
   "jobs.title": "Tarefas",
   "cust.title": "Clientes",
   "notfound": "Página não encontrada",
+  ...ACS_PT_BR,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, "pt-BR": ptBR };

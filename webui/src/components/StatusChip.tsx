@@ -11,6 +11,12 @@ const COLOURS: Record<string, "success" | "error" | "warning" | "default" | "inf
   pending: "info",
   running: "info",
   queued: "info",
+  fault: "error",
+  succeeded: "success",
+  completed: "success",
+  in_progress: "info",
+  paused: "warning",
+  rolling_back: "warning",
 };
 
 export function StatusChip({ status }: { status: string | null | undefined }) {
