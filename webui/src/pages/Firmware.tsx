@@ -42,7 +42,7 @@ export function uploadQuery(form: UploadForm, file: File | null): { query?: Reco
 /** The SHA-256 of a file in hex, where the browser can compute it (a secure context). */
 export async function sha256Of(file: Blob): Promise<string> {
   if (!globalThis.crypto?.subtle) return "";
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new Uint8Array(await file.arrayBuffer()));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
