@@ -289,6 +289,12 @@ const ACTION_LABELS: Record<Action, MessageKey> = {
   "rollback-all": "acs.rollbackAll",
 };
 
+/** A firmware image by its version and file name (its id until they load, or when unreadable). */
+function ImageName({ id }: { id: string }) {
+  const { data } = useGet<FirmwareImage>(`/firmware/${id}`);
+  return <span data-testid="campaign-image">{data ? `${data.version} (${data.filename})` : id}</span>;
+}
+
 export function CampaignPage() {
   const { id = "" } = useParams();
   const { t } = useI18n();
@@ -330,7 +336,7 @@ export function CampaignPage() {
                 ))}
               </Box>
               <Typography variant="body2" color="text.secondary">
-                {t("acs.target")}: {targetText(campaign.target)} · {t("acs.image")}: {campaign.firmware}
+                {t("acs.target")}: {targetText(campaign.target)} · {t("acs.image")}: <ImageName id={campaign.firmware} />
                 {campaign.reason ? ` · ${campaign.reason}` : ""}
               </Typography>
               {can("acs.campaigns.write") && (

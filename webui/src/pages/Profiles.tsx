@@ -120,7 +120,7 @@ export function profileToForm(document: ProfileDocument): ProfileForm {
 
 const PATH = /^(InternetGatewayDevice|Device)\.([^.]+\.)*[^.]+$/;
 
-/** The profile document of a form, or its errors (field name, or `parameters.N`). */
+/** The profile document of a form, or its errors (field name; `parameters.N`, `values.N` for row N). */
 export function formToProfile(form: ProfileForm): { document?: ProfileDocument; errors: Record<string, MessageKey> } {
   const errors: Record<string, MessageKey> = {};
   if (!form.name.trim() || form.name.length > 120) errors.name = "acs.err.name";
@@ -132,8 +132,8 @@ export function formToProfile(form: ProfileForm): { document?: ProfileDocument; 
     const rooted = /^(InternetGatewayDevice|Device)\./.test(path);
     if (!path || /\s/.test(path) || (rooted && !PATH.test(path))) errors[`parameters.${index}`] = "acs.err.path";
     else if (path in parameters) errors[`parameters.${index}`] = "acs.err.duplicate";
-    else if (row.type === "integer" && !/^-?\d+$/.test(row.value)) errors[`parameters.${index}`] = "acs.err.integer";
-    else if (row.type === "boolean" && !["true", "false"].includes(row.value)) errors[`parameters.${index}`] = "acs.err.boolean";
+    else if (row.type === "integer" && !/^-?\d+$/.test(row.value)) errors[`values.${index}`] = "acs.err.integer";
+    else if (row.type === "boolean" && !["true", "false"].includes(row.value)) errors[`values.${index}`] = "acs.err.boolean";
     else parameters[path] = row.type === "integer" ? Number(row.value) : row.type === "boolean" ? row.value === "true" : row.value;
   });
   if (Object.keys(errors).length) return { errors };
@@ -292,7 +292,7 @@ export function ProfileEditor({
                     <MenuItem value="integer">integer</MenuItem>
                     <MenuItem value="boolean">boolean</MenuItem>
                   </TextField>
-                  <TextField size="small" label={`${t("common.value")} ${index + 1}`} value={row.value} onChange={(event) => setRow(index, { value: event.target.value })} />
+                  <TextField size="small" label={`${t("common.value")} ${index + 1}`} value={row.value} onChange={(event) => setRow(index, { value: event.target.value })} {...checked(`values.${index}`)} />
                   <IconButton aria-label={`${t("acs.remove")} ${index + 1}`} onClick={() => setForm({ ...form, parameters: form.parameters.filter((_, at) => at !== index) })}>
                     <DeleteIcon />
                   </IconButton>

@@ -71,7 +71,7 @@ describe("Wi-Fi dialog", () => {
       invalid_params: [{ name: "body.band", reason: "band has no standard parameter in Device" }],
     });
     const { client, calls } = fakeClient({
-      "POST /devices/d1/wifi": (body) => {
+      "POST /devices/d1/wifi": (body: unknown) => {
         if ((body as Record<string, unknown>).band) throw refusal;
         return { id: "t1", type: "set_parameter_values", status: "done" };
       },
@@ -232,15 +232,15 @@ describe("profile editor", () => {
       name: "acs.err.name",
       triggers: "acs.err.triggers",
       "parameters.0": "acs.err.path",
-      "parameters.1": "acs.err.integer",
-      "parameters.2": "acs.err.boolean",
+      "values.1": "acs.err.integer",
+      "values.2": "acs.err.boolean",
     });
   });
 
   it("saves an edited profile as a new version and shows the server's refusal", async () => {
     let answer: unknown = new ApiError(409, "Conflict", "a profile named 'taken' exists");
     const { client, calls } = fakeClient({
-      "PUT /profiles/p1": (body) => {
+      "PUT /profiles/p1": (body: unknown) => {
         if (answer instanceof Error) throw answer;
         return { ...stored, ...(body as object), version: 3 };
       },
@@ -301,7 +301,7 @@ describe("campaigns", () => {
   it("creates a campaign from the dialog", async () => {
     const { client, calls } = fakeClient({
       "GET /firmware": { items: [{ id: "img1", filename: "fw.bin", version: "V2", product_class: "", oui: "", size: 10, created_at: "" }] },
-      "POST /campaigns": (body) => ({ id: "c1", status: "running", counts: {}, ...(body as object) }),
+      "POST /campaigns": (body: unknown) => ({ id: "c1", status: "running", counts: {}, ...(body as object) }),
     });
     const created: string[] = [];
     inEnglish(<CampaignDialog client={client} onClose={() => undefined} onCreated={(campaign) => created.push(campaign.id)} />);
