@@ -368,7 +368,7 @@ export function CampaignPage() {
             query={{ state: state || undefined }}
             rowKey="device_id"
             refreshMs={3000}
-            pageSize={500}
+            pageSize={100}
             label={t("acs.campaignDevices")}
             columns={[
               { key: "device_id", label: t("acs.device"), render: (row) => <RouterLink to={`/devices/${String(row.device_id)}`}>{String(row.device_id)}</RouterLink> },
