@@ -214,7 +214,7 @@ def campaign_device_list(call: ApiCall) -> dict[str, Any]:
     """A campaign's devices by batch and id; every one, or pages of ``limit`` (``next_cursor``)."""
     _render(call, call.path["id"])
     key = (campaign_devices.c.batch, campaign_devices.c.device_id)
-    limit = call.query.get("limit")
+    limit: int = call.query.get("limit") or 0
     with call.kernel.db.session() as session:
         statement = select(CampaignDevice).where(campaign_devices.c.campaign_id == call.path["id"])
         if call.query.get("state"):
@@ -226,7 +226,7 @@ def campaign_device_list(call: ApiCall) -> dict[str, Any]:
         if limit:
             statement = statement.limit(limit + 1)
         rows = list(session.execute(statement).scalars())
-        more = bool(limit) and len(rows) > limit
+        more = 0 < limit < len(rows)
         rows = rows[:limit] if limit else rows
         return {
             "items": [

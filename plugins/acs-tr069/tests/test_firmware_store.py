@@ -239,7 +239,12 @@ def test_a_campaigns_devices_come_in_pages_by_batch(acs_kernel: Any, api: Any) -
     image = upload(api).json()
     created = api.post(
         "/api/v1/campaigns",
-        json={"name": "pages", "firmware": image["id"], "target": {"devices": ids}, "batch_size": 2},
+        json={
+            "name": "pages",
+            "firmware": image["id"],
+            "target": {"devices": ids},
+            "batch_size": 2,
+        },
     )
     assert created.status_code == 201, created.text
     url = f"/api/v1/campaigns/{created.json()['id']}/devices"
