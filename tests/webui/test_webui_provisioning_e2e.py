@@ -229,6 +229,7 @@ def test_edit_a_provisioning_profile(page: Any, demo: e2e.Demo) -> None:
     page.get_by_test_id("profile-message").filter(has_text="(v2)").wait_for()
     row.filter(has_text="on_demand").wait_for()
     e2e._shot(page, "profiles")
+    assert e2e._critical_violations(page) == []
 
     stored = demo.api.get(f"/profiles/{profile_id}").json()
     assert stored["version"] == 2
