@@ -262,8 +262,9 @@ function seconds(from: unknown, to: unknown): number | null {
   return Number.isFinite(start) && Number.isFinite(end) && end > start ? (end - start) / 1000 : null;
 }
 
-/** The lines a finished diagnostic shows, label key and value, by kind. */
-export function resultLines(kind: string, results: Record<string, unknown>): [MessageKey, string][] {
+/** The lines a finished diagnostic shows, label key and value, by kind; numbers in `locale`. */
+export function resultLines(kind: string, results: Record<string, unknown>, locale = "en"): [MessageKey, string][] {
+  const decimal = (value: number, digits: number) => value.toLocaleString(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const value = (key: string) => String(results[key] ?? "—");
   if (kind === "ping") {
     return [
@@ -277,16 +278,16 @@ export function resultLines(kind: string, results: Record<string, unknown>): [Me
   if (kind === "traceroute") return [["acs.res.responseTime", `${value("ResponseTime")} ms`]];
   const bytes = Number(results.TestBytesReceived ?? 0);
   const duration = seconds(results.BOMTime, results.EOMTime);
-  const rate = duration && bytes ? ((bytes * 8) / duration / 1e6).toFixed(1) : "—";
+  const rate = duration && bytes ? decimal((bytes * 8) / duration / 1e6, 1) : "—";
   return [
-    ["acs.res.bytes", bytes ? bytes.toLocaleString("en") : "—"],
-    ["acs.res.duration", duration ? `${duration.toFixed(2)} s` : "—"],
+    ["acs.res.bytes", bytes ? bytes.toLocaleString(locale) : "—"],
+    ["acs.res.duration", duration ? `${decimal(duration, 2)} s` : "—"],
     ["acs.res.throughput", `${rate} Mbit/s`],
   ];
 }
 
 export function DiagnosticResult({ task }: { task: AcsTask }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const kind = String(task.params?.kind ?? "");
   if (!FINISHED.includes(task.status)) {
     return (
@@ -313,7 +314,7 @@ export function DiagnosticResult({ task }: { task: AcsTask }) {
         {t("acs.diagDone")}: {task.result?.state ?? ""}
       </Alert>
       <Box component="dl" sx={{ display: "grid", gridTemplateColumns: "max-content 1fr", gap: 0.5, m: 0 }}>
-        {resultLines(kind, results).map(([label, text]) => (
+        {resultLines(kind, results, locale).map(([label, text]) => (
           <Box key={label} sx={{ display: "contents" }}>
             <Typography component="dt" variant="body2" color="text.secondary">
               {t(label)}

@@ -63,7 +63,7 @@ async function upload(file: File, query: Record<string, string>): Promise<Firmwa
 const EMPTY: UploadForm = { version: "", product_class: "", oui: "", filename: "", sha256: "" };
 
 function UploadDialog({ onClose, onSaved }: { onClose: () => void; onSaved: (image: FirmwareImage) => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [file, setFile] = useState<File | null>(null);
   const [form, setForm] = useState<UploadForm>(EMPTY);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -110,7 +110,7 @@ function UploadDialog({ onClose, onSaved }: { onClose: () => void; onSaved: (ima
               <input hidden type="file" data-testid="firmware-file" onChange={(event) => void choose(event)} />
             </Button>
             <Typography variant="body2" component="span" sx={{ ml: 1 }}>
-              {file ? `${file.name} (${file.size.toLocaleString()} B)` : t("acs.noFile")}
+              {file ? `${file.name} (${file.size.toLocaleString(locale)} B)` : t("acs.noFile")}
             </Typography>
             {errors.file && (
               <Typography variant="caption" color="error" component="p">
@@ -141,7 +141,7 @@ function UploadDialog({ onClose, onSaved }: { onClose: () => void; onSaved: (ima
 }
 
 export default function Firmware() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { can } = useSession();
   const writable = can("acs.firmware.write");
   const [uploading, setUploading] = useState(false);
@@ -179,7 +179,7 @@ export default function Firmware() {
           { key: "version", label: t("acs.version") },
           { key: "product_class", label: t("acs.pre.product_class"), render: (row) => row.product_class || "*" },
           { key: "oui", label: "OUI", render: (row) => row.oui || "*" },
-          { key: "size", label: t("acs.size"), render: (row) => `${Number(row.size).toLocaleString()} B` },
+          { key: "size", label: t("acs.size"), render: (row) => `${Number(row.size).toLocaleString(locale)} B` },
           { key: "sha256", label: "SHA-256", render: (row) => <span title={String(row.sha256)}>{String(row.sha256).slice(0, 12)}…</span> },
           { key: "created_at", label: t("common.created") },
           {

@@ -114,6 +114,8 @@ describe("diagnostics dialog", () => {
     );
     expect(lines["acs.res.throughput"]).toBe("50.0 Mbit/s");
     expect(lines["acs.res.duration"]).toBe("2.00 s");
+    const portuguese = Object.fromEntries(resultLines("download", { TestBytesReceived: "12500000", BOMTime: "2026-01-01T00:00:00Z", EOMTime: "2026-01-01T00:00:04Z" }, "pt-BR"));
+    expect([portuguese["acs.res.bytes"], portuguese["acs.res.throughput"]]).toEqual(["12.500.000", "25,0 Mbit/s"]);
     expect(Object.fromEntries(resultLines("ping", { SuccessCount: "4", AverageResponseTime: "12" }))["acs.res.average"]).toBe("12 ms");
   });
 
