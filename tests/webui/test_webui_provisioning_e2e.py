@@ -89,9 +89,22 @@ def test_ping_a_simulated_cpe_and_see_the_result(page: Any, demo: e2e.Demo) -> N
 
 def test_set_the_wifi_of_a_simulated_cpe(page: Any, demo: e2e.Demo) -> None:
     cpe = _fleet_cpes(demo)[2]
+    # A refresh reads the whole tree, Wi-Fi included: the dialog shows the radio's settings.
+    refresh = demo.api.post(f"/devices/{cpe['id']}/tasks", json={"type": "refresh", "path": ""})
+    assert refresh.status_code == 201, refresh.text
+
+    def refreshed() -> bool:
+        tasks = demo.api.get(f"/devices/{cpe['id']}/tasks").json()["items"]
+        return any(t["id"] == refresh.json()["id"] and t["status"] == "done" for t in tasks)
+
+    e2e._eventually(refreshed, TASK_SECONDS, "the refresh done at the CPE's next inform")
+    radio = next(r for r in demo.api.get(f"/devices/{cpe['id']}/summary").json()["wifi"])
     page.goto(f"{demo.url}/devices/{cpe['id']}")
     page.get_by_role("button", name="Wi-Fi").click()
     dialog = page.get_by_role("dialog")
+    current = dialog.get_by_test_id("wifi-current")
+    current.wait_for()
+    assert current.inner_text().split(": ", 1)[1].split(" · ")[0] == radio["ssid"]
     dialog.get_by_label(re.compile("^(Senha do Wi-Fi|Wi-Fi password)")).fill("short")
     dialog.get_by_label(re.compile("^(Canal|Channel)")).fill("300")
     dialog.get_by_role("button", name=re.compile("^(Aplicar|Apply)$")).click()

@@ -71,6 +71,14 @@ export interface WifiForm {
   band: string;
 }
 
+/** A radio as `GET /devices/{id}/summary` reports it. */
+interface Radio {
+  radio: number;
+  ssid?: string | null;
+  channel?: number | null;
+  band?: string | null;
+}
+
 export const EMPTY_WIFI: WifiForm = { radio: "1", ssid: "", password: "", channel: "", band: "" };
 
 /** The body of `POST /devices/{id}/wifi`, or the fields in error (as the server checks them). */
@@ -113,6 +121,14 @@ export function WifiDialog({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState("");
   const [busy, setBusy] = useState(false);
+  const [radios, setRadios] = useState<Radio[]>([]);
+  useEffect(() => {
+    client
+      .get<{ wifi?: Radio[] }>(`/devices/${deviceId}/summary`)
+      .then((summary) => setRadios(summary.wifi ?? []))
+      .catch(() => setRadios([]));
+  }, [client, deviceId]);
+  const now = radios.find((radio) => String(radio.radio) === form.radio);
   const set = (key: keyof WifiForm) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -139,6 +155,11 @@ export function WifiDialog({
             <MenuItem value="1">{t("acs.radio")} 1</MenuItem>
             <MenuItem value="2">{t("acs.radio")} 2</MenuItem>
           </TextField>
+          {now && (
+            <Typography variant="body2" color="text.secondary" data-testid="wifi-current">
+              {t("acs.current")}: {[now.ssid, now.channel !== null && now.channel !== undefined ? `${t("acs.channel")} ${now.channel}` : "", now.band].filter(Boolean).join(" · ")}
+            </Typography>
+          )}
           <TextField size="small" label="SSID" value={form.ssid} onChange={set("ssid")} error={Boolean(errors.ssid)} helperText={errors.ssid} autoFocus />
           <TextField
             size="small"

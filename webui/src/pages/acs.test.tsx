@@ -71,6 +71,7 @@ describe("Wi-Fi dialog", () => {
       invalid_params: [{ name: "body.band", reason: "band has no standard parameter in Device" }],
     });
     const { client, calls } = fakeClient({
+      "GET /devices/d1/summary": { wifi: [{ radio: 1, ssid: "casa", channel: 6, band: "2.4GHz" }] },
       "POST /devices/d1/wifi": (body: unknown) => {
         if ((body as Record<string, unknown>).band) throw refusal;
         return { id: "t1", type: "set_parameter_values", status: "done" };
@@ -78,14 +79,15 @@ describe("Wi-Fi dialog", () => {
     });
     const queued: AcsTask[] = [];
     inEnglish(<WifiDialog deviceId="d1" client={client} onClose={() => undefined} onQueued={(task) => queued.push(task)} />);
+    expect((await screen.findByTestId("wifi-current")).textContent).toBe("Now: casa · Channel 6 · 2.4GHz");
     fireEvent.click(screen.getByRole("button", { name: "Apply" }));
     expect(await screen.findByText("Change at least one setting")).toBeTruthy();
-    expect(calls).toEqual([]);
+    expect(calls.filter((call) => call.method === "POST")).toEqual([]);
     fireEvent.change(screen.getByLabelText("SSID"), { target: { value: "casa-nova" } });
     fireEvent.change(screen.getByLabelText("Channel"), { target: { value: "6" } });
     fireEvent.click(screen.getByRole("button", { name: "Apply" }));
     await waitFor(() => expect(queued.map((task) => task.id)).toEqual(["t1"]));
-    expect(calls[0]).toEqual({ method: "POST", path: "/devices/d1/wifi?wait=5", body: { radio: 1, ssid: "casa-nova", channel: 6 } });
+    expect(calls.at(-1)).toEqual({ method: "POST", path: "/devices/d1/wifi?wait=5", body: { radio: 1, ssid: "casa-nova", channel: 6 } });
   });
 
   it("reads field errors from problem+json", () => {
