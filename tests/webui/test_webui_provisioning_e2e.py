@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from rjchronos_sdk.sim.cpe import firmware_image
@@ -144,7 +145,9 @@ def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> Non
     image = firmware_image(version, size=8192)
 
     page.get_by_role("link", name=re.compile("^(Imagens de firmware|Firmware images)$")).click()
-    page.get_by_role("heading", name=re.compile("^(Imagens de firmware|Firmware images)$")).wait_for()
+    page.get_by_role(
+        "heading", name=re.compile("^(Imagens de firmware|Firmware images)$")
+    ).wait_for()
     page.get_by_role("button", name=re.compile("^(Enviar imagem|Upload image)$")).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_test_id("firmware-file").set_input_files(
@@ -170,7 +173,9 @@ def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> Non
     page.get_by_role("button", name=re.compile("^(Nova campanha|New campaign)$")).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name=re.compile("^(Iniciar|Start)$")).click()
-    dialog.get_by_text(re.compile("^(Escolha uma imagem de firmware|Choose a firmware image)$")).wait_for()
+    dialog.get_by_text(
+        re.compile("^(Escolha uma imagem de firmware|Choose a firmware image)$")
+    ).wait_for()
     dialog.get_by_label(re.compile("^(Nome|Name)")).fill("E2E rollout")
     dialog.get_by_role("combobox", name=re.compile("^(Imagem de firmware|Firmware image)")).click()
     page.get_by_role("option", name=re.compile(re.escape(version))).click()
@@ -226,7 +231,9 @@ def test_edit_a_provisioning_profile(page: Any, demo: e2e.Demo) -> None:
     row = page.get_by_role("row").filter(has_text="e2e-wifi")
     row.get_by_role("button", name=re.compile("^(Alterar|Change) e2e-wifi$")).click()
     dialog = page.get_by_role("dialog")
-    assert dialog.get_by_label(re.compile("^(Parâmetro|Parameter) 1")).input_value() == "wifi.1.ssid"
+    assert (
+        dialog.get_by_label(re.compile("^(Parâmetro|Parameter) 1")).input_value() == "wifi.1.ssid"
+    )
     dialog.get_by_label(re.compile("^(Valor|Value) 1")).fill("e2e-after")
     dialog.get_by_role("button", name=re.compile("^(Adicionar parâmetro|Add a parameter)$")).click()
     dialog.get_by_label(re.compile("^(Parâmetro|Parameter) 2")).fill("wifi.1.channel")
@@ -252,3 +259,60 @@ def test_edit_a_provisioning_profile(page: Any, demo: e2e.Demo) -> None:
         "/audit", params={"action": "acs.profiles.update", "target": f"profile:{profile_id}"}
     ).json()["items"]
     assert [entry["actor"] for entry in audit] == ["user:admin"]
+
+
+def test_pause_resume_and_abort_a_campaign(page: Any, demo: e2e.Demo) -> None:
+    cpe = _fleet_cpes(demo)[3]
+    version = "V9.9.8-e2e"
+    image = firmware_image(version)
+    uploaded = demo.api.post(
+        "/firmware",
+        params={"version": version, "sha256": hashlib.sha256(image).hexdigest()},
+        content=image,
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    # A window that is closed now: the device waits, so every move is the buttons'.
+    hour = (datetime.now(UTC).hour + 2) % 24
+    window = {"start": f"{hour:02d}:00", "end": f"{hour:02d}:30", "timezone": "UTC"}
+    created = demo.api.post(
+        "/campaigns",
+        json={
+            "name": "E2E on hold", "firmware": uploaded.json()["id"],
+            "target": {"devices": [cpe["id"]]}, "window": window,
+        },
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+
+    page.goto(f"{demo.url}/provisioning/campaigns/{campaign_id}")
+    page.get_by_role("heading", name=re.compile("^E2E on hold")).wait_for()
+    heading = page.get_by_role("heading", name=re.compile("^E2E on hold"))
+    steps = [
+        ("Pausar|Pause", "paused"),
+        ("Retomar|Resume", "running"),
+        ("Abortar|Abort", "cancelled"),
+    ]
+    for label, status in steps:
+        page.get_by_role("button", name=re.compile(f"^({label})$")).click()
+        page.get_by_test_id("campaign-message").filter(has_text=status).wait_for()
+        heading.filter(has_text=status).wait_for()
+        assert demo.api.get(f"/campaigns/{campaign_id}").json()["status"] == status
+    # A cancelled campaign whose device never started has no action left.
+    for label in ("Pausar|Pause", "Retomar|Resume", "Abortar|Abort", "Reverter|Roll back"):
+        assert page.get_by_role("button", name=re.compile(f"^({label})")).count() == 0
+    e2e._shot(page, "campaign-cancelled")
+    assert e2e._critical_violations(page) == []
+    actions = [
+        entry["action"]
+        for entry in demo.api.get(
+            "/audit", params={"target": f"campaign:{campaign_id}", "limit": 50}
+        ).json()["items"]
+        if entry["actor"] == "user:admin"
+    ]
+    assert sorted(actions) == [  # the create through the API, then the three buttons
+        "acs.campaigns.cancel",
+        "acs.campaigns.create",
+        "acs.campaigns.pause",
+        "acs.campaigns.resume",
+    ]
