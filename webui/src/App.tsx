@@ -44,6 +44,10 @@ const Settings = lazy(() => import("./pages/Settings"));
 const PanelPage = lazy(() => import("./pages/PanelPage"));
 const Rules = lazy(() => import("./pages/Automation").then((m) => ({ default: m.Rules })));
 const Silences = lazy(() => import("./pages/Automation").then((m) => ({ default: m.Silences })));
+const Profiles = lazy(() => import("./pages/Profiles"));
+const Firmware = lazy(() => import("./pages/Firmware"));
+const Campaigns = lazy(() => import("./pages/Campaigns"));
+const CampaignPage = lazy(() => import("./pages/Campaigns").then((m) => ({ default: m.CampaignPage })));
 
 const DRAWER = 248;
 
@@ -159,6 +163,10 @@ function Shell() {
             <Route path="/settings/:section" element={<Settings />} />
             <Route path="/automation/rules" element={<Rules />} />
             <Route path="/automation/silences" element={<Silences />} />
+            <Route path="/provisioning/profiles" element={<Profiles />} />
+            <Route path="/provisioning/firmware" element={<Firmware />} />
+            <Route path="/provisioning/campaigns" element={<Campaigns />} />
+            <Route path="/provisioning/campaigns/:id" element={<CampaignPage />} />
             {pluginPaths.map((path) => (
               <Route key={path} path={path} element={<PanelPage slot={path} />} />
             ))}
@@ -188,6 +196,9 @@ const BUILT_IN_PATHS = [
   "/settings/integrations",
   "/automation/rules",
   "/automation/silences",
+  "/provisioning/profiles",
+  "/provisioning/firmware",
+  "/provisioning/campaigns",
 ];
 
 function NotFound() {

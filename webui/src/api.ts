@@ -20,7 +20,7 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-function csrfToken(): string {
+export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)rjc_csrf=([^;]*)/);
   return match ? decodeURIComponent(match[1]) : "";
 }

@@ -1,5 +1,6 @@
 /** Two languages, pt-BR and en; the choice is kept in localStorage and on the user's profile. */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { ACS_EN, ACS_PT_BR } from "./i18n-acs";
 
 export type Locale = "pt-BR" | "en";
 export const LOCALES: Locale[] = ["pt-BR", "en"];
@@ -207,6 +208,7 @@ const en = {
   "dash.dhcp": "DHCP errors",
   "dash.withErrors": "CPEs with errors",
   "dash.reports": "error reports",
+  ...ACS_EN,
 };
 
 export type MessageKey = keyof typeof en;
@@ -414,6 +416,7 @@ const ptBR: Record<MessageKey, string> = {
   "dash.dhcp": "Erros DHCP",
   "dash.withErrors": "CPEs com erro",
   "dash.reports": "relatos de erro",
+  ...ACS_PT_BR,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, "pt-BR": ptBR };

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, tuple_
 from starlette.concurrency import run_in_threadpool
 
+from rjchronos.http.pagination import decode_cursor, encode_cursor
 from rjchronos.http.problems import Problem
 from rjchronos.http.routing import ApiCall, ApiRoute
 from rjchronos.kernel import Kernel
@@ -191,15 +192,42 @@ def list_campaigns(call: ApiCall) -> dict[str, Any]:
         return {"items": [campaigns.render(session, c) for c in rows]}
 
 
+def _after(cursor: str) -> tuple[int, str]:
+    """The ``(batch, device_id)`` a devices cursor resumes after."""
+    after = decode_cursor(cursor)
+    if not (
+        isinstance(after, list)
+        and len(after) == 2
+        and isinstance(after[0], int)
+        and isinstance(after[1], str)
+    ):
+        raise Problem(
+            422,
+            "Invalid query",
+            "query.cursor: not a cursor of this list",
+            invalid_params=[{"name": "query.cursor", "reason": "not a cursor of this list"}],
+        )
+    return after[0], after[1]
+
+
 def campaign_device_list(call: ApiCall) -> dict[str, Any]:
+    """A campaign's devices by batch and id; every one, or pages of ``limit`` (``next_cursor``)."""
     _render(call, call.path["id"])
+    key = (campaign_devices.c.batch, campaign_devices.c.device_id)
+    limit: int = call.query.get("limit") or 0
     with call.kernel.db.session() as session:
         statement = select(CampaignDevice).where(campaign_devices.c.campaign_id == call.path["id"])
         if call.query.get("state"):
             statement = statement.where(campaign_devices.c.state == call.query["state"])
-        rows = session.execute(
-            statement.order_by(campaign_devices.c.batch, campaign_devices.c.device_id)
-        ).scalars()
+        if call.query.get("cursor"):
+            batch, device_id = _after(call.query["cursor"])
+            statement = statement.where(tuple_(*key) > tuple_(literal(batch), literal(device_id)))
+        statement = statement.order_by(*key)
+        if limit:
+            statement = statement.limit(limit + 1)
+        rows = list(session.execute(statement).scalars())
+        more = 0 < limit < len(rows)
+        rows = rows[:limit] if limit else rows
         return {
             "items": [
                 {
@@ -212,7 +240,8 @@ def campaign_device_list(call: ApiCall) -> dict[str, Any]:
                     "error": r.error,
                 }
                 for r in rows
-            ]
+            ],
+            "next_cursor": encode_cursor([rows[-1].batch, rows[-1].device_id]) if more else None,
         }
 
 
@@ -325,8 +354,12 @@ def routes(kernel: Kernel) -> list[ApiRoute]:
             campaign_device_list,
             CAMPAIGNS_READ,
             tags=cp,
-            summary="A campaign's devices",
-            query={"state": {"type": "string"}},
+            summary="A campaign's devices by batch: all of them, or pages of `limit`",
+            query={
+                "state": {"type": "string"},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
+                "cursor": {"type": "string", "description": "next_cursor of the previous page"},
+            },
         ),
         *(
             ApiRoute(

@@ -17,6 +17,7 @@ from rjchronos.jobs.spec import Schedule, TaskHandler
 from rjchronos.kernel import Kernel
 from rjchronos.plugins.declarations import ProtocolEndpoint
 from rjchronos.security.permissions import Permission
+from rjchronos.ui import MenuItem
 from rjchronos_acs_tr069 import (
     PLUGIN,
     actions,
@@ -273,6 +274,37 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
         *api_firmware.routes(kernel),
         *wifi.routes(),
         *api_diagnostics.routes(),
+    ]
+
+
+@hookimpl
+def rjc_menu_items(kernel: Kernel) -> list[MenuItem]:
+    """The provisioning pages of the web UI: profiles, firmware images, campaigns."""
+    return [
+        MenuItem(
+            "provisioning",
+            "Profiles",
+            "/provisioning/profiles",
+            api_profiles.PROFILES_READ,
+            {"pt-BR": "Perfis"},
+            10,
+        ),
+        MenuItem(
+            "provisioning",
+            "Firmware images",
+            "/provisioning/firmware",
+            api_firmware.FIRMWARE_READ,
+            {"pt-BR": "Imagens de firmware"},
+            20,
+        ),
+        MenuItem(
+            "provisioning",
+            "Campaigns",
+            "/provisioning/campaigns",
+            api_firmware.CAMPAIGNS_READ,
+            {"pt-BR": "Campanhas"},
+            30,
+        ),
     ]
 
 

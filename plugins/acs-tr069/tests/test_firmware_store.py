@@ -228,3 +228,39 @@ def test_a_transfer_never_reported_fails_after_its_timeout_even_across_a_restart
     assert any(
         e["action"] == "acs.campaigns.pause" and e["actor"] == "acs.campaigns" for e in audit
     )
+
+
+def test_a_campaigns_devices_come_in_pages_by_batch(acs_kernel: Any, api: Any) -> None:
+    ids = []
+    for n in range(5):
+        added = api.post("/api/v1/devices", json={"kind": "cpe", "name": f"PAGE-{n}"})
+        assert added.status_code == 201, added.text
+        ids.append(added.json()["id"])
+    image = upload(api).json()
+    created = api.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "pages",
+            "firmware": image["id"],
+            "target": {"devices": ids},
+            "batch_size": 2,
+        },
+    )
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/campaigns/{created.json()['id']}/devices"
+    whole = api.get(url).json()
+    assert whole["next_cursor"] is None
+    assert [(r["batch"], r["device_id"]) for r in whole["items"]] == [
+        (n // 2, device_id) for n, device_id in enumerate(sorted(ids))
+    ]
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = api.get(url, params={"limit": 2, "cursor": cursor}).json()
+        seen += [r["device_id"] for r in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert (seen, pages) == ([r["device_id"] for r in whole["items"]], 3)
+    bad = api.get(url, params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert bad.status_code == 422 and bad.json()["invalid_params"][0]["name"] == "query.cursor"

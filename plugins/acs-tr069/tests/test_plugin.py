@@ -52,3 +52,26 @@ def test_the_memory_store_keeps_one_session_per_device() -> None:
     assert asyncio.run(store.get(first.cookie)) is first
     asyncio.run(store.end(first.id))
     assert asyncio.run(store.get(first.cookie)) is None and store.device_session("dev-1") is None
+
+
+def test_the_ui_menus_list_the_provisioning_pages_for_those_who_may_read_them(
+    acs_kernel: Any, rjc_client_factory: Any
+) -> None:
+    admin = rjc_client_factory("admin", kernel=acs_kernel)
+    created = admin.post(
+        "/api/v1/roles", json={"name": "profiles-only", "permissions": ["acs.profiles.read"]}
+    )
+    assert created.status_code == 201, created.text
+
+    def provisioning(role: str) -> dict[str, str]:
+        manifest = rjc_client_factory(role, kernel=acs_kernel).get("/api/v1/ui/manifest")
+        assert manifest.status_code == 200, manifest.text
+        menus = {menu["id"]: menu["items"] for menu in manifest.json()["menus"]}
+        return {item["path"]: item["labels"]["pt-BR"] for item in menus.get("provisioning", [])}
+
+    assert provisioning("viewer") == {
+        "/provisioning/profiles": "Perfis",
+        "/provisioning/firmware": "Imagens de firmware",
+        "/provisioning/campaigns": "Campanhas",
+    }
+    assert provisioning("profiles-only") == {"/provisioning/profiles": "Perfis"}

@@ -21,6 +21,12 @@ const COLOURS: Record<string, "success" | "error" | "warning" | "default" | "inf
   major: "error",
   minor: "warning",
   warning: "warning",
+  fault: "error",
+  succeeded: "success",
+  completed: "success",
+  in_progress: "info",
+  paused: "warning",
+  rolling_back: "warning",
 };
 
 export function StatusChip({ status }: { status: string | null | undefined }) {

@@ -30,6 +30,7 @@ import { hasRoute, panelsFor } from "../manifest";
 import { PanelCard } from "../panels/PanelHost";
 import { TimeSeries } from "../panels/kinds";
 import { useSession } from "../session";
+import { AcsActions } from "./DeviceActions";
 import { ParameterTree, typedValue, type Parameter } from "./ParameterTree";
 
 interface Device extends Record<string, unknown> {
@@ -140,6 +141,7 @@ function Actions({ deviceId }: { deviceId: string }) {
           <Button variant="outlined" onClick={() => run({ type: "refresh", path: "" })}>
             {t("dev.refresh")}
           </Button>
+          <AcsActions deviceId={deviceId} onMessage={setMessage} />
         </Box>
         {message && (
           <Alert severity={message.ok ? "info" : "error"} data-testid="action-result">
