@@ -214,7 +214,10 @@ def prediction(
             f"no predictor {', '.join(unknown)}; installed: {', '.join(installed) or 'none'}",
             param_hint="--predictor",
         )
-    scenario = generate(ScenarioSpec(seed=seed, days=days, pons=pons))
+    try:
+        scenario = generate(ScenarioSpec(seed=seed, days=days, pons=pons))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--pons") from exc
     training = [
         generate(ScenarioSpec(seed=seed + 1000 + i, days=days, pons=pons))
         for i in range(train_scenarios)

@@ -66,8 +66,9 @@ class TorchPredictor(Predictor):
 
     def __init__(self, params: PredictorParams | None = None, **overrides: Any) -> None:
         base = params or PredictorParams()
-        self.params: PredictorParams = PredictorParams(**{**asdict(base), **overrides})  # type: ignore[assignment]
-        self.seed = self.params.seed
+        self.settings = PredictorParams(**{**asdict(base), **overrides})
+        self.params = asdict(self.settings)
+        self.seed = self.settings.seed
         self.threshold = 0.5
         self.mean: FloatArray | None = None
         self.std: FloatArray | None = None
@@ -78,7 +79,7 @@ class TorchPredictor(Predictor):
 
     def _decisions(self, times: FloatArray) -> npt.NDArray[np.int64]:
         step = float(times[1] - times[0])
-        stride = max(1, round(self.params.stride_hours * HOUR / step))
+        stride = max(1, round(self.settings.stride_hours * HOUR / step))
         return np.arange(stride - 1, len(times), stride)
 
     def _rows(
@@ -100,7 +101,7 @@ class TorchPredictor(Predictor):
                 for onu in fault.onus:
                     failure[onu] = min(failure[onu], fault.failure)
         ahead = failure[onus] - scenario.times[steps]
-        return ((ahead > 0) & (ahead <= self.params.horizon_hours * HOUR)).astype(np.float64)
+        return ((ahead > 0) & (ahead <= self.settings.horizon_hours * HOUR)).astype(np.float64)
 
     # -- the model ---------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class TorchPredictor(Predictor):
         if not scenarios:
             raise ValueError("the torch predictor needs at least one labelled scenario")
         t = torch()
-        p = self.params
+        p = self.settings
         on = device(p.device)
         parts = [self._rows(s.times, s.metrics, s.pon_of) for s in scenarios]
         x = np.concatenate([rows for rows, _, _ in parts])
@@ -168,9 +169,9 @@ class TorchPredictor(Predictor):
         return self.learned
 
     def _choose_threshold(self, scenarios: Sequence[Scenario]) -> tuple[float, float]:
-        best = (self.params.thresholds[0], -1.0)
+        best = (self.settings.thresholds[0], -1.0)
         probabilities = [self._probabilities(s.times, s.metrics, s.pon_of) for s in scenarios]
-        for threshold in self.params.thresholds:
+        for threshold in self.settings.thresholds:
             f1s = []
             for scenario, found in zip(scenarios, probabilities, strict=True):
                 raised = self._alarms_from(scenario.times, found, threshold)
@@ -212,7 +213,7 @@ class TorchPredictor(Predictor):
         order = np.lexsort((steps, onus))
         for index in order[probability[order] >= threshold]:
             onu, moment = int(onus[index]), float(times[steps[index]])
-            if moment - last.get(onu, -np.inf) >= self.params.rearm_days * DAY:
+            if moment - last.get(onu, -np.inf) >= self.settings.rearm_days * DAY:
                 last[onu] = moment
                 raised.append((onu, moment))
         return raised
@@ -245,7 +246,7 @@ class TorchPredictor(Predictor):
                 "std": self.std.tolist(),
                 "threshold": self.threshold,
                 "features": list(NAMES),
-                "params": asdict(self.params),
+                "params": self.params,
             },
             buffer,
         )
@@ -258,7 +259,7 @@ class TorchPredictor(Predictor):
         params = dict(saved["params"])
         params["thresholds"] = tuple(params["thresholds"])
         predictor = cls(PredictorParams(**params))
-        on = device(predictor.params.device)
+        on = device(predictor.settings.device)
         predictor._weights = [w.to(on) for w in saved["weights"]]
         predictor.mean, predictor.std = np.array(saved["mean"]), np.array(saved["std"])
         predictor.threshold = float(saved["threshold"])
