@@ -55,7 +55,11 @@ class TorchParams:
     batch: int = 128
     learning_rate: float = 0.01
     #: Weight of a new error in the typical error.
-    error_alpha: float = 0.01
+    error_alpha: float = 0.001
+    #: CUSUM of the forecast errors (slack and limit in typical errors; 0: none), for a
+    #: drift the forecast follows sample by sample.
+    cusum_drift: float = 0.5
+    cusum_limit: float = 0.0
     #: Samples whose mean surprise is scored.
     short: int = 3
     #: Score of an alarm, and samples scored 0 after one.
@@ -82,6 +86,8 @@ class _Series:
         self.recent: deque[float] = deque()
         self.recent_sum = 0.0
         self.cooldown = 0
+        self.s_high = 0.0
+        self.s_low = 0.0
 
 
 class TorchAnalyzer(Analyzer):
@@ -229,10 +235,20 @@ class TorchAnalyzer(Analyzer):
         past = np.fromiter(state.history, dtype=np.float64)[-p.window :]
         inputs, targets = self._windows(state, np.concatenate((past, chunk)))
         with t.no_grad():
-            errors = (self._forward(state.weights or [], inputs) - targets).abs()
+            residuals = targets - self._forward(state.weights or [], inputs)
         results: list[float | None] = []
-        for error in errors.cpu().tolist():
-            surprise = error / (MAE_TO_SIGMA * max(state.typical_error, 1e-3))
+        for residual in residuals.cpu().tolist():
+            error = abs(residual)
+            sigma = MAE_TO_SIGMA * max(state.typical_error, 1e-3)
+            surprise = error / sigma
+            if p.cusum_limit > 0:
+                clipped = max(-4.0, min(4.0, residual / sigma))
+                state.s_high = max(0.0, state.s_high + clipped - p.cusum_drift)
+                state.s_low = max(0.0, state.s_low - clipped - p.cusum_drift)
+                shift = max(state.s_high, state.s_low) / p.cusum_limit * 4.0
+                if shift > 4.0:
+                    state.s_high = state.s_low = 0.0
+                surprise = max(surprise, shift)
             state.typical_error += p.error_alpha * (min(error, 10.0) - state.typical_error)
             results.append(self._alarm_score(state, surprise))
         return results
