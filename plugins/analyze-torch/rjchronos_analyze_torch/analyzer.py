@@ -59,7 +59,7 @@ class TorchParams:
     #: CUSUM of the forecast errors (slack and limit in typical errors; 0: none), for a
     #: drift the forecast follows sample by sample.
     cusum_drift: float = 0.5
-    cusum_limit: float = 0.0
+    cusum_limit: float = 10.0
     #: Samples whose mean surprise is scored.
     short: int = 3
     #: Score of an alarm, and samples scored 0 after one.
