@@ -78,6 +78,7 @@ def _register(
         name,
         json.dumps(params, sort_keys=True).encode(),
         analyzer=name,
+        seed=params["seed"] if isinstance(params.get("seed"), int) else None,
         trained_from=datetime.fromtimestamp(first, UTC),
         trained_to=datetime.fromtimestamp(last, UTC),
         metrics={f"nab_{profile}": round(r.score, 2) for profile, r in results.items()},

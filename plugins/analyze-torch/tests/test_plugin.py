@@ -83,7 +83,7 @@ def test_eval_nab_scores_and_registers_the_torch_analyzer(
     assert torch_scores["standard"]["score"] > 80
     card = ModelRegistry(tmp_path / "home" / "models").get("torch")
     assert card.version == torch_scores["model_version"] == 1
-    assert card.params["seed"] == 7 and card.params["window"] == 24
+    assert card.seed == card.params["seed"] == 7 and card.params["window"] == 24
     assert card.metrics["nab_standard"] == torch_scores["standard"]["score"]
     assert card.trained_from and card.trained_from.startswith("2024-01-01T00:00:00")
 
