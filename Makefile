@@ -21,12 +21,15 @@ help:
 	@echo "make test    set up, check the test services, build the web UI, make sure chromium and"
 	@echo "             poppler are installed, run every test suite with its duration"
 	@echo "make setup   uv (installed with pip if missing) and uv sync: every package of the workspace"
+	@echo "             (the torch plugin and torch come with pip: scripts/ensure-torch, run by"
+	@echo "             make lint, make test and make bench)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make bench   run the benchmarks in bench/ (never part of make test)"
 
+# --inexact: keep what scripts/ensure-torch installed with pip (torch is outside uv's lock).
 setup:
-	@uv=$$(scripts/ensure-uv) && "$$uv" sync --all-packages $(UV_SYNC_FLAGS)
+	@uv=$$(scripts/ensure-uv) && "$$uv" sync --all-packages --inexact $(UV_SYNC_FLAGS)
 
 webui:
 	@scripts/webui build
@@ -39,12 +42,14 @@ test-services: setup
 	@scripts/test-services
 
 test: setup test-services webui
+	@scripts/ensure-torch
 	@scripts/ensure-chromium
 	@scripts/ensure-snmpbulkwalk
 	@scripts/ensure-poppler
 	@scripts/test-suites
 
 lint:
+	@scripts/ensure-torch
 	@status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
 	$(VENV)/bin/ruff format --check . || status=1; \
@@ -56,6 +61,7 @@ format:
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup test-services
+	@scripts/ensure-torch
 	@scripts/ensure-snmpbulkwalk
 	@scripts/ensure-chromium
 	@set -e; for bench in bench/*.py; do echo "==> $$bench"; $(PY) "$$bench"; done

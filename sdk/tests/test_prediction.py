@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import numpy as np
 import pytest
 
-from rjchronos_sdk.prediction import DAY, HOUR, score_alarms
+from rjchronos_sdk.prediction import (
+    DAY,
+    HOUR,
+    PREDICTORS,
+    Predictor,
+    installed_predictors,
+    score_alarms,
+)
 
 FAILURES = [("a", 10 * DAY), ("b", 10 * DAY), ("c", 20 * DAY)]
 
@@ -35,3 +47,42 @@ def test_no_alarm_no_failure() -> None:
     score = score_alarms([], [], 24 * HOUR)
     assert (score.precision, score.recall, score.f1) == (0.0, 0.0, 0.0)
     assert score.as_dict()["lead_hours"] == 24.0
+
+
+class Threshold(Predictor):
+    """Alarms on the first sample of an ONU's Rx below -26 dBm."""
+
+    name = "threshold"
+    params = {"limit": -26.0}
+
+    def alarms(self, times: Any, metrics: Any, pon_of: Any) -> list[tuple[int, float]]:
+        found = []
+        for onu, row in enumerate(metrics["onu_rx_dbm"]):
+            below = np.flatnonzero(row < self.params["limit"])
+            if below.size:
+                found.append((onu, float(times[below[0]])))
+        return found
+
+
+def test_a_predictor_needs_only_alarms() -> None:
+    predictor = Threshold()
+    assert predictor.fit([]) == {}
+    assert json.loads(predictor.artefact()) == {"limit": -26.0}
+    times = np.arange(4) * 900.0
+    rx = np.array([[-20.0, -21.0, -27.0, -28.0], [-20.0] * 4])
+    raised = predictor.alarms(times, {"onu_rx_dbm": rx}, np.zeros(2, dtype=np.int64))
+    assert raised == [(0, 1800.0)]
+    with pytest.raises(TypeError):
+        Predictor()  # type: ignore[abstract]
+
+
+def test_installed_predictors_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rjchronos_sdk.prediction as prediction
+
+    good = EntryPoint("threshold", f"{__name__}:Threshold", PREDICTORS)
+    bad = EntryPoint("bad", "builtins:dict", PREDICTORS)
+    monkeypatch.setattr(prediction, "entry_points", lambda group: [good])
+    assert installed_predictors() == {"threshold": Threshold}
+    monkeypatch.setattr(prediction, "entry_points", lambda group: [good, bad])
+    with pytest.raises(TypeError, match="predictor bad .* is not a Predictor subclass"):
+        installed_predictors()

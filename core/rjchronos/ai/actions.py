@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from rjchronos.ai.context import DiagnosedDevice, load_devices
 from rjchronos.ai.contracts import ActionError, ActionExecutor, Cause, SuggestedAction
 from rjchronos.ai.models import EXECUTED_STATUSES, OPEN_STATUSES, AiAction, ai_actions
-from rjchronos.ai.policy import Policy, policy_for
+from rjchronos.ai.policy import Policy, policy_of
 from rjchronos.db.types import utcnow
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def suggest(
         ).first()
     if already is not None:
         return None
-    policy = policy_for(settings(kernel), suggestion.kind)
+    policy = policy_of(kernel, suggestion.kind)
     executor = executors(kernel).get(suggestion.kind)
     status, note, run_at = _decide(kernel, policy, suggestion.kind, device, executor, now)
     action = AiAction(
@@ -313,7 +313,7 @@ def execute(kernel: Kernel, action_id: str) -> dict[str, Any]:
     if executor is None:
         _update(kernel, action_id, status="failed", note=f"no executor for {action.kind!r}")
         return {"failed": "no executor"}
-    policy = policy_for(settings(kernel), action.kind)
+    policy = policy_of(kernel, action.kind)
     if action.approved_by == SYSTEM and policy.mode == "auto":
         now = utcnow()
         if _executed_since(kernel, action.kind, now - timedelta(hours=1)) >= policy.max_per_hour:
@@ -433,7 +433,7 @@ def verify(kernel: Kernel, action_id: str, attempt: int = 1) -> dict[str, Any]:
         before=action.metric_before,
         after=after,
     )
-    if outcome == "worse" and policy_for(own, action.kind).rollback_on_worse:
+    if outcome == "worse" and policy_of(kernel, action.kind).rollback_on_worse:
         try:
             rollback(kernel, action_id, SYSTEM)
         except (ActionStateError, ActionError) as exc:

@@ -81,5 +81,19 @@ class AiAction(AiModel, table=True):
     rolled_back_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+class AiPolicy(AiModel, table=True):
+    """A policy set through the API; it takes precedence over the settings' for its kind."""
+
+    __tablename__ = "ai_policies"
+
+    kind: str = Field(primary_key=True, max_length=64)
+    policy: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    updated_by: str = Field(default="", max_length=120)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
 AI_METADATA = AiModel.metadata
 ai_actions = cast(Table, AiAction.__table__)  # type: ignore[attr-defined]
+ai_policies = cast(Table, AiPolicy.__table__)  # type: ignore[attr-defined]

@@ -1,18 +1,32 @@
 """Policies per action kind: suggest only, execute after approval, or execute automatically
 within limits (rate, scope, maintenance window).
 
-Policies are settings of the ``builtin.ai`` plugin (``[plugins."builtin.ai".policies.<kind>]``);
-a kind without one is ``suggest``: nothing runs on its own unless an operator says so.
+Policies are settings of the ``builtin.ai`` plugin (``[plugins."builtin.ai".policies.<kind>]``),
+or set through the API (``PUT /ai/policies/{kind}``, kept in ``ai_policies``), which takes
+precedence for its kind; a kind without one is ``suggest``: nothing runs on its own unless an
+operator says so.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import select
 
 from rjchronos.ai.context import DiagnosedDevice
+from rjchronos.ai.models import AiPolicy
+from rjchronos.db.types import utcnow
+
+if TYPE_CHECKING:
+    from rjchronos.kernel import Kernel
+
+PLUGIN = "builtin.ai"
+#: An action kind: ``wifi.change_channel``, ``cpe.reboot``...
+KIND = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 MODES = ("suggest", "approve", "auto")
 _HHMM = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
@@ -101,3 +115,50 @@ class Policy:
 def policy_for(settings: Mapping[str, Any], kind: str) -> Policy:
     """The policy of ``kind`` in the plugin's settings (``suggest`` when none is set)."""
     return Policy.of((settings.get("policies") or {}).get(kind))
+
+
+def stored_policies(kernel: Kernel) -> dict[str, AiPolicy]:
+    """The policies set through the API, by kind."""
+    with kernel.db.session() as session:
+        found = session.exec(select(AiPolicy)).all()
+        for row in found:
+            session.expunge(row)
+    return {row.kind: row for row in found}
+
+
+def policy_of(kernel: Kernel, kind: str) -> Policy:
+    """The policy of ``kind``: the API's if one was set, else the settings' (else ``suggest``)."""
+    with kernel.db.session() as session:
+        row = session.get(AiPolicy, kind)
+        if row is not None:
+            return Policy.of(row.policy)
+    return policy_for(kernel.plugin_settings(PLUGIN), kind)
+
+
+def describe(kind: str, document: Mapping[str, Any] | None, source: str) -> dict[str, Any]:
+    """A policy as the API shows it: every field with its default, and where it comes from."""
+    return {"kind": kind, "source": source, "policy": asdict(Policy.of(document))}
+
+
+def set_policy(
+    kernel: Kernel, kind: str, document: Mapping[str, Any], actor: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Store ``document`` (valid against :data:`POLICY_SCHEMA`) as ``kind``'s policy.
+
+    :return: the policy before and after, as :func:`describe` shows them.
+    """
+    if not KIND.match(kind):
+        raise ValueError(
+            f"action kind {kind!r}: lower-case letters, digits, '.', '_' and '-', at most 64"
+        )
+    before = policy_of(kernel, kind)
+    with kernel.db.session() as session:
+        row = session.get(AiPolicy, kind) or AiPolicy(kind=kind)
+        row.policy = dict(document)
+        row.updated_by = actor[:120]
+        row.updated_at = utcnow()
+        session.add(row)
+        session.commit()
+    after = describe(kind, document, "api")
+    after.update(updated_by=actor[:120])
+    return {"kind": kind, "policy": asdict(before)}, after

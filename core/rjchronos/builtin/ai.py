@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from rjchronos import hookimpl
 from rjchronos.ai import actions, diagnosis
+from rjchronos.ai import policy as policies
 from rjchronos.ai.contracts import ActionError, ActionExecutor, Applied, DiagnosisRule, texts
 from rjchronos.ai.models import STATUSES, AiAction
 from rjchronos.ai.policy import POLICY_SCHEMA
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 PLUGIN = actions.PLUGIN
 READ = "ai.read"
 ACT = "ai.actions.approve"
+MANAGE = "ai.policies.manage"
 SCAN_JOB = "ai.scan"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "ai" / "migrations" / "versions"
 
@@ -199,6 +201,49 @@ def action_stats(call: ApiCall) -> dict[str, Any]:
     return actions.stats(call.kernel, since)
 
 
+# -- policies --------------------------------------------------------------------------
+
+
+def list_policies(call: ApiCall) -> dict[str, Any]:
+    """Every kind with a policy or an executor: its policy and where it comes from."""
+    configured = dict(call.kernel.plugin_settings(PLUGIN).get("policies") or {})
+    stored = policies.stored_policies(call.kernel)
+    kinds = sorted(set(configured) | set(stored) | set(actions.executors(call.kernel)))
+    items = []
+    for kind in kinds:
+        if kind in stored:
+            item = policies.describe(kind, stored[kind].policy, "api")
+            item.update(
+                updated_by=stored[kind].updated_by,
+                updated_at=stored[kind].updated_at.isoformat(),
+            )
+        else:
+            source = "settings" if kind in configured else "default"
+            item = policies.describe(kind, configured.get(kind), source)
+        items.append(item)
+    return {"items": items, "schema": POLICY_SCHEMA}
+
+
+def put_policy(call: ApiCall) -> dict[str, Any]:
+    """Set a kind's policy; it takes precedence over the settings' from now on."""
+    kind = call.path["kind"]
+    try:
+        before, after = policies.set_policy(call.kernel, kind, call.body, call.user.actor)
+    except ValueError as exc:
+        raise Problem(
+            422,
+            "Invalid action kind",
+            str(exc),
+            invalid_params=[{"name": "kind", "reason": str(exc)}],
+        ) from None
+    call.audit(
+        "ai.policy.update",
+        f"ai_policy:{kind}",
+        {"before": before["policy"], "after": after["policy"]},
+    )
+    return after
+
+
 # -- the ticket executor ---------------------------------------------------------------
 
 
@@ -281,6 +326,7 @@ def rjc_permissions() -> list[Permission]:
             ("operator", "admin"),
             scopable=True,
         ),
+        Permission(MANAGE, "Change the policies that decide how actions run", ("admin",)),
     ]
 
 
@@ -440,6 +486,23 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             tags=tags,
             summary="Turn a suggestion down",
             body_schema=REASON_BODY,
+        ),
+        ApiRoute(
+            "GET",
+            "/ai/policies",
+            list_policies,
+            permission=READ,
+            tags=tags,
+            summary="The policy of each action kind (suggest, approve or auto) and its source",
+        ),
+        ApiRoute(
+            "PUT",
+            "/ai/policies/{kind}",
+            put_policy,
+            permission=MANAGE,
+            tags=tags,
+            summary="Set an action kind's policy (it takes precedence over the settings')",
+            body_schema=POLICY_SCHEMA,
         ),
         ApiRoute(
             "POST",

@@ -13,7 +13,7 @@ from rjchronos_sdk.conformance_migrations import MigrationConformance
 class TestAiMigrations(MigrationConformance):
     plugin = "builtin.ai"
     metadata = AI_METADATA
-    head = "ai_0001"
+    head = "ai_0002"
 
     @pytest.fixture
     def kernel(self, rjc_kernel: Any) -> Any:

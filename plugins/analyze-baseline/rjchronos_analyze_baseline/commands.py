@@ -7,7 +7,7 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -23,6 +23,10 @@ from rjchronos_sdk.nab import (
     load_corpus,
     score_detector,
 )
+
+if TYPE_CHECKING:
+    from rjchronos_sdk.prediction import Predictor
+    from rjchronos_sdk.sim.telemetry import Scenario
 
 ANALYZERS = "rjchronos.analyzers"
 
@@ -74,6 +78,7 @@ def _register(
         name,
         json.dumps(params, sort_keys=True).encode(),
         analyzer=name,
+        seed=params["seed"] if isinstance(params.get("seed"), int) else None,
         trained_from=datetime.fromtimestamp(first, UTC),
         trained_to=datetime.fromtimestamp(last, UTC),
         metrics={f"nab_{profile}": round(r.score, 2) for profile, r in results.items()},
@@ -129,48 +134,147 @@ def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...], register: bool
     click.echo(json.dumps(report))
 
 
+def _prediction_card(
+    registry: ModelRegistry,
+    name: str,
+    predictor: Predictor,
+    training: list[Scenario],
+    scores: dict[str, Any],
+) -> int:
+    """Record a predictor's artefact, seed, training range, settings and scores (its card)."""
+    trained_from = trained_to = None
+    if training:
+        # Generated scenarios count their time in seconds from the epoch.
+        trained_from = datetime.fromtimestamp(min(float(s.times[0]) for s in training), UTC)
+        trained_to = datetime.fromtimestamp(max(float(s.times[-1]) for s in training), UTC)
+    seeds = [s.spec.seed for s in training]
+    metrics = {
+        f"{key}_{figure}": float(value[figure])
+        for key, value in scores.items()
+        if key.startswith("degradation@")
+        for figure in ("precision", "recall", "f1")
+    }
+    model = registry.register(
+        f"predictor-{name}",
+        predictor.artefact(),
+        analyzer=name,
+        seed=predictor.seed,
+        trained_from=trained_from,
+        trained_to=trained_to,
+        metrics=metrics,
+        params={**dict(predictor.params), "training_seeds": seeds},
+        description=(
+            f"failure predictor {name}; trained on generated scenarios {seeds or 'none'}, "
+            "scored on another seed"
+        ),
+    )
+    return model.version
+
+
 @evaluate.command("prediction")
 @click.option("--seed", default=7, show_default=True, help="Seed of the generated scenario.")
 @click.option("--days", default=60.0, show_default=True, help="Length of the scenario.")
 @click.option("--pons", default=8, show_default=True, help="PONs of 16 ONUs each.")
-def prediction(seed: int, days: float, pons: int) -> None:
-    """Failure prediction by Rx trend on a generated scenario, at 24 h and 72 h lead times."""
-    from rjchronos_analyze_baseline.prediction import RxTrendPredictor
-    from rjchronos_sdk.prediction import HOUR, score_alarms
+@click.option("--predictor", "only", multiple=True, help="Only this predictor (repeatable).")
+@click.option(
+    "--train-scenarios",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 20),
+    help="Labelled scenarios (seeds SEED+1000, SEED+1001...) that learning predictors train on.",
+)
+@click.option(
+    "--register",
+    is_flag=True,
+    help="Record each predictor's model card in the model registry (<home>/models).",
+)
+@click.pass_context
+def prediction(
+    ctx: click.Context,
+    seed: int,
+    days: float,
+    pons: int,
+    only: tuple[str, ...],
+    train_scenarios: int,
+    register: bool,
+) -> None:
+    """Each installed predictor on a generated scenario, at 24 h and 72 h lead times.
+
+    Predictors that learn are trained on other seeds' scenarios, never on the one they are
+    scored on. The last line is JSON.
+    """
+    from rjchronos_sdk.prediction import HOUR, installed_predictors, score_alarms
     from rjchronos_sdk.sim.telemetry import ScenarioSpec, generate
 
     if days < 20 or pons < 1:
         raise click.BadParameter("a scenario needs at least 20 days and one PON")
-    scenario = generate(ScenarioSpec(seed=seed, days=days, pons=pons))
-    raised = RxTrendPredictor().alarms(scenario.times, scenario.metrics["onu_rx_dbm"])
-    alarms = [(scenario.entity(onu), moment) for onu, moment in raised]
-    table = Table(title=f"Failure prediction (Rx trend), seed {seed}, {scenario.onu_count} ONUs")
-    for column in ("fault", "lead h", "failures", "caught", "alarms", "precision", "recall", "F1"):
-        table.add_column(column, justify="left" if column == "fault" else "right", no_wrap=True)
-    report: dict[str, Any] = {"seed": seed, "onus": scenario.onu_count, "scores": {}}
+    installed = installed_predictors()
+    unknown = sorted(set(only) - set(installed))
+    if unknown:
+        raise click.BadParameter(
+            f"no predictor {', '.join(unknown)}; installed: {', '.join(installed) or 'none'}",
+            param_hint="--predictor",
+        )
+    try:
+        scenario = generate(ScenarioSpec(seed=seed, days=days, pons=pons))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--pons") from exc
+    training = [
+        generate(ScenarioSpec(seed=seed + 1000 + i, days=days, pons=pons))
+        for i in range(train_scenarios)
+    ]
+    table = Table(title=f"Failure prediction, seed {seed}, {scenario.onu_count} ONUs")
+    columns = ("predictor", "fault", "lead h", "failures", "caught", "alarms")
+    for column in (*columns, "precision", "recall", "F1", "seconds"):
+        left = column in ("predictor", "fault")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    report: dict[str, Any] = {"seed": seed, "onus": scenario.onu_count, "predictors": {}}
     kinds = ("degradation", "fiber_cut", "power_outage")
-    for kind in kinds:
-        failures = [
-            (scenario.entity(onu), fault.failure)
-            for fault in scenario.faults
-            if fault.kind == kind and fault.failure is not None
-            for onu in fault.onus
-        ]
-        for lead in (24, 72):
-            score = score_alarms(failures, alarms, lead * HOUR)
-            report["scores"][f"{kind}@{lead}h"] = score.as_dict()
-            table.add_row(
-                kind,
-                str(lead),
-                str(score.failures),
-                str(score.caught),
-                str(score.alarms),
-                f"{score.precision:.3f}",
-                f"{score.recall:.3f}",
-                f"{score.f1:.3f}",
-            )
+    for name, kind_of_predictor in installed.items():
+        if only and name not in only:
+            continue
+        predictor = kind_of_predictor()
+        started = time.perf_counter()
+        predictor.fit(training)
+        raised = predictor.alarms(scenario.times, scenario.metrics, scenario.pon_of)
+        elapsed = time.perf_counter() - started
+        alarms = [(scenario.entity(onu), moment) for onu, moment in raised]
+        scores: dict[str, Any] = {}
+        for kind in kinds:
+            failures = [
+                (scenario.entity(onu), fault.failure)
+                for fault in scenario.faults
+                if fault.kind == kind and fault.failure is not None
+                for onu in fault.onus
+            ]
+            for lead in (24, 72):
+                score = score_alarms(failures, alarms, lead * HOUR)
+                scores[f"{kind}@{lead}h"] = score.as_dict()
+                table.add_row(
+                    name,
+                    kind,
+                    str(lead),
+                    str(score.failures),
+                    str(score.caught),
+                    str(score.alarms),
+                    f"{score.precision:.3f}",
+                    f"{score.recall:.3f}",
+                    f"{score.f1:.3f}",
+                    f"{elapsed:.1f}",
+                )
+        entry: dict[str, Any] = {"scores": scores, "seconds": round(elapsed, 2)}
+        if register:
+            registry = ModelRegistry(_models_root(ctx))
+            entry["model_version"] = _prediction_card(registry, name, predictor, training, scores)
+        report["predictors"][name] = entry
     Console().print(table)
     click.echo(json.dumps(report))
+
+
+def _models_root(ctx: click.Context) -> Path:
+    from rjchronos.cli.context import settings_from
+
+    return Path(settings_from(ctx).home) / "models"
 
 
 @ai.group("models")

@@ -9,10 +9,14 @@ or seven days. After an alarm the ONU is quiet until ``rearm`` has passed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from rjchronos_sdk.prediction import Predictor
 
 DAY = 86400.0
 
@@ -76,3 +80,21 @@ class RxTrendPredictor:
                     last = float(times[index])
                     found.append((int(onu), last))
         return found
+
+
+class BaselinePredictor(Predictor):
+    """The ``baseline`` predictor (``rjchronos.predictors``): Rx trends on ONU Rx."""
+
+    name = "baseline"
+
+    def __init__(self, trend: RxTrendPredictor | None = None) -> None:
+        self.trend = trend or RxTrendPredictor()
+        self.params: dict[str, Any] = asdict(self.trend)
+
+    def alarms(
+        self,
+        times: FloatArray,
+        metrics: Mapping[str, FloatArray],
+        pon_of: npt.NDArray[np.int64],
+    ) -> list[tuple[int, float]]:
+        return self.trend.alarms(times, metrics["onu_rx_dbm"])

@@ -8,8 +8,12 @@ import numpy as np
 from click.testing import CliRunner
 
 from rjchronos_analyze_baseline.commands import ai
-from rjchronos_analyze_baseline.prediction import RxTrendPredictor, causal_mean
-from rjchronos_sdk.prediction import HOUR, score_alarms
+from rjchronos_analyze_baseline.prediction import (
+    BaselinePredictor,
+    RxTrendPredictor,
+    causal_mean,
+)
+from rjchronos_sdk.prediction import HOUR, installed_predictors, score_alarms
 from rjchronos_sdk.sim.telemetry import ScenarioSpec, generate
 
 
@@ -49,12 +53,27 @@ def test_alarms_use_no_later_samples() -> None:
     assert half
 
 
+def test_the_baseline_predictor_is_an_entry_point() -> None:
+    scenario = generate(ScenarioSpec(seed=7, days=30))
+    predictor = installed_predictors()["baseline"]()
+    assert isinstance(predictor, BaselinePredictor)
+    assert predictor.fit([]) == {}
+    expected = RxTrendPredictor().alarms(scenario.times, scenario.metrics["onu_rx_dbm"])
+    assert predictor.alarms(scenario.times, scenario.metrics, scenario.pon_of) == expected
+    assert json.loads(predictor.artefact())["rearm"] == 14 * 86400
+
+
 def test_eval_prediction_command() -> None:
-    result = CliRunner().invoke(ai, ["eval", "prediction", "--days", "30", "--pons", "8"])
+    args = ["eval", "prediction", "--days", "30", "--pons", "8", "--predictor", "baseline"]
+    result = CliRunner().invoke(ai, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     assert report["seed"] == 7 and report["onus"] == 128
-    assert set(report["scores"]) >= {"degradation@24h", "degradation@72h"}
-    assert report["scores"]["degradation@24h"]["failures"] > 0
+    assert list(report["predictors"]) == ["baseline"]
+    scores = report["predictors"]["baseline"]["scores"]
+    assert set(scores) >= {"degradation@24h", "degradation@72h"}
+    assert scores["degradation@24h"]["failures"] > 0
+    unknown = CliRunner().invoke(ai, [*args[:-1], "nosuch"])
+    assert unknown.exit_code == 2 and "no predictor nosuch" in unknown.output
     refused = CliRunner().invoke(ai, ["eval", "prediction", "--days", "5"])
     assert refused.exit_code == 2 and "at least 20 days" in refused.output

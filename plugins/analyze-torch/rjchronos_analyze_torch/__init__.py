@@ -1,0 +1,1 @@
+"""rjchronos-analyze-torch: analyzers with torch (imported lazily, only when a model runs)."""
