@@ -1,241 +1,31 @@
 """End to end: the built web UI in headless Debian chromium against a real `rjchronos demo`.
 
-One demo process (SQLite under a temporary RJC_HOME, ephemeral ports, simulated
-CPEs informing every 10 s) serves the module; map tiles come from a local tile
-server that answers a blank PNG; an OLT simulator started here is added through
-the API for the authorization dialog. Every test signs in through the login page,
-fails on any console error, and saves screenshots under ``test-results/webui``.
+The demo, the browser and the signed-in page are the fixtures of ``conftest.py``; an
+OLT simulator started here is added through the API for the authorization dialog.
+Every test signs in through the login page, fails on any console error, and saves
+screenshots under ``test-results/webui``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import struct
-import subprocess
-import sys
-import threading
-import time
-import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-
-import httpx
-import pytest
 
 from rjchronos_sdk.sim.olt import OltSimulator
 from rjchronos_sdk.testing import LoopThread
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
-
-ARTIFACTS = ROOT / "test-results" / "webui"
-AXE = ROOT / "webui" / "node_modules" / "axe-core" / "axe.min.js"
-STARTUP_SECONDS = 90
-TASK_SECONDS = 60
-FLEET = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _blank_png(size: int = 256) -> bytes:
-    """A white PNG tile, written by hand (no imaging library needed)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\x00" + b"\xff\xff\xff" * size for _ in range(size))
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-class _TileServer(ThreadingHTTPServer):
-    tile = _blank_png()
-    served = 0
-
-
-class _TileHandler(BaseHTTPRequestHandler):
-    server: _TileServer
-
-    def do_GET(self) -> None:
-        self.server.served += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(self.server.tile)))
-        self.end_headers()
-        self.wfile.write(self.server.tile)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@dataclass
-class Demo:
-    url: str
-    password: str
-    api: httpx.Client
-    tiles: _TileServer
-    output: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def demo(webui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    tiles = _TileServer(("127.0.0.1", 0), _TileHandler)
-    threading.Thread(target=tiles.serve_forever, daemon=True).start()
-    home = tmp_path_factory.mktemp("demo-home")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RJC_")}
-    env.update(
-        RJC_HOME=str(home),
-        RJC_MAP_TILE_URL=f"http://127.0.0.1:{tiles.server_port}/{{z}}/{{x}}/{{y}}.png",
-        # An OLT added by a test is collected at the scheduler's next pass.
-        RJC_PLUGIN__OLT_MANAGER__JITTER_SECONDS="0",
-    )
-    command = [str(Path(sys.executable).parent / "rjchronos"), "demo", "--port", str(port)]
-    command += ["--acs-port", str(_free_port()), "--cpes", str(FLEET), "--inform-interval", "10"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    output: list[str] = []
-    threading.Thread(
-        target=lambda: output.extend(process.stdout or []), daemon=True
-    ).start()  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        password = _wait_for_start(process, output, url)
-        token = httpx.post(
-            f"{url}/api/v1/auth/token", json={"username": "admin", "password": password}
-        ).json()["access_token"]
-        api = httpx.Client(
-            base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
-        )
-        yield Demo(url, password, api, tiles, output)
-        api.close()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        tiles.shutdown()
-
-
-def _wait_for_start(process: subprocess.Popen[str], output: list[str], url: str) -> str:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("rjchronos demo exited:\n" + "".join(output))
-        found = re.search(r"password '([^']+)'", "".join(output))
-        if found:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    return found.group(1)
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
-    raise AssertionError("rjchronos demo did not start:\n" + "".join(output))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, demo: Demo) -> Iterator[Any]:
-    """A signed-in page (1280x800, a tablet-sized landscape screen); no console errors allowed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(demo.url + "/")
-    page.get_by_label(re.compile("^(Usuário|Username)")).fill("admin")
-    page.get_by_label(re.compile("^(Senha|Password)")).fill(demo.password)
-    page.get_by_role("button", name=re.compile("^(Entrar|Sign in)$")).click()
-    page.get_by_test_id("stat-total").wait_for()
-    yield page
-    context.close()
-    assert errors == [], f"console errors: {errors}"
-
-
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _critical_violations(page: Any) -> list[str]:
-    """axe-core's critical accessibility violations on the page as it stands."""
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"
-    )
-    return [f"{v['id']} ({v['nodes']} nodes)" for v in violations if v["impact"] == "critical"]
-
-
-def _number(text: str) -> int:
-    return int(re.sub(r"\D", "", text))
-
-
-def _eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _count(api: httpx.Client, **query: str) -> int:
-    total, cursor = 0, None
-    while True:
-        page = api.get("/devices", params={**query, "limit": 500, "cursor": cursor or ""}).json()
-        total += len(page["items"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            return total
-
-
-def _fleet_cpe(demo: Demo) -> dict[str, Any]:
-    """A CPE of the simulated fleet (no customer), once it has informed."""
-    return _eventually(
-        lambda: next(
-            (
-                d
-                for d in demo.api.get("/devices", params={"kind": "cpe", "limit": 500}).json()[
-                    "items"
-                ]
-                if d["customer_id"] is None and d["serial"]
-            ),
-            None,
-        ),
-        STARTUP_SECONDS,
-        "a simulated CPE in the inventory",
-    )
+from .kit import (
+    FLEET,
+    STARTUP_SECONDS,
+    TASK_SECONDS,
+    Demo,
+    count_devices,
+    critical_violations,
+    eventually,
+    fleet_cpe,
+    number,
+    shot,
+)
 
 
 def test_dashboard_numbers_match_the_api(page: Any, demo: Demo) -> None:
@@ -243,32 +33,32 @@ def test_dashboard_numbers_match_the_api(page: Any, demo: Demo) -> None:
         before = demo.api.get("/ui/overview").json()["devices"]
         page.reload()
         shown = {
-            key: _number(page.get_by_test_id(f"stat-{key}").inner_text())
+            key: number(page.get_by_test_id(f"stat-{key}").inner_text())
             for key in ("total", "online", "offline")
         }
         after = demo.api.get("/ui/overview").json()["devices"]
         if before == after:  # the fleet may still be informing for the first time
             break
     assert shown == after
-    assert shown["total"] == _count(demo.api)
-    assert shown["online"] == _count(demo.api, status="online")
-    assert shown["offline"] == _count(demo.api, status="offline")
+    assert shown["total"] == count_devices(demo.api)
+    assert shown["online"] == count_devices(demo.api, status="online")
+    assert shown["offline"] == count_devices(demo.api, status="offline")
     assert page.locator("canvas").count() >= 1  # the chart by kind, from the echarts chunk
     top = demo.api.get("/ui/overview").json()["firmware"][0]
     firmware = page.get_by_role("table", name=re.compile("^Firmware de CPEs")).get_by_role("row")
     assert top["firmware"] in firmware.nth(1).inner_text()
-    _shot(page, "dashboard")
-    assert _critical_violations(page) == []
+    shot(page, "dashboard")
+    assert critical_violations(page) == []
 
 
 def test_search_a_device_open_it_and_reboot_it(page: Any, demo: Demo) -> None:
-    cpe = _fleet_cpe(demo)
+    cpe = fleet_cpe(demo)
     page.get_by_role("link", name=re.compile("^(Dispositivos|Devices)$")).click()
     page.get_by_test_id("device-search").fill(cpe["serial"])
     row = page.get_by_role("row").filter(has_text=cpe["serial"])
-    _eventually(lambda: page.get_by_role("row").count() == 2, 10, "one row of results")
-    _shot(page, "inventory")
-    assert _critical_violations(page) == []
+    eventually(lambda: page.get_by_role("row").count() == 2, 10, "one row of results")
+    shot(page, "inventory")
+    assert critical_violations(page) == []
     row.click()
     page.wait_for_url(f"**/devices/{cpe['id']}")
     page.get_by_role("heading", name=re.compile(cpe["serial"])).wait_for()
@@ -279,8 +69,8 @@ def test_search_a_device_open_it_and_reboot_it(page: Any, demo: Demo) -> None:
     done.first.wait_for(timeout=TASK_SECONDS * 1000)
     tasks = demo.api.get(f"/devices/{cpe['id']}/tasks").json()["items"]
     assert [t["status"] for t in tasks if t["type"] == "reboot"] == ["done"]
-    _shot(page, "device")
-    assert _critical_violations(page) == []
+    shot(page, "device")
+    assert critical_violations(page) == []
 
     # The ACS stores what an Inform carries; a refresh reads the whole parameter tree.
     page.get_by_role(
@@ -292,8 +82,8 @@ def test_search_a_device_open_it_and_reboot_it(page: Any, demo: Demo) -> None:
     page.get_by_role("tab", name=re.compile("^(Parâmetros|Parameters)$")).click()
     page.get_by_label(re.compile("^(Filtrar parâmetros|Filter parameters)")).fill("SoftwareVersion")
     tree = page.get_by_test_id("parameter-tree")
-    _eventually(lambda: cpe["firmware"] in tree.inner_text(), 10, "the firmware in the tree")
-    _shot(page, "device-parameters")
+    eventually(lambda: cpe["firmware"] in tree.inner_text(), 10, "the firmware in the tree")
+    shot(page, "device-parameters")
 
     # Change the SSID: a SetParameterValues task, done at the CPE's next session.
     page.get_by_label(re.compile("^(Filtrar parâmetros|Filter parameters)")).fill("SSID.1.SSID")
@@ -308,10 +98,10 @@ def test_search_a_device_open_it_and_reboot_it(page: Any, demo: Demo) -> None:
         read = demo.api.get(f"/devices/{cpe['id']}/parameters", params={"prefix": path}).json()
         return [p["value"] for p in read["items"] if p["path"] == path] == ["rjc-e2e"]
 
-    _eventually(stored, TASK_SECONDS, f"{path} set on the simulated CPE")
+    eventually(stored, TASK_SECONDS, f"{path} set on the simulated CPE")
     page.get_by_role("tab", name=re.compile("^(Linha do tempo|Timeline)$")).click()
     page.get_by_role("cell", name="device.created").wait_for()
-    _shot(page, "device-timeline")
+    shot(page, "device-timeline")
 
 
 def test_bulk_refresh_of_the_cpes_on_a_page(page: Any, demo: Demo) -> None:
@@ -319,7 +109,7 @@ def test_bulk_refresh_of_the_cpes_on_a_page(page: Any, demo: Demo) -> None:
         cpes = demo.api.get("/devices", params={"kind": "cpe", "limit": 500}).json()["items"]
         return sum(1 for cpe in cpes if cpe["customer_id"] is None) == FLEET
 
-    _eventually(fleet_registered, STARTUP_SECONDS, "the whole simulated fleet in the inventory")
+    eventually(fleet_registered, STARTUP_SECONDS, "the whole simulated fleet in the inventory")
     page.goto(f"{demo.url}/inventory/devices?kind=cpe")
     page.get_by_role("checkbox", name=re.compile("^(Selecionar todas|Select every)")).check()
     ticked = page.locator("tbody").get_by_role("checkbox", checked=True)
@@ -337,7 +127,7 @@ def test_bulk_refresh_of_the_cpes_on_a_page(page: Any, demo: Demo) -> None:
     for device_id in ids:
         tasks = demo.api.get(f"/devices/{device_id}/tasks").json()["items"]
         assert "refresh" in [task["type"] for task in tasks]
-    _shot(page, "inventory-bulk")
+    shot(page, "inventory-bulk")
 
 
 def test_inventory_sorts_on_the_server(page: Any, demo: Demo) -> None:
@@ -358,7 +148,7 @@ def test_inventory_sorts_on_the_server(page: Any, demo: Demo) -> None:
             "([cell, text]) => cell.textContent.trim() === text",
             arg=[shown.element_handle(), expected[0]],
         )
-    _shot(page, "inventory-sorted")
+    shot(page, "inventory-sorted")
 
 
 def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
@@ -389,7 +179,7 @@ def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
         dialog.get_by_label(re.compile("^(Perfil de linha|Line profile)")).fill("10")
         dialog.get_by_label(re.compile("^(Perfil de serviço|Service profile)")).fill("10")
         dialog.get_by_label(re.compile("^VLAN")).fill("100")
-        assert _critical_violations(page) == []
+        assert critical_violations(page) == []
         dialog.get_by_role("button", name=re.compile("^(Autorizar|Authorize)$")).click()
         page.get_by_test_id("authorize-result").wait_for()
         assert serial in page.get_by_test_id("authorize-result").inner_text()
@@ -399,7 +189,7 @@ def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
         assert [entry["actor"] for entry in audit] == ["user:admin"]
 
         # Once collected, the OLT's ONUs fill the signal matrix, drawn as a heat map.
-        _eventually(
+        eventually(
             lambda: any(
                 p["onus"] for p in demo.api.get(f"/olts/{olt_id}/signal-matrix").json()["ports"]
             ),
@@ -409,7 +199,7 @@ def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
         page.reload()
         heat_map = page.get_by_role("img", name=re.compile("^(Matriz de sinal|Signal matrix)$"))
         heat_map.locator("canvas").first.wait_for()
-        _shot(page, "olt")
+        shot(page, "olt")
     finally:
         loop.run(olt.stop())
         loop.close()
@@ -431,7 +221,7 @@ def test_acknowledge_an_alert(page: Any, demo: Demo) -> None:
         "/devices", json={"kind": "splitter", "name": "SPL-E2E-ACK", "model": "E2E-ACK"}
     )
     assert added.status_code == 201, added.text
-    alert = _eventually(
+    alert = eventually(
         lambda: next(
             iter(demo.api.get("/alerts", params={"rule": rule.json()["id"]}).json()["items"]), None
         ),
@@ -443,12 +233,12 @@ def test_acknowledge_an_alert(page: Any, demo: Demo) -> None:
     page.goto(demo.url + "/monitoring/alerts")
     row = page.get_by_role("row").filter(has_text="SPL-E2E-ACK")
     acknowledge = row.get_by_role("button", name=re.compile("^(Reconhecer|Acknowledge)$"))
-    _shot(page, "alerts-open")
+    shot(page, "alerts-open")
     acknowledge.click()
     row.filter(has_text="acknowledged").wait_for()
     assert acknowledge.count() == 0  # acknowledging applies only to open alerts
     assert row.get_by_role("button", name=re.compile("^(Resolver|Resolve)$")).is_visible()
-    _shot(page, "alerts-acknowledged")
+    shot(page, "alerts-acknowledged")
 
     stored = demo.api.get(f"/alerts/{alert['id']}").json()
     assert (stored["status"], stored["acknowledged_by"]) == ("acknowledged", "user:admin")
@@ -483,7 +273,7 @@ def test_every_page_renders_accessibly(page: Any, demo: Demo) -> None:
         if name == "map":
             page.locator(".leaflet-interactive").first.wait_for()
             assert int(page.get_by_test_id("map").get_attribute("data-markers")) > 0
-            _eventually(lambda: demo.tiles.served > 0, 10, "a tile from the local tile server")
+            eventually(lambda: demo.tiles.served > 0, 10, "a tile from the local tile server")
         if name == "live":
             page.get_by_text(re.compile("^(Conectado|Connected)$")).wait_for()
         if name == "topology":
@@ -491,11 +281,11 @@ def test_every_page_renders_accessibly(page: Any, demo: Demo) -> None:
         if name == "hello-plugin":
             # The plugin's ES module, imported at run time, called the API with the session.
             panel = page.get_by_test_id("hello-panel")
-            _eventually(
+            eventually(
                 lambda panel=panel: "Olá, admin!" in panel.inner_text(), 10, "the module panel"
             )
-        _shot(page, name)
-        found = _critical_violations(page)
+        shot(page, name)
+        found = critical_violations(page)
         if found:
             critical[name] = found
     assert critical == {}
@@ -509,21 +299,21 @@ def test_switch_the_language_and_keep_it(page: Any, demo: Demo) -> None:
     choose("English")
     page.get_by_role("heading", name="Overview").wait_for()
     assert page.get_by_role("link", name="Devices").is_visible()
-    _eventually(lambda: demo.api.get("/users/me").json()["locale"] == "en", 5, "locale saved")
+    eventually(lambda: demo.api.get("/users/me").json()["locale"] == "en", 5, "locale saved")
     page.reload()
     page.get_by_role("heading", name="Overview").wait_for()
-    _shot(page, "dashboard-en")
+    shot(page, "dashboard-en")
     choose("Português")
     page.get_by_role("heading", name="Visão geral").wait_for()
-    _eventually(lambda: demo.api.get("/users/me").json()["locale"] == "pt-BR", 5, "locale saved")
+    eventually(lambda: demo.api.get("/users/me").json()["locale"] == "pt-BR", 5, "locale saved")
 
 
 def test_dark_theme_and_a_tablet_in_portrait(page: Any, demo: Demo) -> None:
     page.get_by_role("button", name=re.compile("^(Alternar tema|Switch light)")).click()
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(18, 18, 18)"  # Material UI's dark background
-    _shot(page, "dashboard-dark")
-    assert _critical_violations(page) == []
+    shot(page, "dashboard-dark")
+    assert critical_violations(page) == []
     page.reload()  # the theme is remembered
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
     page.get_by_role("button", name=re.compile("^(Alternar tema|Switch light)")).click()
@@ -534,4 +324,4 @@ def test_dark_theme_and_a_tablet_in_portrait(page: Any, demo: Demo) -> None:
     page.get_by_role("link", name=re.compile("^(Dispositivos|Devices)$")).click()
     page.get_by_role("heading", name=re.compile("^(Inventário|Inventory)$")).wait_for()
     assert page.get_by_test_id("device-search").is_visible()
-    _shot(page, "inventory-tablet")
+    shot(page, "inventory-tablet")

@@ -1,6 +1,6 @@
 """End to end: the ACS's device actions and provisioning pages in headless Debian chromium.
 
-The same fixtures as ``test_webui_e2e`` (a real ``rjchronos demo`` with simulated CPEs, the
+The fixtures of ``conftest.py`` (a real ``rjchronos demo`` with simulated CPEs, the
 built shell, Debian's chromium through Playwright for Python, no console errors allowed,
 screenshots under ``test-results/webui``): run a ping on a simulated CPE and read its result,
 upload a firmware image and run a campaign to its end, edit a provisioning profile.
@@ -15,18 +15,13 @@ from typing import Any
 
 from rjchronos_sdk.sim.cpe import firmware_image
 
-from . import test_webui_e2e as e2e
-
-# The fixtures of the main browser tests, for this module too.
-demo = e2e.demo
-browser = e2e.browser
-page = e2e.page
+from . import kit
 
 TASK_SECONDS = 60
 CAMPAIGN_SECONDS = 120
 
 
-def _fleet_cpes(demo: e2e.Demo) -> list[dict[str, Any]]:
+def _fleet_cpes(demo: kit.Demo) -> list[dict[str, Any]]:
     """The simulated fleet's CPEs, once every one has informed and reported its parameters."""
 
     def ready() -> list[dict[str, Any]] | None:
@@ -34,7 +29,7 @@ def _fleet_cpes(demo: e2e.Demo) -> list[dict[str, Any]]:
         fleet = sorted(
             (d for d in items if d["customer_id"] is None and d["serial"]), key=lambda d: d["id"]
         )
-        if len(fleet) < e2e.FLEET:
+        if len(fleet) < kit.FLEET:
             return None
         for device in fleet:
             read = demo.api.get(f"/devices/{device['id']}/parameters", params={"limit": 1})
@@ -42,13 +37,13 @@ def _fleet_cpes(demo: e2e.Demo) -> list[dict[str, Any]]:
                 return None
         return fleet
 
-    found: list[dict[str, Any]] = e2e._eventually(
-        ready, e2e.STARTUP_SECONDS, "the simulated fleet with its parameters"
+    found: list[dict[str, Any]] = kit.eventually(
+        ready, kit.STARTUP_SECONDS, "the simulated fleet with its parameters"
     )
     return found
 
 
-def test_ping_a_simulated_cpe_and_see_the_result(page: Any, demo: e2e.Demo) -> None:
+def test_ping_a_simulated_cpe_and_see_the_result(page: Any, demo: kit.Demo) -> None:
     cpe = _fleet_cpes(demo)[0]
     page.goto(f"{demo.url}/devices/{cpe['id']}")
     page.get_by_role("heading", name=re.compile(re.escape(cpe["serial"]))).wait_for()
@@ -66,13 +61,13 @@ def test_ping_a_simulated_cpe_and_see_the_result(page: Any, demo: e2e.Demo) -> N
 
     dialog.get_by_label(re.compile("^Host")).fill("192.0.2.1")
     dialog.get_by_label(re.compile("^(Repetições|Repetitions)")).fill("3")
-    e2e._shot(page, "device-diagnostics")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "device-diagnostics")
+    assert kit.critical_violations(page) == []
     dialog.get_by_role("button", name=re.compile("^(Executar|Run)$")).click()
     result = dialog.get_by_test_id("diagnostic-result")
     result.wait_for(timeout=TASK_SECONDS * 1000)
     assert re.match("^(Teste concluído|Test finished): Complete", result.inner_text())
-    e2e._shot(page, "device-diagnostics-result")
+    kit.shot(page, "device-diagnostics-result")
 
     tasks = demo.api.get(f"/devices/{cpe['id']}/tasks").json()["items"]
     done = [t for t in tasks if t["type"] == "diagnostics"]
@@ -88,7 +83,7 @@ def test_ping_a_simulated_cpe_and_see_the_result(page: Any, demo: e2e.Demo) -> N
     assert [entry["actor"] for entry in audit] == ["user:admin"]
 
 
-def test_set_the_wifi_of_a_simulated_cpe(page: Any, demo: e2e.Demo) -> None:
+def test_set_the_wifi_of_a_simulated_cpe(page: Any, demo: kit.Demo) -> None:
     cpe = _fleet_cpes(demo)[2]
     # A refresh reads the whole tree, Wi-Fi included: the dialog shows the radio's settings.
     refresh = demo.api.post(f"/devices/{cpe['id']}/tasks", json={"type": "refresh", "path": ""})
@@ -98,7 +93,7 @@ def test_set_the_wifi_of_a_simulated_cpe(page: Any, demo: e2e.Demo) -> None:
         tasks = demo.api.get(f"/devices/{cpe['id']}/tasks").json()["items"]
         return any(t["id"] == refresh.json()["id"] and t["status"] == "done" for t in tasks)
 
-    e2e._eventually(refreshed, TASK_SECONDS, "the refresh done at the CPE's next inform")
+    kit.eventually(refreshed, TASK_SECONDS, "the refresh done at the CPE's next inform")
     radio = next(r for r in demo.api.get(f"/devices/{cpe['id']}/summary").json()["wifi"])
     page.goto(f"{demo.url}/devices/{cpe['id']}")
     page.get_by_role("button", name="Wi-Fi").click()
@@ -115,8 +110,8 @@ def test_set_the_wifi_of_a_simulated_cpe(page: Any, demo: e2e.Demo) -> None:
     dialog.get_by_label(re.compile("^(Senha do Wi-Fi|Wi-Fi password)")).fill("")
     dialog.get_by_label("SSID").fill("rjc-e2e-wifi")
     dialog.get_by_label(re.compile("^(Canal|Channel)")).fill("11")
-    e2e._shot(page, "device-wifi")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "device-wifi")
+    assert kit.critical_violations(page) == []
     dialog.get_by_role("button", name=re.compile("^(Aplicar|Apply)$")).click()
     page.get_by_test_id("action-result").filter(has_text="Wi-Fi").wait_for()
 
@@ -132,14 +127,14 @@ def test_set_the_wifi_of_a_simulated_cpe(page: Any, demo: e2e.Demo) -> None:
         found = {p["path"]: p["value"] for p in read["items"] if p["path"] in values}
         return found == {path: str(value) for path, value in values.items()}
 
-    e2e._eventually(stored, TASK_SECONDS, "the SSID and channel set on the simulated CPE")
+    kit.eventually(stored, TASK_SECONDS, "the SSID and channel set on the simulated CPE")
     audit = demo.api.get(
         "/audit", params={"action": "acs.wifi.set", "target": f"device:{cpe['id']}"}
     ).json()["items"]
     assert [entry["actor"] for entry in audit] == ["user:admin"]
 
 
-def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> None:
+def test_upload_an_image_and_follow_a_campaign(page: Any, demo: kit.Demo) -> None:
     cpe = _fleet_cpes(demo)[1]
     version = "V9.9.9-e2e"
     image = firmware_image(version, size=8192)
@@ -155,7 +150,7 @@ def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> Non
     )
     # The browser computes the digest and a file name the store takes.
     sha = dialog.get_by_label("SHA-256")
-    e2e._eventually(lambda: sha.input_value() != "", 10, "the image's SHA-256")
+    kit.eventually(lambda: sha.input_value() != "", 10, "the image's SHA-256")
     assert sha.input_value() == hashlib.sha256(image).hexdigest()
     assert dialog.get_by_label(re.compile("^(Nome do arquivo|File name)")).input_value() == (
         "e2e_firmware.bin"
@@ -166,8 +161,8 @@ def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> Non
     stored = demo.api.get("/firmware", params={"version": version}).json()["items"]
     assert [(i["filename"], i["size"]) for i in stored] == [("e2e_firmware.bin", len(image))]
     page.get_by_role("row").filter(has_text="e2e_firmware.bin").wait_for()
-    e2e._shot(page, "firmware-images")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "firmware-images")
+    assert kit.critical_violations(page) == []
 
     page.get_by_role("link", name=re.compile("^(Campanhas|Campaigns)$")).click()
     page.get_by_role("button", name=re.compile("^(Nova campanha|New campaign)$")).click()
@@ -188,16 +183,16 @@ def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> Non
     campaign_id = page.url.rsplit("/", 1)[1]
     page.get_by_role("heading", name=re.compile("^E2E rollout")).wait_for()
     progress = page.get_by_test_id(f"progress-{campaign_id}").get_by_test_id("progress-text")
-    e2e._shot(page, "campaign-started")
-    e2e._eventually(
+    kit.shot(page, "campaign-started")
+    kit.eventually(
         lambda: progress.inner_text().startswith("1/1 (100%)"),
         CAMPAIGN_SECONDS,
         "the campaign's one device finished",
     )
     row = page.get_by_role("row").filter(has_text=cpe["id"])
     row.filter(has_text="succeeded").wait_for()
-    e2e._shot(page, "campaign-done")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "campaign-done")
+    assert kit.critical_violations(page) == []
 
     campaign = demo.api.get(f"/campaigns/{campaign_id}").json()
     assert (campaign["name"], campaign["target"]) == ("E2E rollout", {"devices": [cpe["id"]]})
@@ -210,11 +205,11 @@ def test_upload_an_image_and_follow_a_campaign(page: Any, demo: e2e.Demo) -> Non
     page.get_by_role("link", name=re.compile("^(Campanhas|Campaigns)$")).click()
     listed = page.get_by_test_id(f"progress-{campaign_id}").get_by_test_id("progress-text")
     assert listed.inner_text().startswith("1/1 (100%)")
-    e2e._shot(page, "campaigns")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "campaigns")
+    assert kit.critical_violations(page) == []
 
 
-def test_edit_a_provisioning_profile(page: Any, demo: e2e.Demo) -> None:
+def test_edit_a_provisioning_profile(page: Any, demo: kit.Demo) -> None:
     created = demo.api.post(
         "/profiles",
         json={
@@ -243,13 +238,13 @@ def test_edit_a_provisioning_profile(page: Any, demo: e2e.Demo) -> None:
     dialog.get_by_role("button", name=re.compile("^(Salvar|Save)$")).click()
     dialog.get_by_text(re.compile("^(Um número inteiro|An integer)$")).wait_for()
     dialog.get_by_label(re.compile("^(Valor|Value) 2")).fill("11")
-    e2e._shot(page, "profile-editor")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "profile-editor")
+    assert kit.critical_violations(page) == []
     dialog.get_by_role("button", name=re.compile("^(Salvar|Save)$")).click()
     page.get_by_test_id("profile-message").filter(has_text="(v2)").wait_for()
     row.filter(has_text="on_demand").wait_for()
-    e2e._shot(page, "profiles")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "profiles")
+    assert kit.critical_violations(page) == []
 
     stored = demo.api.get(f"/profiles/{profile_id}").json()
     assert stored["version"] == 2
@@ -261,7 +256,7 @@ def test_edit_a_provisioning_profile(page: Any, demo: e2e.Demo) -> None:
     assert [entry["actor"] for entry in audit] == ["user:admin"]
 
 
-def test_pause_resume_and_abort_a_campaign(page: Any, demo: e2e.Demo) -> None:
+def test_pause_resume_and_abort_a_campaign(page: Any, demo: kit.Demo) -> None:
     cpe = _fleet_cpes(demo)[3]
     version = "V9.9.8-e2e"
     image = firmware_image(version)
@@ -301,8 +296,8 @@ def test_pause_resume_and_abort_a_campaign(page: Any, demo: e2e.Demo) -> None:
     # A cancelled campaign whose device never started has no action left.
     for label in ("Pausar|Pause", "Retomar|Resume", "Abortar|Abort", "Reverter|Roll back"):
         assert page.get_by_role("button", name=re.compile(f"^({label})")).count() == 0
-    e2e._shot(page, "campaign-cancelled")
-    assert e2e._critical_violations(page) == []
+    kit.shot(page, "campaign-cancelled")
+    assert kit.critical_violations(page) == []
     actions = [
         entry["action"]
         for entry in demo.api.get(

@@ -1,6 +1,6 @@
 """End to end: notification channels, webhooks, the alert rule editor, silences and the
 dashboard's network performance and CPE health, in headless Debian chromium against a real
-`rjchronos demo` (the fixtures of ``test_webui_e2e``: SQLite, simulated CPEs, no console
+`rjchronos demo` (the fixtures of ``conftest.py``: SQLite, simulated CPEs, no console
 errors allowed, screenshots under ``test-results/webui``).
 
 The demo lab seeds a day of sampled ping round trips and WAN error readings for its Wi-Fi
@@ -21,15 +21,7 @@ import pytest
 
 from rjchronos_notify_webhook.signature import verify
 
-from .test_webui_e2e import (  # noqa: F401  (fixtures used by name)
-    STARTUP_SECONDS,
-    Demo,
-    _critical_violations,
-    _eventually,
-    _shot,
-    browser,
-    demo,
-)
+from .kit import STARTUP_SECONDS, Demo, critical_violations, eventually, shot
 
 SECRET = "whsec-e2e-0123456789abcdef"
 
@@ -70,33 +62,6 @@ def receiver() -> Iterator[_Receiver]:
     server.server_close()
 
 
-@pytest.fixture
-def expected_console() -> list[str]:
-    """Console errors a test provokes on purpose (a request the server answers 422), as
-    patterns; anything else fails the test."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Any, demo: Demo, expected_console: list[str]) -> Iterator[Any]:
-    """A signed-in page, as in ``test_webui_e2e``; console errors fail the test unless expected."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(demo.url + "/")
-    page.get_by_label(re.compile("^(Usuário|Username)")).fill("admin")
-    page.get_by_label(re.compile("^(Senha|Password)")).fill(demo.password)
-    page.get_by_role("button", name=re.compile("^(Entrar|Sign in)$")).click()
-    page.get_by_test_id("stat-total").wait_for()
-    yield page
-    context.close()
-    unexpected = [e for e in errors if not any(re.search(p, e) for p in expected_console)]
-    assert unexpected == [], f"console errors: {unexpected}"
-
-
 def _choose(page: Any, label: str, option: str) -> None:
     page.get_by_role("combobox", name=re.compile(label)).click()
     page.get_by_role("option", name=option, exact=True).click()
@@ -126,14 +91,14 @@ def test_create_a_rule_in_the_editor_and_see_it_listed(
     error = dialog.locator("#field-condition-for_seconds-helper-text")
     error.wait_for()
     assert "minimum" in error.inner_text()
-    assert _critical_violations(page) == []
-    _shot(page, "rule-editor-error")
+    assert critical_violations(page) == []
+    shot(page, "rule-editor-error")
     dialog.get_by_label(re.compile(r"^condition\.for_seconds")).fill("600")
     dialog.get_by_role("button", name="Salvar").click()
     page.get_by_test_id("rule-message").filter(has_text="E2E Rx baixo").wait_for()
     row = page.get_by_role("row").filter(has_text="E2E Rx baixo")
     row.filter(has_text="threshold: onu.rx_power_dbm < -27 (600 s)").wait_for()
-    _shot(page, "rules")
+    shot(page, "rules")
 
     rules = demo.api.get("/alert-rules", params={"limit": 200}).json()["items"]
     [rule] = [r for r in rules if r["name"] == "E2E Rx baixo"]
@@ -146,7 +111,7 @@ def test_create_a_rule_in_the_editor_and_see_it_listed(
 
     # Disable it from the list.
     row.get_by_role("switch", name="Ativa E2E Rx baixo").click()
-    _eventually(
+    eventually(
         lambda: demo.api.get(f"/alert-rules/{rule['id']}").json()["enabled"] is False,
         10,
         "the rule disabled",
@@ -179,11 +144,9 @@ def test_create_a_webhook_channel_and_test_send_it(
 
     row.get_by_role("button", name="Testar noc-webhook-e2e").click()
     page.get_by_test_id("channel-message").filter(has_text="noc-webhook-e2e").wait_for()
-    _eventually(lambda: receiver.received, 30, "the test message at the receiver")
+    eventually(lambda: receiver.received, 30, "the test message at the receiver")
     headers, body = receiver.received[0]
-    assert verify(
-        SECRET, headers["X-RJChronos-Timestamp"], body, headers["X-RJChronos-Signature"]
-    )
+    assert verify(SECRET, headers["X-RJChronos-Timestamp"], body, headers["X-RJChronos-Signature"])
     assert json.loads(body)["template"] == "test"
     # The delivery shows as delivered in the list (refreshed every few seconds).
     deliveries = page.get_by_role("table", name="Entregas")
@@ -192,14 +155,14 @@ def test_create_a_webhook_channel_and_test_send_it(
     ).wait_for(timeout=30_000)
     stored = demo.api.get("/notification-deliveries", params={"channel": channel["id"]}).json()
     assert [d["status"] for d in stored["items"]] == ["delivered"]
-    _shot(page, "channels")
+    shot(page, "channels")
 
     page.goto(demo.url + "/settings/integrations")
     webhooks = page.get_by_role("table", name="Webhooks")
     webhooks.get_by_role("row").filter(has_text=receiver.url).filter(
         has_text="HMAC-SHA256"
     ).wait_for()
-    _shot(page, "integrations")
+    shot(page, "integrations")
 
 
 def test_dashboard_latency_per_neighbourhood_and_wan_errors_match_the_api(
@@ -222,7 +185,10 @@ def test_dashboard_latency_per_neighbourhood_and_wan_errors_match_the_api(
         },
     ).json()  # fmt: skip
     expected = [g for g in answer["groups"] if g["reporting"] > 0]
-    assert {g["key"] for g in expected} >= {"Botafogo, Rio de Janeiro", "Copacabana, Rio de Janeiro"}
+    assert {g["key"] for g in expected} >= {
+        "Botafogo, Rio de Janeiro",
+        "Copacabana, Rio de Janeiro",
+    }
     rows = table.locator("tbody tr")
     assert rows.count() == len(expected)
     for index, group in enumerate(expected):
@@ -246,14 +212,14 @@ def test_dashboard_latency_per_neighbourhood_and_wan_errors_match_the_api(
     # The lab's failing router: one CPE with PPPoE errors, in Copacabana.
     assert page.get_by_test_id("wan-cpe.pppoe_error-nonzero").inner_text() == "1"
     assert "Copacabana" in page.get_by_test_id("wan-cpe.pppoe_error").inner_text()
-    _shot(page, "dashboard-network")
+    shot(page, "dashboard-network")
 
 
 def test_the_pppoe_rule_fires_in_the_demo(page: Any, demo: Demo) -> None:
     rules = demo.api.get("/alert-rules", params={"limit": 200}).json()["items"]
     [rule] = [r for r in rules if r["name"] == "PPPoE errors"]
     # alerts.evaluate runs every minute on the demo's scheduler.
-    alert = _eventually(
+    alert = eventually(
         lambda: next(
             iter(demo.api.get("/alerts", params={"rule": rule["id"]}).json()["items"]), None
         ),
@@ -264,7 +230,7 @@ def test_the_pppoe_rule_fires_in_the_demo(page: Any, demo: Demo) -> None:
     assert device["name"] == "Wi-Fi Marcos Vinícius Rocha"
     page.goto(demo.url + "/monitoring/alerts")
     page.get_by_role("row").filter(has_text=device["name"]).wait_for()
-    _shot(page, "alerts-pppoe")
+    shot(page, "alerts-pppoe")
 
 
 def test_add_a_silence_and_expire_it(page: Any, demo: Demo) -> None:
@@ -280,7 +246,7 @@ def test_add_a_silence_and_expire_it(page: Any, demo: Demo) -> None:
         if s["reason"] == "emenda na rota 7"
     ]
     assert silence["created_by"] == "user:admin" and silence["scope"] == {"kind": "all"}
-    _shot(page, "silences")
+    shot(page, "silences")
     row.get_by_role("button", name="Encerrar emenda na rota 7").click()
     row.wait_for(state="detached")
     active = demo.api.get("/silences", params={"active": "true"}).json()["items"]
@@ -310,14 +276,14 @@ def test_the_new_pages_render_accessibly_in_english(page: Any, demo: Demo) -> No
         page.goto(demo.url + path)
         page.get_by_role("heading", name=headings[name]).wait_for()
         page.wait_for_load_state("networkidle")
-        _shot(page, f"{name}-en")
-        found = _critical_violations(page)
+        shot(page, f"{name}-en")
+        found = critical_violations(page)
         if found:
             critical[name] = found
     page.goto(demo.url + "/automation/rules")
     page.get_by_role("button", name="New rule").click()
     page.get_by_role("dialog").wait_for()
-    found = _critical_violations(page)
+    found = critical_violations(page)
     if found:
         critical["rule-editor"] = found
     page.get_by_role("button", name="Cancel").click()
