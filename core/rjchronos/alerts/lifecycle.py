@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from rjchronos.alerts.models import Alert, AlertRule, Silence, alerts, silences
 from rjchronos.alerts.rules import in_scope
+from rjchronos.db.ids import new_id
 from rjchronos.db.types import utcnow
 from rjchronos.inventory.models import Device
 from rjchronos.notifications import service as notifications
@@ -229,12 +230,15 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
             ).scalars()
         }
         active = _silences(session, min(r.now for r in requests), max(r.now for r in requests))
+        rows: dict[str, dict[str, Any]] = {}
         for request in requests:
             key = request.key
             existing = current.get(key)
             if existing is not None:
                 existing.occurrences += 1
                 existing.last_seen_at = request.now
+                if key in rows:  # opened earlier in this burst, not inserted yet
+                    rows[key] |= {"occurrences": existing.occurrences, "last_seen_at": request.now}
                 result.append(existing)
                 continue
             silenced = _silenced(session, active, request.rule, request.device, request.now)
@@ -242,25 +246,38 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
             quiet = silenced or flapping or request.incident_id is not None
             channels = [] if quiet else list(request.rule.document.get("channels", []))
             incident = {"incident_id": request.incident_id} if request.incident_id else {}
-            alert = Alert(
-                notified=bool(channels),
-                rule_id=request.rule.id,
-                rule_name=request.rule.name,
-                dedup_key=key,
-                severity=request.rule.document.get("severity", "major"),
-                device_id=request.device.id if request.device else None,
-                title=(request.title or request.rule.name)[:255],
-                details={**request.details, **incident},
-                silenced=silenced,
-                flapping=flapping,
-                opened_at=request.now,
-                last_seen_at=request.now,
-            )
-            session.add(alert)
+            row = {
+                "id": new_id(),
+                "rule_id": request.rule.id,
+                "rule_name": request.rule.name,
+                "dedup_key": key,
+                "status": "open",
+                "severity": request.rule.document.get("severity", "major"),
+                "device_id": request.device.id if request.device else None,
+                "title": (request.title or request.rule.name)[:255],
+                "details": {**request.details, **incident},
+                "silenced": silenced,
+                "flapping": flapping,
+                "notified": bool(channels),
+                "occurrences": 1,
+                "opened_at": request.now,
+                "last_seen_at": request.now,
+                "acknowledged_at": None,
+                "acknowledged_by": "",
+                "escalated_at": None,
+                "resolved_at": None,
+                "resolved_by": "",
+            }
+            rows[key] = row
+            # Not added to the session: a burst inserts its rows in one statement below,
+            # without the unit of work's cost per object.
+            alert = Alert(**row)
             current[key] = alert
             opened.append((alert, request, channels))
             result.append(alert)
-        session.flush()
+        session.flush()  # the occurrences of alerts already open
+        if rows:
+            session.connection().execute(insert(alerts), list(rows.values()))
         kernel.events.emit_many(
             [
                 (
