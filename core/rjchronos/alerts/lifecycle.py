@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from string import Template
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
@@ -117,7 +118,9 @@ def _flapping(session: Session, rule: AlertRule, key: str, now: datetime) -> boo
     return int(opens) + 1 >= int(flapping["max_opens"])
 
 
-def _variables(alert: Alert, device: Device | None, time: datetime) -> dict[str, Any]:
+def _variables(
+    alert: Alert | SimpleNamespace, device: Device | None, time: datetime
+) -> dict[str, Any]:
     return {
         "title": alert.title,
         "severity": alert.severity.upper(),
@@ -149,7 +152,7 @@ def _notify(
     return sum(1 for delivery_id in queued if delivery_id)
 
 
-def _payload(alert: Alert) -> dict[str, Any]:
+def _payload(alert: Alert | SimpleNamespace) -> dict[str, Any]:
     return {"alert_id": alert.id, "rule": alert.rule_name, "severity": alert.severity}
 
 
@@ -217,13 +220,33 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
     statements, not a handful per alert: open alerts, silences, timeline
     entries, audit entries and deliveries are read and written in bulk.
     """
+    built: dict[int, Alert] = {}
+    result: list[Alert] = []
+    for alert in _open(kernel, requests):
+        if isinstance(alert, SimpleNamespace):  # one object per alert opened
+            alert = built.setdefault(id(alert), Alert(**vars(alert)))
+        result.append(alert)
+    return result
+
+
+def open_many(kernel: Kernel, requests: Sequence[OpenRequest]) -> int:
+    """:func:`open_alerts` for the evaluator: how many requests it handled, no objects built."""
+    return len(_open(kernel, requests))
+
+
+def _open(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert | SimpleNamespace]:
+    """Open or count the alerts of ``requests``: the alert of each, new ones as plain rows.
+
+    Building an ORM object per alert costs more than storing it, so alerts
+    opened here are inserted as rows and handed on as namespaces of them.
+    """
     if not requests:
         return []
-    result: list[Alert] = []
-    opened: list[tuple[Alert, OpenRequest, list[str]]] = []
+    result: list[Alert | SimpleNamespace] = []
+    opened: list[tuple[SimpleNamespace, OpenRequest, list[str]]] = []
     with kernel.db.session() as session:
         keys = {request.key for request in requests}
-        current: dict[str, Alert] = {
+        current: dict[str, Alert | SimpleNamespace] = {
             alert.dedup_key: alert
             for alert in session.execute(
                 select(Alert).where(alerts.c.dedup_key.in_(keys), alerts.c.status.in_(UNRESOLVED))
@@ -237,8 +260,6 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
             if existing is not None:
                 existing.occurrences += 1
                 existing.last_seen_at = request.now
-                if key in rows:  # opened earlier in this burst, not inserted yet
-                    rows[key] |= {"occurrences": existing.occurrences, "last_seen_at": request.now}
                 result.append(existing)
                 continue
             silenced = _silenced(session, active, request.rule, request.device, request.now)
@@ -269,14 +290,16 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
                 "resolved_by": "",
             }
             rows[key] = row
-            # Not added to the session: a burst inserts its rows in one statement below,
-            # without the unit of work's cost per object.
-            alert = Alert(**row)
+            # Not an ORM object: a burst inserts its rows in one statement below.
+            alert = SimpleNamespace(**row)
             current[key] = alert
             opened.append((alert, request, channels))
             result.append(alert)
         session.flush()  # the occurrences of alerts already open
         if rows:
+            for key, row in rows.items():  # repeats within the burst
+                alert = current[key]
+                row |= {"occurrences": alert.occurrences, "last_seen_at": alert.last_seen_at}
             session.connection().execute(insert(alerts), list(rows.values()))
         kernel.events.emit_many(
             [

@@ -205,7 +205,7 @@ class _Pool:
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
                 connection.close()
                 if first and was_open:
-                    continue  # the endpoint closed the kept-alive connection: once more on a new one
+                    continue  # the endpoint closed a kept-alive connection: again on a new one
                 return DeliveryResult(False, f"cannot reach the endpoint: {exc}", retryable=True)
             except TimeoutError:
                 connection.close()
