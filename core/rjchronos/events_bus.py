@@ -21,10 +21,11 @@ listeners itself with ``asyncio.run`` and waits for them, bounded by the
 timeout. Live subscribers are served in-process only.
 
 Events emitted on their own (:meth:`EventBus.emit` without a session) from
-many threads at once are stored by group commit: the first thread to arrive
-writes every event waiting at that moment in one INSERT and one COMMIT, the
-others wait for it, and each gets its own stored event back (an error only
-for its own row). The events of one commit reach the loop as one batch.
+many threads at once are stored by group commit: while two batches are being
+written, the events emitted meanwhile wait and are then written together in
+one INSERT (a transaction of its own), each emitter getting its own stored
+event back (an error only for its own row). The events of one batch reach
+the loop together.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ DEFAULT_QUEUE_SIZE = 1000
 DEFAULT_KEEPALIVE = 15.0
 #: Events of one group commit at most (see :class:`_GroupCommit`).
 GROUP_COMMIT_MAX = 500
+#: Group commits written at the same time, each on a connection of its own.
+GROUP_COMMIT_WRITERS = 2
 
 
 class UnknownEventType(ValueError):
@@ -424,57 +427,65 @@ class _Waiting:
 
     row: dict[str, Any]
     woken: threading.Event
-    lead: bool = False
+    #: Set on the emitter chosen to write this batch.
+    batch: list[_Waiting] | None = None
     stored: DeviceEvent | None = None
     error: BaseException | None = None
 
 
 class _GroupCommit:
-    """Stores the events many threads emit at once in one transaction.
+    """Stores the events many threads emit at once in shared transactions.
 
-    No thread of its own: the first emitter to find nobody writing becomes
-    the leader and writes every event queued at that moment (up to
-    :data:`GROUP_COMMIT_MAX`); the others wait. When it is done it hands the
-    lead to the first event queued meanwhile. A batch that fails is retried
-    row by row, so an error reaches only the emitter of the bad row.
+    No thread of its own: an emitter that finds fewer than
+    :data:`GROUP_COMMIT_WRITERS` batches being written writes at once;
+    otherwise it queues, and the next writer to finish takes everything
+    queued (up to :data:`GROUP_COMMIT_MAX`) and hands it to the first of
+    them to write. A batch that fails is retried row by row, so an error
+    reaches only the emitter of the bad row.
     """
 
     def __init__(self, bus: EventBus) -> None:
         self.bus = bus
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
-        self._writing = False
+        self._writers = 0
 
     def store(self, row: dict[str, Any]) -> DeviceEvent:
         """Store ``row`` (with whatever else is waiting), deliver it; the stored event."""
         me = _Waiting(row, threading.Event())
         with self._lock:
             self._queue.append(me)
-            if not self._writing:
-                self._writing = me.lead = True
-        if not me.lead:
-            me.woken.wait()
-        if me.lead:
-            self._write()
+            if self._writers < GROUP_COMMIT_WRITERS:
+                self._writers += 1
+                me.batch = self._take()
+        while me.stored is None and me.error is None:
+            if me.batch is not None:
+                batch, me.batch = me.batch, None
+                self._write(batch)
+            else:
+                me.woken.wait()
+                me.woken.clear()
         if me.error is not None:
             raise me.error
-        assert me.stored is not None
         return me.stored
 
-    def _write(self) -> None:
-        with self._lock:
-            batch = self._queue[:GROUP_COMMIT_MAX]
-            del self._queue[:GROUP_COMMIT_MAX]
+    def _take(self) -> list[_Waiting]:
+        batch = self._queue[:GROUP_COMMIT_MAX]
+        del self._queue[:GROUP_COMMIT_MAX]
+        return batch
+
+    def _write(self, batch: list[_Waiting]) -> None:
         try:
             try:
                 stored = self._insert(batch)
             finally:
                 with self._lock:
-                    if self._queue:
-                        self._queue[0].lead = True
-                        self._queue[0].woken.set()
+                    if self._queue:  # the next batch, to the first of its emitters
+                        following = self._take()
+                        following[0].batch = following
+                        following[0].woken.set()
                     else:
-                        self._writing = False
+                        self._writers -= 1
             # After the connection went back to the pool (see _deliver_committed).
             try:
                 self.bus.deliver_many(stored)
@@ -489,7 +500,8 @@ class _GroupCommit:
     def _insert(self, batch: list[_Waiting]) -> list[DeviceEvent]:
         engine = self.bus.kernel.db.engine
         try:
-            with engine.begin() as connection:
+            # One statement is its own transaction: no COMMIT round trip after it.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 if len(batch) == 1:
                     ids = [connection.execute(_INSERT, batch[0].row).scalar_one()]
                 else:

@@ -30,7 +30,7 @@ from rjchronos_notify_webhook.signature import (
 #: Statuses worth another try besides 5xx: request timeout and throttling.
 RETRYABLE_4XX = frozenset({408, 425, 429})
 #: Threads of the process-wide pool batches are posted from.
-POOL_THREADS = 16
+POOL_THREADS = 4
 
 
 class WebhookNotifier(Notifier):
