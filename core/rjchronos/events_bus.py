@@ -467,6 +467,7 @@ class _GroupCommit:
                 me.woken.clear()
         if me.error is not None:
             raise me.error
+        assert me.stored is not None
         return me.stored
 
     def _take(self) -> list[_Waiting]:

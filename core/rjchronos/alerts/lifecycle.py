@@ -298,8 +298,8 @@ def _open(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert | Simpl
         session.flush()  # the occurrences of alerts already open
         if rows:
             for key, row in rows.items():  # repeats within the burst
-                alert = current[key]
-                row |= {"occurrences": alert.occurrences, "last_seen_at": alert.last_seen_at}
+                latest = current[key]
+                row |= {"occurrences": latest.occurrences, "last_seen_at": latest.last_seen_at}
             session.connection().execute(insert(alerts), list(rows.values()))
         kernel.events.emit_many(
             [

@@ -29,7 +29,7 @@ from rjchronos_notify_webhook.signature import (
 
 #: Statuses worth another try besides 5xx: request timeout and throttling.
 RETRYABLE_4XX = frozenset({408, 425, 429})
-#: Threads of the process-wide pool batches are posted from.
+#: Threads posting batches to one endpoint (scheme, host and port) in a process.
 POOL_THREADS = 4
 
 
@@ -63,13 +63,14 @@ class WebhookNotifier(Notifier):
         return _result(response, request)
 
     async def send_many(self, notifications: Sequence[Notification]) -> list[DeliveryResult]:
-        """Post a batch from a process-wide pool of threads over kept-alive connections.
+        """Post a batch from the endpoint's pool of threads over kept-alive connections.
 
         A burst of alerts is bound by the CPU each request costs: the standard
         library's HTTP client over a connection each pool thread keeps open
         between batches costs about a third of httpx's synchronous client and
-        no connection set-up. Behind a proxy (``HTTP(S)_PROXY``) the batch goes
-        through httpx, which honours it.
+        no connection set-up. Each endpoint has a pool of its own, so a slow
+        one holds up only its own deliveries. Behind a proxy (``HTTP(S)_PROXY``)
+        the batch goes through httpx, which honours it.
         """
         posts = [self._post(n) for n in notifications]
         if not posts:
@@ -77,7 +78,7 @@ class WebhookNotifier(Notifier):
         if _proxied(posts[0].url):
             requests = [self._request(n) for n in notifications]
             return await asyncio.to_thread(self._post_all, requests)
-        return await asyncio.to_thread(_pool().post_all, posts)
+        return await asyncio.to_thread(_pool(posts[0].url).post_all, posts)
 
     def _post_all(self, requests: list[httpx.Request]) -> list[DeliveryResult]:
         limits = httpx.Limits(max_connections=self.batch_threads)
@@ -181,7 +182,7 @@ class _Post:
 
 
 class _Pool:
-    """Threads posting batches; each keeps one connection per endpoint open between batches."""
+    """Threads posting batches to one endpoint, each keeping its connection open between them."""
 
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="rjc-webhook")
@@ -241,16 +242,18 @@ class _Pool:
         return connection, connection.sock is not None
 
 
-_pools: list[_Pool] = []
+_pools: dict[tuple[str, str, int | None], _Pool] = {}
 _pools_lock = threading.Lock()
 
 
-def _pool() -> _Pool:
-    """The process's batch pool, made on first use (and again in a forked child)."""
+def _pool(url: str) -> _Pool:
+    """The batch pool of ``url``'s endpoint, made on first use (and again in a forked child)."""
+    parts = urlsplit(url)
+    key = (parts.scheme, parts.hostname or "", parts.port)
     with _pools_lock:
-        if not _pools:
-            _pools.append(_Pool())
-        return _pools[0]
+        if key not in _pools:
+            _pools[key] = _Pool()
+        return _pools[key]
 
 
 def _forget_pool() -> None:
