@@ -29,6 +29,8 @@ from rjchronos_notify_webhook.signature import (
 
 #: Statuses worth another try besides 5xx: request timeout and throttling.
 RETRYABLE_4XX = frozenset({408, 425, 429})
+#: What every request (single or batched) names itself as, unless the channel's headers say.
+USER_AGENT = "RJChronos-Webhook/1"
 #: Threads posting batches to one endpoint (scheme, host and port) in a process.
 POOL_THREADS = 4
 
@@ -119,6 +121,7 @@ class WebhookNotifier(Notifier):
         delivery = notification.key or uuid.uuid4().hex
         timestamp = str(int(time.time()))
         headers = {
+            "User-Agent": USER_AGENT,
             **dict(self.config.get("headers", {})),
             "Content-Type": "application/json",
             DELIVERY_HEADER: delivery,

@@ -209,6 +209,7 @@ def test_a_batch_is_signed_and_answered_one_result_each_in_order(receiver: Recei
     assert [r.provider_id for r in results] == [f"alert-{n}:noc" for n in range(12)]
     assert all(r.delivered for r in results)
     assert sorted(r["body"]["key"] for r in receiver.received) == sorted(n.key for n in batch)
+    assert {r["headers"]["user-agent"] for r in receiver.received} == {"RJChronos-Webhook/1"}
 
     receiver.status = 503
     down = asyncio.run(notifier.send_many(batch[:2]))
