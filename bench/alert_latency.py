@@ -178,8 +178,17 @@ def start_workers(
     command += ["--threads", str(options["workers"]), "--queue", "notifications"]
     environ = {**os.environ, "RJC_HOME": home, "RJC_CONFIG": str(config)}
     workers = [subprocess.Popen(command, env=environ) for _ in range(options["worker_processes"])]
-    time.sleep(3)  # their start-up (imports, plugins) is not what is measured
     return workers
+
+
+def wait_for_workers(kernel: Kernel) -> None:
+    """Wait until a worker runs a delivery job: their start-up is not what is measured.
+
+    A fixed sleep is not enough on a loaded machine, where imports alone can take longer.
+    The job names no delivery, so it finishes at once without sending anything.
+    """
+    job_id = kernel.jobs.enqueue("notifications.deliver", {"delivery": "warm-up"})
+    kernel.jobs.wait(job_id, timeout=120, interval=0.1)
 
 
 def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -225,6 +234,7 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
     workers = start_workers(home, url, broker, jobs, options) if broker else []
     if not broker:
         kernel.jobs.start_in_process()
+    wait_for_workers(kernel)
     cpu = time.process_time()
     try:
 

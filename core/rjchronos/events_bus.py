@@ -19,6 +19,13 @@ delivery becomes a task of that loop. With no running loop bound (the CLI,
 a separate ``rjchronos worker``, a script) the emitting thread runs the
 listeners itself with ``asyncio.run`` and waits for them, bounded by the
 timeout. Live subscribers are served in-process only.
+
+Events emitted on their own (:meth:`EventBus.emit` without a session) from
+many threads at once are stored by group commit: while two batches are being
+written, the events emitted meanwhile wait and are then written together in
+one INSERT (a transaction of its own), each emitter getting its own stored
+event back (an error only for its own row). The events of one batch reach
+the loop together.
 """
 
 from __future__ import annotations
@@ -58,6 +65,10 @@ _COMMITTED = "rjc_committed_events"
 DEFAULT_LISTENER_TIMEOUT = 10.0
 DEFAULT_QUEUE_SIZE = 1000
 DEFAULT_KEEPALIVE = 15.0
+#: Events of one group commit at most (see :class:`_GroupCommit`).
+GROUP_COMMIT_MAX = 500
+#: Group commits written at the same time, each on a connection of its own.
+GROUP_COMMIT_WRITERS = 2
 
 
 class UnknownEventType(ValueError):
@@ -157,6 +168,7 @@ class EventBus:
         self._deliveries: set[concurrent.futures.Future[Any] | asyncio.Task[Any]] = set()
         self._lock = threading.Lock()
         self._validators: dict[str, jsonschema.protocols.Validator | None] = {}
+        self._group = _GroupCommit(self)
 
     # -- declared types -------------------------------------------------------
 
@@ -203,7 +215,8 @@ class EventBus:
             return self._record(session, type, device_id, payload or {}, actor)
         payload = dict(payload or {})
         self._validate(type, payload)
-        # Its own transaction: one INSERT, no ORM unit of work (events come in bursts).
+        # Its own transaction, shared with the events other threads emit at the same
+        # moment: one INSERT, no ORM unit of work (events come in bursts).
         now = utcnow()
         row = {
             "type": type,
@@ -212,15 +225,7 @@ class EventBus:
             "payload": payload,
             "actor": actor,
         }
-        with self.kernel.db.engine.begin() as connection:
-            event_id = connection.execute(_INSERT, row).scalar_one()
-        stored = DeviceEvent(event_id, type, device_id, now, payload, actor)
-        # After the connection went back to the pool (see _deliver_committed).
-        try:
-            self.deliver(stored)
-        except Exception:  # the event is stored; a delivery failure must not fail the caller
-            log.exception("delivering event %s (%s) failed", stored.id, stored.type)
-        return stored
+        return self._group.store(row)
 
     async def publish(
         self,
@@ -295,6 +300,17 @@ class EventBus:
         if self.kernel.hook.rjc_device_event.get_hookimpls():
             self._start_listeners(event)
 
+    def deliver_many(self, events: Sequence[DeviceEvent]) -> None:
+        """:meth:`deliver` for the events of one commit: their listeners start as one batch."""
+        if len(events) == 1:
+            self.deliver(events[0])
+            return
+        for event in events:
+            self.kernel.metrics.events.labels(event.type).inc()
+            self._offer(event)
+        if events and self.kernel.hook.rjc_device_event.get_hookimpls():
+            self._start_listeners_many(events)
+
     def _offer(self, event: DeviceEvent) -> None:
         here = _running_loop()
         for subscription in list(self._subscribers):
@@ -321,6 +337,27 @@ class EventBus:
             except RuntimeError:  # closed between the check and the call
                 pass
         asyncio.run(self._call_listeners(event))
+
+    def _start_listeners_many(self, events: Sequence[DeviceEvent]) -> None:
+        here = _running_loop()
+        if here is not None:
+            self._track(here.create_task(self._call_listeners_many(events)))
+            return
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            try:
+                self._track(
+                    asyncio.run_coroutine_threadsafe(self._call_listeners_many(events), loop)
+                )
+                return
+            except RuntimeError:  # closed between the check and the call
+                pass
+        asyncio.run(self._call_listeners_many(events))
+
+    async def _call_listeners_many(self, events: Sequence[DeviceEvent]) -> None:
+        # One wake-up of the loop for the whole batch; each event's listeners still run
+        # concurrently with the others', each under its own timeout, in order of start.
+        await asyncio.gather(*(self._call_listeners(event) for event in events))
 
     async def _call_listeners(self, event: DeviceEvent) -> None:
         await await_hook(
@@ -384,6 +421,111 @@ class EventBus:
         return subscription
 
 
+@dataclass
+class _Waiting:
+    """One event waiting to be stored by a group commit."""
+
+    row: dict[str, Any]
+    woken: threading.Event
+    #: Set on the emitter chosen to write this batch.
+    batch: list[_Waiting] | None = None
+    stored: DeviceEvent | None = None
+    error: BaseException | None = None
+
+
+class _GroupCommit:
+    """Stores the events many threads emit at once in shared transactions.
+
+    No thread of its own: an emitter that finds fewer than
+    :data:`GROUP_COMMIT_WRITERS` batches being written writes at once;
+    otherwise it queues, and the next writer to finish takes everything
+    queued (up to :data:`GROUP_COMMIT_MAX`) and hands it to the first of
+    them to write. A batch that fails is retried row by row, so an error
+    reaches only the emitter of the bad row.
+    """
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+        self._lock = threading.Lock()
+        self._queue: list[_Waiting] = []
+        self._writers = 0
+
+    def store(self, row: dict[str, Any]) -> DeviceEvent:
+        """Store ``row`` (with whatever else is waiting), deliver it; the stored event."""
+        me = _Waiting(row, threading.Event())
+        with self._lock:
+            self._queue.append(me)
+            if self._writers < GROUP_COMMIT_WRITERS:
+                self._writers += 1
+                me.batch = self._take()
+        while me.stored is None and me.error is None:
+            if me.batch is not None:
+                batch, me.batch = me.batch, None
+                self._write(batch)
+            else:
+                me.woken.wait()
+                me.woken.clear()
+        if me.error is not None:
+            raise me.error
+        assert me.stored is not None
+        return me.stored
+
+    def _take(self) -> list[_Waiting]:
+        batch = self._queue[:GROUP_COMMIT_MAX]
+        del self._queue[:GROUP_COMMIT_MAX]
+        return batch
+
+    def _write(self, batch: list[_Waiting]) -> None:
+        try:
+            try:
+                stored = self._insert(batch)
+            finally:
+                with self._lock:
+                    if self._queue:  # the next batch, to the first of its emitters
+                        following = self._take()
+                        following[0].batch = following
+                        following[0].woken.set()
+                    else:
+                        self._writers -= 1
+            # After the connection went back to the pool (see _deliver_committed).
+            try:
+                self.bus.deliver_many(stored)
+            except Exception:  # the events are stored; a failed delivery must not fail emitters
+                log.exception("delivering %d events failed", len(stored))
+        finally:
+            for waiting in batch:
+                if waiting.stored is None and waiting.error is None:
+                    waiting.error = RuntimeError("the event was not stored")
+                waiting.woken.set()
+
+    def _insert(self, batch: list[_Waiting]) -> list[DeviceEvent]:
+        engine = self.bus.kernel.db.engine
+        try:
+            # One statement is its own transaction: no COMMIT round trip after it.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                if len(batch) == 1:
+                    ids = [connection.execute(_INSERT, batch[0].row).scalar_one()]
+                else:
+                    rows = [waiting.row for waiting in batch]
+                    ids = list(connection.execute(_INSERT_MANY, rows).scalars().all())
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+                return []
+            stored: list[DeviceEvent] = []
+            for waiting in batch:  # one bad row must not fail the others
+                stored += self._insert([waiting])
+            return stored
+        stored = []
+        for waiting, event_id in zip(batch, ids, strict=True):
+            row = waiting.row
+            waiting.stored = DeviceEvent(
+                event_id, row["type"], row["device_id"], row["time"], row["payload"], row["actor"]
+            )
+            stored.append(waiting.stored)
+        return stored
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
@@ -403,11 +545,15 @@ def _deliver_committed(session: Session, transaction: Any) -> None:
     # while the caller still holds one (a pool of N, N committing threads: a deadlock).
     if transaction.parent is not None:
         return
-    for bus, stored in session.info.pop(_COMMITTED, ()):
+    committed = session.info.pop(_COMMITTED, ())
+    by_bus: dict[int, tuple[EventBus, list[DeviceEvent]]] = {}
+    for bus, stored in committed:
+        by_bus.setdefault(id(bus), (bus, []))[1].append(stored)
+    for bus, events in by_bus.values():
         try:
-            bus.deliver(stored)
+            bus.deliver_many(events)
         except Exception:  # the change is committed; a delivery failure must not undo the caller
-            log.exception("delivering event %s (%s) failed", stored.id, stored.type)
+            log.exception("delivering %d events (%s...) failed", len(events), events[0].type)
 
 
 @sa_event.listens_for(Session, "after_rollback")

@@ -134,12 +134,12 @@ def on_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> int:
                 )
             )
             continue
-        changed += len(lifecycle.open_alerts(kernel, pending))
+        changed += lifecycle.open_many(kernel, pending)
         pending = []
         key = lifecycle.dedup_key(rule, device, sub["event"])
         if lifecycle.resolve_key(kernel, key, f"recovered: {event.type}"):
             changed += 1
-    return changed + len(lifecycle.open_alerts(kernel, pending))
+    return changed + lifecycle.open_many(kernel, pending)
 
 
 def _devices(session: Session, scope: Mapping[str, Any] | None) -> Iterator[Device]:

@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from string import Template
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from rjchronos.alerts.models import Alert, AlertRule, Silence, alerts, silences
 from rjchronos.alerts.rules import in_scope
+from rjchronos.db.ids import new_id
 from rjchronos.db.types import utcnow
 from rjchronos.inventory.models import Device
 from rjchronos.notifications import service as notifications
@@ -116,7 +118,9 @@ def _flapping(session: Session, rule: AlertRule, key: str, now: datetime) -> boo
     return int(opens) + 1 >= int(flapping["max_opens"])
 
 
-def _variables(alert: Alert, device: Device | None, time: datetime) -> dict[str, Any]:
+def _variables(
+    alert: Alert | SimpleNamespace, device: Device | None, time: datetime
+) -> dict[str, Any]:
     return {
         "title": alert.title,
         "severity": alert.severity.upper(),
@@ -148,7 +152,7 @@ def _notify(
     return sum(1 for delivery_id in queued if delivery_id)
 
 
-def _payload(alert: Alert) -> dict[str, Any]:
+def _payload(alert: Alert | SimpleNamespace) -> dict[str, Any]:
     return {"alert_id": alert.id, "rule": alert.rule_name, "severity": alert.severity}
 
 
@@ -216,19 +220,40 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
     statements, not a handful per alert: open alerts, silences, timeline
     entries, audit entries and deliveries are read and written in bulk.
     """
+    built: dict[int, Alert] = {}
+    result: list[Alert] = []
+    for alert in _open(kernel, requests):
+        if isinstance(alert, SimpleNamespace):  # one object per alert opened
+            alert = built.setdefault(id(alert), Alert(**vars(alert)))
+        result.append(alert)
+    return result
+
+
+def open_many(kernel: Kernel, requests: Sequence[OpenRequest]) -> int:
+    """:func:`open_alerts` for the evaluator: how many requests it handled, no objects built."""
+    return len(_open(kernel, requests))
+
+
+def _open(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert | SimpleNamespace]:
+    """Open or count the alerts of ``requests``: the alert of each, new ones as plain rows.
+
+    Building an ORM object per alert costs more than storing it, so alerts
+    opened here are inserted as rows and handed on as namespaces of them.
+    """
     if not requests:
         return []
-    result: list[Alert] = []
-    opened: list[tuple[Alert, OpenRequest, list[str]]] = []
+    result: list[Alert | SimpleNamespace] = []
+    opened: list[tuple[SimpleNamespace, OpenRequest, list[str]]] = []
     with kernel.db.session() as session:
         keys = {request.key for request in requests}
-        current: dict[str, Alert] = {
+        current: dict[str, Alert | SimpleNamespace] = {
             alert.dedup_key: alert
             for alert in session.execute(
                 select(Alert).where(alerts.c.dedup_key.in_(keys), alerts.c.status.in_(UNRESOLVED))
             ).scalars()
         }
         active = _silences(session, min(r.now for r in requests), max(r.now for r in requests))
+        rows: dict[str, dict[str, Any]] = {}
         for request in requests:
             key = request.key
             existing = current.get(key)
@@ -242,25 +267,40 @@ def open_alerts(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert]:
             quiet = silenced or flapping or request.incident_id is not None
             channels = [] if quiet else list(request.rule.document.get("channels", []))
             incident = {"incident_id": request.incident_id} if request.incident_id else {}
-            alert = Alert(
-                notified=bool(channels),
-                rule_id=request.rule.id,
-                rule_name=request.rule.name,
-                dedup_key=key,
-                severity=request.rule.document.get("severity", "major"),
-                device_id=request.device.id if request.device else None,
-                title=(request.title or request.rule.name)[:255],
-                details={**request.details, **incident},
-                silenced=silenced,
-                flapping=flapping,
-                opened_at=request.now,
-                last_seen_at=request.now,
-            )
-            session.add(alert)
+            row = {
+                "id": new_id(),
+                "rule_id": request.rule.id,
+                "rule_name": request.rule.name,
+                "dedup_key": key,
+                "status": "open",
+                "severity": request.rule.document.get("severity", "major"),
+                "device_id": request.device.id if request.device else None,
+                "title": (request.title or request.rule.name)[:255],
+                "details": {**request.details, **incident},
+                "silenced": silenced,
+                "flapping": flapping,
+                "notified": bool(channels),
+                "occurrences": 1,
+                "opened_at": request.now,
+                "last_seen_at": request.now,
+                "acknowledged_at": None,
+                "acknowledged_by": "",
+                "escalated_at": None,
+                "resolved_at": None,
+                "resolved_by": "",
+            }
+            rows[key] = row
+            # Not an ORM object: a burst inserts its rows in one statement below.
+            alert = SimpleNamespace(**row)
             current[key] = alert
             opened.append((alert, request, channels))
             result.append(alert)
-        session.flush()
+        session.flush()  # the occurrences of alerts already open
+        if rows:
+            for key, row in rows.items():  # repeats within the burst
+                latest = current[key]
+                row |= {"occurrences": latest.occurrences, "last_seen_at": latest.last_seen_at}
+            session.connection().execute(insert(alerts), list(rows.values()))
         kernel.events.emit_many(
             [
                 (

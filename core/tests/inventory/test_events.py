@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from rjchronos import hookimpl
-from rjchronos.events import DeviceEvent
+from rjchronos.events import DeviceEvent, EventType
 from rjchronos.events_bus import Missed, UnknownEventType
 from rjchronos.inventory import service
 from rjchronos.inventory.models import device_events
@@ -182,3 +182,51 @@ def test_listeners_run_after_the_committing_session_gave_its_connection_back(
         service.create_device(kernel, {"kind": "olt", "name": "OLT"}, session=session)
         assert watcher.checked_out == []
     assert watcher.checked_out == [0]
+
+
+class AnyPayload:
+    """Declares an event type without a payload schema."""
+
+    @hookimpl
+    def rjc_event_types(self) -> list[EventType]:
+        return [EventType("test.ping", "A test event with any payload")]
+
+
+def test_events_emitted_from_many_threads_at_once_are_each_stored_and_heard_once(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    recorder = Recorder()
+    kernel = rjc_kernel_factory(plugins={"recorder": recorder, "types": AnyPayload()})
+    before = _stored(kernel)
+    start = threading.Barrier(8)
+    emitted: dict[int, list[DeviceEvent]] = {}
+    failures: dict[int, BaseException] = {}
+
+    def emit(thread: int) -> None:
+        start.wait()
+        emitted[thread] = []
+        for n in range(25):
+            # One row the database cannot take (a set is not JSON): only its emitter fails.
+            payload: dict[str, Any] = {"thread": thread, "n": n}
+            if thread == 3 and n == 10:
+                payload["bad"] = {1, 2}
+            try:
+                emitted[thread].append(kernel.events.emit("test.ping", None, payload))
+            except Exception as exc:
+                failures[thread] = exc
+
+    threads = [threading.Thread(target=emit, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert list(failures) == [3]
+    events = [e for thread in sorted(emitted) for e in emitted[thread]]
+    assert len(events) == 199
+    assert len({e.id for e in events}) == 199
+    for thread, own in emitted.items():  # each emitter's events in its own order
+        assert [e.payload["n"] for e in own] == [n for n in range(25) if (thread, n) != (3, 10)]
+        assert [e.id for e in own] == sorted(e.id for e in own)
+    assert _stored(kernel) == before + 199
+    heard = recorder.wait_for(199)
+    assert sorted(e.id for e in heard) == sorted(e.id for e in events)

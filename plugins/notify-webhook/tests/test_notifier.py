@@ -209,6 +209,7 @@ def test_a_batch_is_signed_and_answered_one_result_each_in_order(receiver: Recei
     assert [r.provider_id for r in results] == [f"alert-{n}:noc" for n in range(12)]
     assert all(r.delivered for r in results)
     assert sorted(r["body"]["key"] for r in receiver.received) == sorted(n.key for n in batch)
+    assert {r["headers"]["user-agent"] for r in receiver.received} == {"RJChronos-Webhook/1"}
 
     receiver.status = 503
     down = asyncio.run(notifier.send_many(batch[:2]))
@@ -216,3 +217,41 @@ def test_a_batch_is_signed_and_answered_one_result_each_in_order(receiver: Recei
     closed = WebhookNotifier({"url": f"http://127.0.0.1:{_closed_port()}/h", "secret": SECRET})
     unreachable = asyncio.run(closed.send_many(batch[:3]))
     assert all(r.retryable and "cannot reach" in r.detail for r in unreachable)
+
+
+class _ClosingHandler(_Handler):
+    """Answers as HTTP/1.1 (the connection looks kept alive) and then closes it, as an
+    endpoint's idle timeout does between two batches."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self, status: int, body: bytes) -> None:
+        super()._answer(status, body)
+        self.close_connection = True
+
+
+def test_a_batch_after_the_endpoint_closed_its_connections_is_sent_once_each() -> None:
+    server = Receiver()
+    server.RequestHandlerClass = _ClosingHandler
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        notifier = WebhookNotifier({"url": server.url, "secret": SECRET})
+        first = [Notification(f"ONU {n}", "LOS", "noc", key=f"a-{n}") for n in range(8)]
+        second = [Notification(f"ONU {n}", "LOS", "noc", key=f"b-{n}") for n in range(8)]
+        assert all(r.delivered for r in asyncio.run(notifier.send_many(first)))
+        time.sleep(0.2)  # every connection the pool kept is closed by now
+        assert all(r.delivered for r in asyncio.run(notifier.send_many(second)))
+        keys = [r["body"]["key"] for r in server.received]
+        assert sorted(keys) == sorted(n.key for n in [*first, *second])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_batch_to_a_slow_endpoint_times_out_retryably(receiver: Receiver) -> None:
+    receiver.delay = 1.0
+    notifier = WebhookNotifier({"url": receiver.url, "secret": SECRET, "timeout": 0.2})
+    batch = [Notification(f"ONU {n}", "LOS", "noc", key=f"slow-{n}") for n in range(2)]
+    results = asyncio.run(notifier.send_many(batch))
+    assert all(not r.delivered and r.retryable and "timed out" in r.detail for r in results)
