@@ -1,4 +1,4 @@
-"""Two ACS processes behind a load balancer; one is killed while simulated CPEs keep informing.
+"""Two ACS (and two API) processes behind a load balancer; one is killed mid-load.
 
 The balancer pins nothing, so every session's messages alternate between the
 processes, which share nothing but the database: the session lives in
@@ -6,18 +6,21 @@ processes, which share nothing but the database: the session lives in
 over; what it was answering fails, and the CPEs retry. No Inform that a CPE saw
 answered is missing from the database, and every CPE goes on to complete
 sessions: none is left waiting on a session of the dead process for longer
-than its lease.
+than its lease. The API processes share users, tokens and data through the database alone:
+a token one issued works on the other, and the API goes on answering when one is killed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from processes import Server, environment, free_port, rjchronos
+import httpx
+from processes import RJCHRONOS, Server, environment, free_port, rjchronos
 from sqlalchemy import create_engine, text
 
 from rjchronos_sdk.sim.cpe import Fleet
@@ -41,11 +44,12 @@ def _config(path: Path) -> Path:
     return path
 
 
-def _acs(launch: Callable[..., Server], env: dict[str, str]) -> tuple[Server, str]:
-    acs_port = free_port()
-    args = ["serve", "--role", "acs", "--no-migrate", "--host", "127.0.0.1"]
-    server = launch([*args, "--port", str(free_port()), "--acs-port", str(acs_port)], env)
-    url = f"http://127.0.0.1:{acs_port}"
+def _serve(launch: Callable[..., Server], env: dict[str, str], role: str) -> tuple[Server, str]:
+    """A ``serve --role acs|api`` process, and the URL of its listener once it is ready."""
+    port, acs_port = free_port(), free_port()
+    args = ["serve", "--role", role, "--no-migrate", "--host", "127.0.0.1"]
+    server = launch([*args, "--port", str(port), "--acs-port", str(acs_port)], env)
+    url = f"http://127.0.0.1:{acs_port if role == 'acs' else port}"
     assert server.get(f"{url}/readyz").status_code == 200
     return server, url
 
@@ -127,7 +131,7 @@ def test_killing_one_acs_process_loses_no_inform_and_strands_no_device(
         tmp_path / "home", rjc_database_url, RJC_CONFIG=str(_config(tmp_path / "rjc.toml"))
     )
     assert rjchronos("db", "upgrade", env=env).returncode == 0
-    (doomed, doomed_url), (_survivor, survivor_url) = _acs(launch, env), _acs(launch, env)
+    (doomed, doomed_url), (_survivor, survivor_url) = (_serve(launch, env, "acs") for _ in "ab")
     balancer = RoundRobinBalancer([doomed_url, survivor_url], timeout=10)
 
     def served_both() -> bool:
@@ -145,3 +149,35 @@ def test_killing_one_acs_process_loses_no_inform_and_strands_no_device(
     # Recorded but unanswered (cut off by the kill, then sent again): at most one per failure.
     assert sum(recorded.values()) - sum(outcome.acknowledged.values()) <= outcome.failed
     assert outcome.failed_before_kill == 0
+
+
+def test_killing_one_api_process_leaves_the_api_answering(
+    rjc_database_url: str, tmp_path: Path, launch: Callable[..., Server]
+) -> None:
+    env = environment(tmp_path / "home", rjc_database_url)
+    assert rjchronos("db", "upgrade", env=env).returncode == 0
+    created = subprocess.run(
+        [RJCHRONOS, "users", "create", "--username", "noc", "--role", "admin", "--password-stdin"],
+        input="a long password for the noc\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
+    (doomed, doomed_url), (_survivor, survivor_url) = (_serve(launch, env, "api") for _ in "ab")
+    balancer = RoundRobinBalancer([doomed_url, survivor_url])
+    with serve_asgi(balancer) as url:
+        login = {"username": "noc", "password": "a long password for the noc"}
+        token = httpx.post(f"{url}/api/v1/auth/token", json=login).json()["access_token"]
+        api = httpx.Client(base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {token}"})
+        # The token one process issued is good on both.
+        assert [api.get("/devices").status_code for _ in range(4)] == [200] * 4
+        assert balancer.served[doomed_url] >= 2 and balancer.served[survivor_url] >= 2
+        doomed.process.kill()
+        added = [api.post("/sites", json={"name": f"CO {n}", "region": "Sul"}) for n in range(4)]
+        assert [r.status_code for r in added] == [201] * 4
+        names = {site["name"] for site in api.get("/sites").json()["items"]}
+        assert {f"CO {n}" for n in range(4)} <= names
+        api.close()
+    assert doomed.process.poll() is not None
