@@ -8,16 +8,12 @@ import {
   Button,
   Card,
   CardContent,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
   LinearProgress,
   MenuItem,
   TextField,
   Typography,
 } from "@mui/material";
-import { useEffect, useState, type ChangeEvent, type FormEvent } from "react";
+import { useEffect, useState, type ChangeEvent } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
 import { api, type Api } from "../api";
 import { DataTable } from "../components/DataTable";
@@ -27,7 +23,8 @@ import { StatusChip } from "../components/StatusChip";
 import { useGet } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { useSession } from "../session";
-import { problemFields, problemText, type FirmwareImage } from "./DeviceActions";
+import { FormDialog, problemText, useSubmission } from "../components/FormDialog";
+import { translated, type FirmwareImage } from "./DeviceActions";
 
 export const DEVICE_STATES = ["pending", "in_progress", "succeeded", "failed", "rolling_back", "rolled_back"] as const;
 
@@ -141,9 +138,7 @@ export function CampaignDialog({
   const { t } = useI18n();
   const [form, setForm] = useState<CampaignForm>(EMPTY_CAMPAIGN);
   const [images, setImages] = useState<FirmwareImage[]>([]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, setFailure, busy, send } = useSubmission();
   useEffect(() => {
     client
       .get<{ items: FirmwareImage[] }>("/firmware")
@@ -157,27 +152,14 @@ export function CampaignDialog({
     helperText: errors[key],
     size: "small" as const,
   });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFailure("");
+  const submit = async () => {
     const checked = campaignBody(form);
-    setErrors(Object.fromEntries(Object.entries(checked.errors).map(([key, message]) => [key, t(message)])));
-    if (!checked.body) return;
-    setBusy(true);
-    try {
-      onCreated(await client.post<Campaign>("/campaigns", checked.body));
-    } catch (error) {
-      setErrors(problemFields(error));
-      setFailure(problemText(error));
-    } finally {
-      setBusy(false);
-    }
+    setErrors(translated(checked.errors, t));
+    const body = checked.body;
+    if (body) await send(async () => onCreated(await client.post<Campaign>("/campaigns", body)));
   };
   return (
-    <Dialog open onClose={onClose} aria-labelledby="campaign-title" fullWidth maxWidth="sm">
-      <Box component="form" onSubmit={submit} noValidate>
-        <DialogTitle id="campaign-title">{t("acs.newCampaign")}</DialogTitle>
-        <DialogContent sx={{ display: "grid", gap: 2, pt: "8px !important" }}>
+    <FormDialog id="campaign" title={t("acs.newCampaign")} submitLabel={t("acs.start")} onSubmit={() => void submit()} onClose={onClose} failure={failure} busy={busy} maxWidth="sm">
           <TextField label={t("common.name")} required {...field("name")} autoFocus />
           <TextField select label={t("acs.image")} required {...field("firmware")} helperText={errors.firmware || (images.length ? "" : t("acs.noImages"))}>
             {images.map((image) => (
@@ -205,20 +187,7 @@ export function CampaignDialog({
             <TextField label={t("acs.windowEnd")} placeholder="04:00" {...field("window_end")} />
             <TextField label={t("acs.timezone")} placeholder="America/Sao_Paulo" {...field("timezone")} />
           </Box>
-          {failure && (
-            <Alert severity="error" data-testid="campaign-error">
-              {failure}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="contained" disabled={busy}>
-            {t("acs.start")}
-          </Button>
-        </DialogActions>
-      </Box>
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -8,10 +8,6 @@ import {
   Box,
   Button,
   CircularProgress,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
   MenuItem,
   Table,
   TableBody,
@@ -21,8 +17,9 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { api, ApiError, type Api } from "../api";
+import { useEffect, useState, type ReactNode } from "react";
+import { api, type Api } from "../api";
+import { FormDialog, problemText, useSubmission } from "../components/FormDialog";
 import { useI18n, type MessageKey } from "../i18n";
 import { hasRoute } from "../manifest";
 import { useSession } from "../session";
@@ -41,24 +38,9 @@ export interface AcsTask {
 
 type Errors = Record<string, MessageKey>;
 
-/** Field errors of a problem+json answer, by field name (`body.ssid` -> `ssid`). */
-export function problemFields(error: unknown): Record<string, string> {
-  const found: Record<string, string> = {};
-  if (!(error instanceof ApiError)) return found;
-  const params = error.body.invalid_params;
-  if (!Array.isArray(params)) return found;
-  for (const entry of params as { name?: string; reason?: string }[]) {
-    if (!entry.name) continue;
-    const name = entry.name.replace(/^(body|query)\./, "").split(".")[0];
-    found[name] = entry.reason ?? "";
-  }
-  return found;
-}
-
-/** A problem+json error in one line: its detail, or its title. */
-export function problemText(error: unknown): string {
-  if (error instanceof ApiError) return error.detail || error.title || `HTTP ${error.status}`;
-  return (error as Error).message;
+/** A form check's errors in the user's language. */
+export function translated(errors: Errors, t: (key: MessageKey) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).map(([key, message]) => [key, t(message)]));
 }
 
 // -- Wi-Fi ------------------------------------------------------------------------------
@@ -118,9 +100,7 @@ export function WifiDialog({
 }) {
   const { t } = useI18n();
   const [form, setForm] = useState<WifiForm>(EMPTY_WIFI);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, busy, send } = useSubmission();
   const [radios, setRadios] = useState<Radio[]>([]);
   useEffect(() => {
     client
@@ -130,27 +110,14 @@ export function WifiDialog({
   }, [client, deviceId]);
   const now = radios.find((radio) => String(radio.radio) === form.radio);
   const set = (key: keyof WifiForm) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     const checked = wifiBody(form);
-    setErrors(Object.fromEntries(Object.entries(checked.errors).map(([key, message]) => [key, t(message)])));
-    setFailure("");
-    if (!checked.body) return;
-    setBusy(true);
-    try {
-      onQueued(await client.post<AcsTask>(`/devices/${deviceId}/wifi?wait=5`, checked.body));
-    } catch (error) {
-      setErrors(problemFields(error));
-      setFailure(problemText(error));
-    } finally {
-      setBusy(false);
-    }
+    setErrors(translated(checked.errors, t));
+    const body = checked.body;
+    if (body) await send(async () => onQueued(await client.post<AcsTask>(`/devices/${deviceId}/wifi?wait=5`, body)));
   };
   return (
-    <Dialog open onClose={onClose} aria-labelledby="wifi-title">
-      <Box component="form" onSubmit={submit} noValidate>
-        <DialogTitle id="wifi-title">{t("acs.wifi")}</DialogTitle>
-        <DialogContent sx={{ display: "grid", gap: 2, pt: "8px !important", minWidth: { sm: 420 } }}>
+    <FormDialog id="wifi" title={t("acs.wifi")} submitLabel={t("acs.apply")} onSubmit={() => void submit()} onClose={onClose} failure={failure} busy={busy} minWidth={420}>
           <TextField select size="small" label={t("acs.radio")} value={form.radio} onChange={set("radio")}>
             <MenuItem value="1">{t("acs.radio")} 1</MenuItem>
             <MenuItem value="2">{t("acs.radio")} 2</MenuItem>
@@ -188,20 +155,7 @@ export function WifiDialog({
               </MenuItem>
             ))}
           </TextField>
-          {failure && (
-            <Alert severity="error" data-testid="wifi-error">
-              {failure}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="contained" disabled={busy}>
-            {t("acs.apply")}
-          </Button>
-        </DialogActions>
-      </Box>
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -381,35 +335,32 @@ export function DiagnosticsDialog({
 }) {
   const { t } = useI18n();
   const [form, setForm] = useState<DiagnosticForm>(EMPTY_DIAGNOSTIC);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, busy, send } = useSubmission();
   const [task, setTask] = useState<AcsTask | null>(null);
   const current = useTaskResult(deviceId, task, client);
   const set = (key: keyof DiagnosticForm) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     const checked = diagnosticBody(form);
-    setErrors(Object.fromEntries(Object.entries(checked.errors).map(([key, message]) => [key, t(message)])));
-    setFailure("");
-    if (!checked.body) return;
-    setBusy(true);
+    setErrors(translated(checked.errors, t));
+    const body = checked.body;
+    if (!body) return;
     setTask(null);
-    try {
-      setTask(await client.post<AcsTask>(`/devices/${deviceId}/diagnostics?wait=5`, checked.body));
-    } catch (error) {
-      setErrors(problemFields(error));
-      setFailure(problemText(error));
-    } finally {
-      setBusy(false);
-    }
+    await send(async () => setTask(await client.post<AcsTask>(`/devices/${deviceId}/diagnostics?wait=5`, body)));
   };
   const running = busy || (current !== null && !FINISHED.includes(current.status));
   return (
-    <Dialog open onClose={onClose} aria-labelledby="diag-title" fullWidth maxWidth="sm">
-      <Box component="form" onSubmit={submit} noValidate>
-        <DialogTitle id="diag-title">{t("acs.diagnostics")}</DialogTitle>
-        <DialogContent sx={{ display: "grid", gap: 2, pt: "8px !important" }}>
+    <FormDialog
+      id="diagnostic"
+      title={t("acs.diagnostics")}
+      submitLabel={t("acs.run")}
+      cancelLabel={t("acs.close")}
+      onSubmit={() => void submit()}
+      onClose={onClose}
+      failure={failure}
+      busy={running}
+      maxWidth="sm"
+      after={current && <DiagnosticResult task={current} />}
+    >
           <TextField select size="small" label={t("acs.test")} value={form.type} onChange={set("type")} disabled={running}>
             <MenuItem value="ping">{t("acs.ping")}</MenuItem>
             <MenuItem value="traceroute">{t("acs.traceroute")}</MenuItem>
@@ -426,21 +377,7 @@ export function DiagnosticsDialog({
           {form.type === "traceroute" && (
             <TextField size="small" label={t("acs.maxHops")} value={form.max_hops} onChange={set("max_hops")} error={Boolean(errors.max_hops)} helperText={errors.max_hops} disabled={running} />
           )}
-          {failure && (
-            <Alert severity="error" data-testid="diagnostic-error">
-              {failure}
-            </Alert>
-          )}
-          {current && <DiagnosticResult task={current} />}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose}>{t("acs.close")}</Button>
-          <Button type="submit" variant="contained" disabled={running}>
-            {t("acs.run")}
-          </Button>
-        </DialogActions>
-      </Box>
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -470,38 +407,31 @@ export function FirmwareDialog({
   const { t } = useI18n();
   const [images, setImages] = useState<FirmwareImage[] | null>(null);
   const [chosen, setChosen] = useState("");
-  const [error, setError] = useState("");
-  const [failure, setFailure] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, setFailure, busy, send } = useSubmission();
   useEffect(() => {
     client
       .get<{ items: FirmwareImage[] }>("/firmware")
       .then((page) => setImages(page.items))
       .catch((reason) => setFailure(problemText(reason)));
   }, [client]);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFailure("");
-    if (!chosen) {
-      setError(t("acs.err.image"));
-      return;
-    }
-    setError("");
-    setBusy(true);
-    try {
-      onQueued(await client.post<AcsTask>(`/devices/${deviceId}/tasks?wait=5`, { type: "download", file: chosen }));
-    } catch (reason) {
-      setError(problemFields(reason).file ?? "");
-      setFailure(problemText(reason));
-    } finally {
-      setBusy(false);
-    }
+  const submit = async () => {
+    setErrors(chosen ? {} : { file: t("acs.err.image") });
+    if (chosen) await send(async () => onQueued(await client.post<AcsTask>(`/devices/${deviceId}/tasks?wait=5`, { type: "download", file: chosen })));
   };
+  const error = errors.file ?? "";
   return (
-    <Dialog open onClose={onClose} aria-labelledby="firmware-title">
-      <Box component="form" onSubmit={submit} noValidate>
-        <DialogTitle id="firmware-title">{t("acs.firmwareUpgrade")}</DialogTitle>
-        <DialogContent sx={{ display: "grid", gap: 2, pt: "8px !important", minWidth: { sm: 420 } }}>
+    <FormDialog
+      id="firmware"
+      title={t("acs.firmwareUpgrade")}
+      submitLabel={t("acs.upgrade")}
+      submitColor="warning"
+      onSubmit={() => void submit()}
+      onClose={onClose}
+      failure={failure}
+      busy={busy}
+      disabled={!images?.length}
+      minWidth={420}
+    >
           {images === null && !failure && <CircularProgress size={20} />}
           {images !== null && images.length === 0 && <Alert severity="info">{t("acs.noImages")}</Alert>}
           {images !== null && images.length > 0 && (
@@ -514,20 +444,7 @@ export function FirmwareDialog({
               ))}
             </TextField>
           )}
-          {failure && (
-            <Alert severity="error" data-testid="firmware-error">
-              {failure}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="contained" color="warning" disabled={busy || !images?.length}>
-            {t("acs.upgrade")}
-          </Button>
-        </DialogActions>
-      </Box>
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -1,12 +1,13 @@
 /** Provisioning > Firmware images: the ACS's firmware store; upload an image, delete one. */
-import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from "@mui/material";
-import { useState, type ChangeEvent, type FormEvent } from "react";
+import { Alert, Box, Button, TextField, Typography } from "@mui/material";
+import { useState, type ChangeEvent } from "react";
 import { api, API, ApiError, csrfToken, queryString } from "../api";
 import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
 import { useI18n, type MessageKey } from "../i18n";
 import { useSession } from "../session";
-import { problemFields, problemText, type FirmwareImage } from "./DeviceActions";
+import { FormDialog, problemText, useSubmission } from "../components/FormDialog";
+import { translated, type FirmwareImage } from "./DeviceActions";
 
 export interface UploadForm {
   version: string;
@@ -66,9 +67,7 @@ function UploadDialog({ onClose, onSaved }: { onClose: () => void; onSaved: (ima
   const { t, locale } = useI18n();
   const [file, setFile] = useState<File | null>(null);
   const [form, setForm] = useState<UploadForm>(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, busy, send } = useSubmission();
   const field = (key: keyof UploadForm) => ({
     value: form[key],
     onChange: (event: ChangeEvent<HTMLInputElement>) => setForm({ ...form, [key]: event.target.value }),
@@ -83,27 +82,14 @@ function UploadDialog({ onClose, onSaved }: { onClose: () => void; onSaved: (ima
     const digest = await sha256Of(chosen);
     setForm((now) => ({ ...now, filename: now.filename || storeName(chosen.name), sha256: digest || now.sha256 }));
   };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFailure("");
+  const submit = async () => {
     const checked = uploadQuery(form, file);
-    setErrors(Object.fromEntries(Object.entries(checked.errors).map(([key, message]) => [key, t(message)])));
-    if (!checked.query || !file) return;
-    setBusy(true);
-    try {
-      onSaved(await upload(file, checked.query));
-    } catch (error) {
-      setErrors(problemFields(error));
-      setFailure(problemText(error));
-    } finally {
-      setBusy(false);
-    }
+    setErrors(translated(checked.errors, t));
+    const query = checked.query;
+    if (query && file) await send(async () => onSaved(await upload(file, query)));
   };
   return (
-    <Dialog open onClose={onClose} aria-labelledby="upload-title">
-      <Box component="form" onSubmit={submit} noValidate>
-        <DialogTitle id="upload-title">{t("acs.uploadImage")}</DialogTitle>
-        <DialogContent sx={{ display: "grid", gap: 2, pt: "8px !important", minWidth: { sm: 440 } }}>
+    <FormDialog id="upload" title={t("acs.uploadImage")} submitLabel={t("acs.upload")} onSubmit={() => void submit()} onClose={onClose} failure={failure} busy={busy} minWidth={440}>
           <Box>
             <Button variant="outlined" component="label">
               {t("acs.chooseFile")}
@@ -123,20 +109,7 @@ function UploadDialog({ onClose, onSaved }: { onClose: () => void; onSaved: (ima
           <TextField label="OUI" {...field("oui")} helperText={errors.oui || t("acs.anyDevice")} />
           <TextField label={t("acs.filename")} {...field("filename")} />
           <TextField label="SHA-256" {...field("sha256")} helperText={errors.sha256 || t("acs.sha256Help")} />
-          {failure && (
-            <Alert severity="error" data-testid="upload-error">
-              {failure}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="contained" disabled={busy}>
-            {t("acs.upload")}
-          </Button>
-        </DialogActions>
-      </Box>
-    </Dialog>
+    </FormDialog>
   );
 }
 

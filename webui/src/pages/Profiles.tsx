@@ -7,10 +7,6 @@ import {
   Box,
   Button,
   Checkbox,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
   FormControlLabel,
   FormGroup,
   FormHelperText,
@@ -24,13 +20,14 @@ import {
   Typography,
 } from "@mui/material";
 import DeleteIcon from "@mui/icons-material/Delete";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api } from "../api";
 import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
 import { useI18n, type MessageKey } from "../i18n";
 import { useSession } from "../session";
-import { problemText, type Client } from "./DeviceActions";
+import { FormDialog, problemText, useSubmission } from "../components/FormDialog";
+import { translated, type Client } from "./DeviceActions";
 
 export const TRIGGERS = ["0 BOOTSTRAP", "1 BOOT", "2 PERIODIC", "on_demand"];
 const LISTS = ["model", "product_class", "oui", "tags", "plan"] as const;
@@ -167,11 +164,9 @@ export function ProfileEditor({
   const [form, setForm] = useState<ProfileForm>(profile ? profileToForm(documentOf(profile)) : EMPTY_PROFILE);
   const [mode, setMode] = useState<"form" | "json">("form");
   const [json, setJson] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, setFailure, busy, send } = useSubmission();
   const checked = (key: string) => (errors[key] ? { error: true, helperText: errors[key] } : {});
-  const translate = (found: Record<string, MessageKey>) => Object.fromEntries(Object.entries(found).map(([key, message]) => [key, t(message)]));
+  const translate = (found: Record<string, MessageKey>) => translated(found, t);
 
   const switchMode = (next: "form" | "json") => {
     setFailure("");
@@ -191,8 +186,7 @@ export function ProfileEditor({
     setMode(next);
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setFailure("");
     let document: ProfileDocument | undefined;
     if (mode === "json") {
@@ -208,25 +202,23 @@ export function ProfileEditor({
       document = built.document;
     }
     if (!document) return;
-    setBusy(true);
-    try {
-      onSaved(profile ? await client.put<Profile>(`/profiles/${profile.id}`, document) : await client.post<Profile>("/profiles", document));
-    } catch (error) {
-      setFailure(problemText(error));
-    } finally {
-      setBusy(false);
-    }
+    const saved = document;
+    await send(async () => onSaved(profile ? await client.put<Profile>(`/profiles/${profile.id}`, saved) : await client.post<Profile>("/profiles", saved)));
   };
 
   const setRow = (index: number, change: Partial<ParameterRow>) =>
     setForm({ ...form, parameters: form.parameters.map((row, at) => (at === index ? { ...row, ...change } : row)) });
   return (
-    <Dialog open onClose={onClose} aria-labelledby="profile-title" fullWidth maxWidth="md">
-      <Box component="form" onSubmit={submit} noValidate>
-        <DialogTitle id="profile-title">
-          {profile ? `${t("acs.editProfile")}: ${profile.name} (v${profile.version})` : t("acs.newProfile")}
-        </DialogTitle>
-        <DialogContent sx={{ display: "grid", gap: 2 }}>
+    <FormDialog
+      id="profile"
+      title={profile ? `${t("acs.editProfile")}: ${profile.name} (v${profile.version})` : t("acs.newProfile")}
+      submitLabel={t("common.save")}
+      onSubmit={() => void submit()}
+      onClose={onClose}
+      failure={failure}
+      busy={busy}
+      maxWidth="md"
+    >
           <Tabs value={mode} onChange={(_, next: "form" | "json") => switchMode(next)} aria-label={t("acs.editorMode")}>
             <Tab value="form" label={t("acs.form")} />
             <Tab value="json" label="JSON" />
@@ -307,20 +299,7 @@ export function ProfileEditor({
               {(form.kept.objects || form.kept.notifications) && <Alert severity="info">{t("acs.keptInJson")}</Alert>}
             </>
           )}
-          {failure && (
-            <Alert severity="error" data-testid="profile-error">
-              {failure}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="contained" disabled={busy}>
-            {t("common.save")}
-          </Button>
-        </DialogActions>
-      </Box>
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { ApiError, type Api } from "../api";
+import { problemFields } from "../components/FormDialog";
 import { I18nProvider, MESSAGES } from "../i18n";
 import { ACS_EN, ACS_PT_BR } from "../i18n-acs";
 import { campaignActions, campaignBody, CampaignDialog, EMPTY_CAMPAIGN, progressOf, targetText } from "./Campaigns";
@@ -10,7 +11,6 @@ import {
   EMPTY_DIAGNOSTIC,
   EMPTY_WIFI,
   FirmwareDialog,
-  problemFields,
   resultLines,
   wifiBody,
   WifiDialog,
