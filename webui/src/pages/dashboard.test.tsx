@@ -1,0 +1,217 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import type { ReactNode } from "react";
+import { MemoryRouter } from "react-router-dom";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Loaded } from "../hooks";
+import { I18nProvider, MESSAGES } from "../i18n";
+import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
+import type { AggregateGroup } from "./Dashboard";
+import { FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
+
+/** `fetch` answering JSON from `routes` (path without the query -> body); records the URLs asked. */
+function stubFetch(routes: Record<string, unknown>) {
+  const asked: string[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string) => {
+      asked.push(url);
+      const body = routes[url.split("?")[0]];
+      if (body === undefined) return new Response(JSON.stringify({ title: "Not found" }), { status: 404 });
+      return new Response(JSON.stringify(body), { status: 200 });
+    }),
+  );
+  return asked;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+function wrap(children: ReactNode, locale: "en" | "pt-BR" = "en") {
+  return render(
+    <MemoryRouter>
+      <I18nProvider initial={locale}>{children}</I18nProvider>
+    </MemoryRouter>,
+  );
+}
+
+const group = (key: string, fields: Partial<AggregateGroup>): AggregateGroup => ({
+  key,
+  label: key,
+  devices: 0,
+  reporting: 0,
+  nonzero: 0,
+  samples: 0,
+  sum: 0,
+  avg: null,
+  min: null,
+  max: null,
+  ...fields,
+});
+
+const KPIS: Kpis = {
+  period: { from: "2026-12-03T10:00:00+00:00", to: "2026-12-04T10:00:00+00:00" },
+  availability: { network: { availability_percent: 98.75, devices: 40 } },
+  sla: { customers_with_target: 10, met: 8, breached: 2 },
+  incidents: {
+    total: 3,
+    recovered: 2,
+    mttr_seconds: 1800,
+    regions: [
+      { region: "Zona Sul", incidents: 2, recovered: 2, mttr_seconds: 1800 },
+      { region: "", incidents: 1, recovered: 0, mttr_seconds: null },
+    ],
+  },
+  reboots: {
+    total: 9,
+    devices: 3,
+    top: [
+      { device_id: "d1", name: "router-1", count: 5 },
+      { device_id: "d2", name: "", count: 2 },
+    ],
+  },
+};
+
+const loaded = (data?: Kpis): Loaded<Kpis> => ({ data, error: undefined, loading: !data, reload: () => undefined });
+
+describe("dashboard figures", () => {
+  it("takes the failure rate as the network's unavailability", () => {
+    expect(failureRate(KPIS)).toBeCloseTo(1.25);
+    expect(failureRate({ availability: { network: { availability_percent: null, devices: 0 } } })).toBeNull();
+    expect(failureRate(undefined)).toBeNull();
+  });
+
+  it("folds OLTs into one row: extremes of the groups, mean over samples", () => {
+    const totals = signalTotals([
+      group("a", { reporting: 2, samples: 2, sum: -40, avg: -20, min: -21, max: -19 }),
+      group("b", { reporting: 1, samples: 6, sum: -150, avg: -25, min: -27.5, max: -23 }),
+      group("c", { devices: 3 }),
+    ]);
+    expect(totals).toEqual({ reporting: 3, min: -27.5, max: -19, avg: -190 / 8 });
+    expect(signalTotals([])).toEqual({ reporting: 0, min: null, max: null, avg: null });
+  });
+
+  it("writes seconds as minutes", () => {
+    expect(minutesText(1800, "en")).toBe("30 min");
+    expect(minutesText(95, "pt-BR")).toBe("1,6 min");
+    expect(minutesText(null, "en")).toBe("—");
+  });
+
+  it("has every dashboard message in both languages", () => {
+    expect(Object.keys(DASH_PT_BR).sort()).toEqual(Object.keys(DASH_EN).sort());
+    for (const key of Object.keys(DASH_EN) as (keyof typeof DASH_EN)[]) {
+      expect(MESSAGES.en[key]).toBe(DASH_EN[key]);
+      expect(MESSAGES["pt-BR"][key]).toBe(DASH_PT_BR[key]);
+    }
+  });
+});
+
+describe("dashboard cards", () => {
+  it("shows the failure rate, or asks for the reports plugin", () => {
+    const { unmount } = wrap(<FailureRate kpis={loaded(KPIS)} available />);
+    expect(screen.getByTestId("stat-failure-rate").textContent).toBe("1.25 %");
+    expect(screen.getByTestId("stat-failure-rate").dataset.value).toBe(String(100 - 98.75));
+    unmount();
+    wrap(<FailureRate kpis={loaded()} available={false} />, "pt-BR");
+    expect(screen.getByTestId("stat-failure-rate").textContent).toBe(DASH_PT_BR["dash.needsReports"]);
+  });
+
+  it("counts main links up and lists the ones down", async () => {
+    stubFetch({
+      "/api/v1/main-links": {
+        items: [
+          { name: "uplink-A", host: "203.0.113.1", port: 179, status: "up", down_since: null },
+          { name: "uplink-B", host: "203.0.113.2", port: 179, status: "down", down_since: "2026-12-04T09:00:00+00:00" },
+        ],
+        next_cursor: null,
+      },
+    });
+    wrap(<MainLinks available />);
+    await waitFor(() => expect(screen.getByTestId("stat-links").textContent).toBe("1/2 up"));
+    expect(screen.getByTestId("stat-links").dataset.value).toBe("1");
+    expect(screen.getByTestId("links-down").textContent).toContain("uplink-B (203.0.113.2:179) down since");
+    expect(screen.getByTestId("links-down").textContent).not.toContain("uplink-A");
+  });
+
+  it("says so when no main link is configured", async () => {
+    stubFetch({ "/api/v1/main-links": { items: [], next_cursor: null } });
+    wrap(<MainLinks available />, "pt-BR");
+    await waitFor(() => expect(screen.getByTestId("stat-links").textContent).toBe("nenhum configurado"));
+  });
+
+  it("shows the signal per OLT for the period asked, with all OLTs first", async () => {
+    const asked = stubFetch({
+      "/api/v1/telemetry/query": {
+        group_by: "olt",
+        metric: "onu.rx_power_dbm",
+        start: "2026-12-03T10:00:00+00:00",
+        end: "2026-12-04T10:00:00+00:00",
+        groups: [
+          group("olt-1", { label: "OLT-1", reporting: 2, samples: 4, sum: -80, avg: -20, min: -21, max: -19 }),
+          group("olt-2", { label: "OLT-2", reporting: 1, samples: 4, sum: -100, avg: -25, min: -26, max: -24 }),
+          group("olt-3", { label: "OLT-3", devices: 2 }),
+        ],
+      },
+    });
+    wrap(<SignalPerOlt period={{ from: "2026-12-03T10:00:00.000Z", to: "2026-12-04T10:00:00.000Z" }} />);
+    const table = await screen.findByTestId("signal-per-olt");
+    const query = new URLSearchParams(asked[0].split("?")[1]);
+    expect(Object.fromEntries(query)).toEqual({
+      group_by: "olt",
+      kind: "onu",
+      metric: "onu.rx_power_dbm",
+      start: "2026-12-03T10:00:00.000Z",
+      end: "2026-12-04T10:00:00.000Z",
+    });
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows.map((row) => row.getAttribute("data-key"))).toEqual(["*", "olt-1", "olt-2"]);
+    expect(rows[0].textContent).toContain("All OLTs");
+    expect(rows[0].querySelector('[data-field="avg"]')?.textContent).toBe("-22.5 dBm");
+    expect(rows[0].querySelector('[data-field="min"]')?.textContent).toBe("-26.0 dBm");
+    expect(rows[1].querySelector('[data-field="max"]')?.textContent).toBe("-19.0 dBm");
+    expect(within(rows[2]).getByRole("link", { name: "OLT-2" }).getAttribute("href")).toBe("/olts/olt-2");
+  });
+
+  it("lists the CPEs that rebooted most, the frequent ones marked", () => {
+    wrap(<Reboots kpis={loaded(KPIS)} available />);
+    expect(screen.getByTestId("reboots-total").dataset.value).toBe("9");
+    expect(screen.getByTestId("reboots-devices").textContent).toBe("3");
+    const links = screen.getAllByRole("link");
+    expect(links.map((link) => [link.textContent, link.getAttribute("href")])).toEqual([
+      ["router-1", "/devices/d1"],
+      ["d2", "/devices/d2"],
+    ]);
+    expect(screen.getByText("5").closest(".MuiChip-root")).not.toBeNull();
+  });
+
+  it("shows MTTR, incidents, breaches and incidents per region", () => {
+    wrap(<Sla kpis={loaded(KPIS)} available />, "pt-BR");
+    expect(screen.getByTestId("sla-mttr").textContent).toBe("30 min");
+    expect(screen.getByTestId("sla-incidents").textContent).toBe("3");
+    expect(screen.getByTestId("sla-breaches").textContent).toBe("2 / 10");
+    expect(screen.getByTestId("sla-availability").textContent).toBe("98,75 %");
+    const rows = within(screen.getByTestId("incidents-per-region")).getAllByRole("row").slice(1);
+    expect(rows.map((row) => row.textContent)).toEqual(["Zona Sul2230 min", "(sem região)10—"]);
+  });
+
+  it("totals the ticket evolution as the API gives it", async () => {
+    stubFetch({
+      "/api/v1/tickets/evolution": {
+        days: 14,
+        opened: 5,
+        resolved: 3,
+        open_now: 4,
+        points: Array.from({ length: 14 }, (_, day) => ({
+          start: new Date(Date.UTC(2026, 10, 20 + day)).toISOString(),
+          end: new Date(Date.UTC(2026, 10, 21 + day)).toISOString(),
+          opened: day === 13 ? 5 : 0,
+          resolved: day === 13 ? 3 : 0,
+          open: day === 13 ? 4 : 2,
+        })),
+      },
+    });
+    wrap(<Tickets available />);
+    expect((await screen.findByTestId("tickets-opened")).textContent).toBe("5");
+    expect(screen.getByTestId("tickets-resolved").textContent).toBe("3");
+    expect(screen.getByTestId("tickets-open-now").textContent).toBe("4");
+    expect(screen.getByRole("img", { name: DASH_EN["dash.tickets"] })).toBeTruthy();
+  });
+});
