@@ -33,6 +33,7 @@ export const DASH_EN = {
   "dash.ticketsOpen": "Open",
   "dash.ticketsOpenNow": "open now",
   "dash.needsReports": "Install the reports plugin to see this",
+  "dash.wanErrors": "WAN errors (24 h)",
 };
 
 export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
@@ -68,4 +69,5 @@ export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
   "dash.ticketsOpen": "Em aberto",
   "dash.ticketsOpenNow": "em aberto agora",
   "dash.needsReports": "Instale o plugin de relatórios para ver isto",
+  "dash.wanErrors": "Erros WAN (24 h)",
 };

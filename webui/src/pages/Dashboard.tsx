@@ -233,7 +233,7 @@ function LatencyPerNeighbourhood() {
     <Card variant="outlined" sx={{ height: "100%" }}>
       <CardContent>
         <Typography variant="h6" component="h2">
-          {t("dash.network")}: {t("dash.latency")}
+          {t("dash.latency")}
         </Typography>
         <StateView loading={loading && !data} error={error} empty={data ? rows.length === 0 : undefined}>
           <Table size="small" aria-label={t("dash.latency")} data-testid="latency-per-neighbourhood">
@@ -283,7 +283,7 @@ function WanErrors() {
     <Card variant="outlined" sx={{ height: "100%" }}>
       <CardContent>
         <Typography variant="h6" component="h2">
-          {t("dash.cpeHealth")}
+          {t("dash.wanErrors")}
         </Typography>
         <StateView loading={(pppoe.loading && !pppoe.data) || (dhcp.loading && !dhcp.data)} error={pppoe.error ?? dhcp.error}>
           <Grid container spacing={2} sx={{ mt: 1 }}>

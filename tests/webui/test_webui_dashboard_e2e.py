@@ -1,0 +1,156 @@
+"""End to end: the dashboard's overview, network performance, CPE health and SLA cards in
+headless Debian chromium against a real `rjchronos demo` (the fixtures of ``test_webui_e2e``:
+SQLite, four simulated CPEs, no console errors allowed, screenshots under
+``test-results/webui``).
+
+Each card shows the figures of the period the page asked for (``data-from``/``data-to``,
+``data-start``/``data-end``); the test asks the API for the same period and compares every
+number: failure rate, main links, critical alerts, optical signal per OLT, reboots, MTTR,
+incidents per region, SLA breaches, availability and the ticket evolution.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .test_webui_e2e import (  # noqa: F401  (fixtures used by name)
+    STARTUP_SECONDS,
+    TASK_SECONDS,
+    Demo,
+    _critical_violations,
+    _eventually,
+    _fleet_cpe,
+    _shot,
+    browser,
+    demo,
+    page,
+)
+
+
+def _value(locator: Any) -> float | None:
+    """A cell's ``data-value`` as a number (``None`` when empty)."""
+    raw = locator.get_attribute("data-value")
+    return None if raw in (None, "") else float(raw)
+
+
+def _same(shown: float | None, expected: float | None) -> bool:
+    if shown is None or expected is None:
+        return shown is expected
+    return math.isclose(shown, expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _boots(demo: Demo, device_id: str) -> int:
+    events = demo.api.get(f"/devices/{device_id}/events", params={"limit": 200}).json()["items"]
+    return sum(event["type"] == "cpe.boot" for event in events)
+
+
+def test_dashboard_cards_match_the_api(page: Any, demo: Demo) -> None:
+    # Tickets: two opened, one of them resolved.
+    opened = [
+        demo.api.post("/tickets", json={"title": f"Sem sinal {n}"}).json()["id"] for n in (1, 2)
+    ]
+    resolved = demo.api.post(f"/tickets/{opened[0]}/resolve", json={"resolution": "ok"})
+    assert resolved.status_code == 200, resolved.text
+    # One simulated CPE rebooted: it boots a second time, the most rebooted CPE of the day.
+    cpe = _fleet_cpe(demo)
+    _eventually(lambda: _boots(demo, cpe["id"]) >= 1, STARTUP_SECONDS, "the CPE's first boot")
+    task = demo.api.post(f"/devices/{cpe['id']}/tasks", json={"type": "reboot"})
+    assert task.status_code in (200, 201, 202), task.text
+    _eventually(lambda: _boots(demo, cpe["id"]) >= 2, TASK_SECONDS, "the CPE booting again")
+
+    page.reload()
+    sla = page.get_by_test_id("sla")
+    sla.wait_for()
+    period = {"from": sla.get_attribute("data-from"), "to": sla.get_attribute("data-to")}
+    kpis = demo.api.get("/reports/kpis", params=period).json()
+
+    # Overview: failure rate, main links, critical alerts.
+    availability = kpis["availability"]["network"]["availability_percent"]
+    assert availability is not None  # the lab's ONUs have a timeline
+    assert _same(_value(page.get_by_test_id("stat-failure-rate")), 100 - availability)
+    assert f"{100 - availability:.2f}".rstrip("0").rstrip(".").replace(".", ",") in (
+        page.get_by_test_id("stat-failure-rate").inner_text()
+    )
+    assert demo.api.get("/main-links").json()["items"] == []
+    assert page.get_by_test_id("stat-links").inner_text() == "nenhum configurado"
+    critical = demo.api.get(
+        "/alerts", params={"status": "open", "severity": "critical", "limit": 100}
+    ).json()["items"]
+    assert _value(page.get_by_test_id("stat-alerts")) == len(critical)
+
+    # SLA: MTTR, incidents, breaches, availability, incidents per region.
+    assert _same(_value(page.get_by_test_id("sla-mttr")), kpis["incidents"]["mttr_seconds"])
+    assert _value(page.get_by_test_id("sla-incidents")) == kpis["incidents"]["total"]
+    assert _value(page.get_by_test_id("sla-breaches")) == kpis["sla"]["breached"]
+    assert page.get_by_test_id("sla-breaches").inner_text() == (
+        f"{kpis['sla']['breached']} / {kpis['sla']['customers_with_target']}"
+    )
+    assert kpis["sla"]["breached"] > 0  # the lab's two customers whose ONUs are down
+    assert _same(_value(page.get_by_test_id("sla-availability")), availability)
+    regions = page.get_by_test_id("incidents-per-region").locator("tbody tr")
+    assert regions.count() == len(kpis["incidents"]["regions"])
+
+    # CPE health: reboots of the period, the rebooted CPE first with its two boots.
+    reboots = kpis["reboots"]
+    assert _value(page.get_by_test_id("reboots-total")) == reboots["total"]
+    assert _value(page.get_by_test_id("reboots-devices")) == reboots["devices"]
+    rows = page.get_by_test_id("reboots").locator("tbody tr")
+    shown = [
+        (rows.nth(n).get_attribute("data-key"), _value(rows.nth(n).locator("td").nth(1)))
+        for n in range(rows.count())
+    ]
+    assert shown == [(top["device_id"], top["count"]) for top in reboots["top"][:5]]
+    assert shown[0] == (cpe["id"], 2)
+
+    # Network performance: ONU Rx per OLT over the same period.
+    table = page.get_by_test_id("signal-per-olt")
+    query = {
+        "group_by": "olt",
+        "kind": "onu",
+        "metric": "onu.rx_power_dbm",
+        "start": table.get_attribute("data-start"),
+        "end": table.get_attribute("data-end"),
+    }
+    groups = [g for g in demo.api.get("/telemetry/query", params=query).json()["groups"]]
+    groups = [g for g in groups if g["reporting"] > 0]
+    assert groups, "the lab's OLT reports ONU Rx"
+    for group in groups:
+        row = table.locator(f'tbody tr[data-key="{group["key"]}"]')
+        for field in ("avg", "min", "max", "reporting"):
+            assert _same(_value(row.locator(f'td[data-field="{field}"]')), group[field]), field
+        assert group["label"] in row.inner_text()
+
+    # Ticket evolution over 14 days.
+    evolution = demo.api.get("/tickets/evolution", params={"days": 14}).json()
+    assert (evolution["opened"], evolution["resolved"], evolution["open_now"]) == (2, 1, 1)
+    for key, testid in (
+        ("opened", "tickets-opened"),
+        ("resolved", "tickets-resolved"),
+        ("open_now", "tickets-open-now"),
+    ):
+        assert _value(page.get_by_test_id(testid)) == evolution[key], key
+    assert page.get_by_role("img", name=re.compile("^Evolução dos chamados")).count() == 1
+
+    page.get_by_role("heading", name="Desempenho da rede", exact=True).wait_for()
+    page.get_by_role("heading", name="Saúde dos CPEs", exact=True).wait_for()
+    page.get_by_role("heading", name="SLA", exact=True).wait_for()
+    _shot(page, "dashboard-sections")
+    assert _critical_violations(page) == []
+
+
+def test_dashboard_sections_in_english(page: Any, demo: Demo) -> None:
+    page.get_by_role("combobox", name=re.compile("^(Idioma|Language)$")).click()
+    page.get_by_role("option", name="English").click()
+    page.get_by_role("heading", name="Network performance", exact=True).wait_for()
+    for heading in ("CPE health", "SLA", "Incidents per region (24 h)", "Frequent reboots (24 h)"):
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+    assert page.get_by_test_id("stat-links").inner_text() == "none configured"
+    assert page.get_by_text("Optical signal per OLT (ONU Rx, 24 h)").is_visible()
+    _shot(page, "dashboard-sections-en")
+    assert _critical_violations(page) == []
+    page.get_by_role("combobox", name="Language").click()
+    page.get_by_role("option", name="Português").click()
+    page.get_by_role("heading", name="Visão geral", exact=True).wait_for()
+    _eventually(lambda: demo.api.get("/users/me").json()["locale"] == "pt-BR", 5, "locale saved")
