@@ -1,6 +1,25 @@
-/** Messages of the dashboard's sections (overview, network, CPE health, SLA), in both languages. */
+/** Messages of the dashboard's sections (overview, network, CPE health, SLA), alerts and
+ * incidents, in both languages. */
 
 export const DASH_EN = {
+  "alerts.open": "Open",
+  "alerts.acknowledged": "Acknowledged",
+  "alerts.history": "Resolved (history)",
+  "alerts.silence": "Silence",
+  "alerts.silenced": "silenced",
+  "alerts.silenceFor": "Silence the rule for",
+  "alerts.silencedUntil": "Rule silenced until",
+  "alerts.resolvedAt": "Resolved",
+  "alerts.acknowledgedBy": "Acknowledged by",
+  "inc.title": "Incidents",
+  "inc.element": "Element",
+  "inc.devices": "Still down / devices",
+  "inc.detected": "Detected",
+  "inc.recovered": "Recovered",
+  "inc.ttr": "Time to recover",
+  "inc.kind.fiber": "fiber route",
+  "inc.kind.power": "power",
+  "inc.kind.link": "main link",
   "dash.section.overview": "Overview",
   "dash.section.network": "Network performance",
   "dash.section.cpe": "CPE health",
@@ -37,6 +56,24 @@ export const DASH_EN = {
 };
 
 export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
+  "alerts.open": "Abertos",
+  "alerts.acknowledged": "Reconhecidos",
+  "alerts.history": "Resolvidos (histórico)",
+  "alerts.silence": "Silenciar",
+  "alerts.silenced": "silenciado",
+  "alerts.silenceFor": "Silenciar a regra por",
+  "alerts.silencedUntil": "Regra silenciada até",
+  "alerts.resolvedAt": "Resolvido em",
+  "alerts.acknowledgedBy": "Reconhecido por",
+  "inc.title": "Incidentes",
+  "inc.element": "Elemento",
+  "inc.devices": "Ainda fora / dispositivos",
+  "inc.detected": "Detectado",
+  "inc.recovered": "Recuperado",
+  "inc.ttr": "Tempo de recuperação",
+  "inc.kind.fiber": "rota de fibra",
+  "inc.kind.power": "energia",
+  "inc.kind.link": "link principal",
   "dash.section.overview": "Visão geral",
   "dash.section.network": "Desempenho da rede",
   "dash.section.cpe": "Saúde dos CPEs",
