@@ -1,10 +1,11 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { MemoryRouter } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Loaded } from "../hooks";
 import { I18nProvider, MESSAGES } from "../i18n";
 import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
+import { SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
 import { FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
@@ -213,5 +214,45 @@ describe("dashboard cards", () => {
     expect(screen.getByTestId("tickets-resolved").textContent).toBe("3");
     expect(screen.getByTestId("tickets-open-now").textContent).toBe("4");
     expect(screen.getByRole("img", { name: DASH_EN["dash.tickets"] })).toBeTruthy();
+  });
+});
+
+describe("alerts and incidents", () => {
+  it("silences an alert's rule everywhere for the hours chosen", () => {
+    const now = new Date("2026-12-04T10:00:00Z");
+    expect(silenceBody({ rule_id: "r1", title: "PPPoE errors: router" }, 4, "  ", now)).toEqual({
+      reason: "PPPoE errors: router",
+      starts_at: "2026-12-04T10:00:00.000Z",
+      ends_at: "2026-12-04T14:00:00.000Z",
+      rule_id: "r1",
+      scope: { kind: "all" },
+    });
+    expect(silenceBody({ rule_id: "r1", title: "x" }, 1, "maintenance", now).reason).toBe("maintenance");
+  });
+
+  it("posts the silence and reports until when, or shows the server's refusal", async () => {
+    const bodies: unknown[] = [];
+    let refuse = true;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (_url: string, init: RequestInit) => {
+        bodies.push(JSON.parse(String(init.body)));
+        if (refuse) return new Response(JSON.stringify({ title: "Invalid body", detail: "body.rule_id: no such rule" }), { status: 422 });
+        return new Response(JSON.stringify({ id: "s1" }), { status: 201 });
+      }),
+    );
+    const done: string[] = [];
+    wrap(<SilenceDialog alert={{ id: "a1", status: "open", rule_id: "r1", rule_name: "PPPoE errors", device_id: null }} onClose={() => undefined} onDone={(text) => done.push(text)} />);
+    expect(screen.getByRole("dialog").textContent).toContain("Silence: PPPoE errors");
+    fireEvent.change(screen.getByLabelText("Reason"), { target: { value: "window" } });
+    fireEvent.click(screen.getByRole("button", { name: "Silence" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("body.rule_id: no such rule");
+    refuse = false;
+    fireEvent.click(screen.getByRole("button", { name: "Silence" }));
+    await waitFor(() => expect(done).toHaveLength(1));
+    expect(done[0]).toMatch(/^Rule silenced until /);
+    const body = bodies[1] as { rule_id: string; reason: string; starts_at: string; ends_at: string };
+    expect([body.rule_id, body.reason]).toEqual(["r1", "window"]);
+    expect(Date.parse(body.ends_at) - Date.parse(body.starts_at)).toBe(4 * 3600000);
   });
 });
