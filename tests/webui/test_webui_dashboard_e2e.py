@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 from .test_webui_e2e import (  # noqa: F401  (fixtures used by name)
@@ -39,6 +40,10 @@ def _same(shown: float | None, expected: float | None) -> bool:
     if shown is None or expected is None:
         return shown is expected
     return math.isclose(shown, expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _boots(demo: Demo, device_id: str) -> int:
@@ -154,3 +159,67 @@ def test_dashboard_sections_in_english(page: Any, demo: Demo) -> None:
     page.get_by_role("option", name="Português").click()
     page.get_by_role("heading", name="Visão geral", exact=True).wait_for()
     _eventually(lambda: demo.api.get("/users/me").json()["locale"] == "pt-BR", 5, "locale saved")
+
+
+def test_silence_an_alert_resolve_it_and_find_it_in_the_history(page: Any, demo: Demo) -> None:
+    # The demo lab's PPPoE rule opens an alert on the failing router within the scheduler's minute.
+    alert = _eventually(
+        lambda: next(
+            (
+                a
+                for a in demo.api.get("/alerts", params={"status": "open"}).json()["items"]
+                if a["rule_name"] == "PPPoE errors"
+            ),
+            None,
+        ),
+        STARTUP_SECONDS,
+        "the PPPoE alert",
+    )
+    page.goto(demo.url + "/monitoring/alerts")
+    page.get_by_role("tab", name="Abertos").click()
+    row = page.get_by_role("row").filter(has_text=alert["title"])
+    row.get_by_role("button", name="Silenciar").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Motivo").fill("janela de manutenção E2E")
+    _shot(page, "alerts-silence")
+    assert _critical_violations(page) == []
+    dialog.get_by_role("button", name="Silenciar").click()
+    page.get_by_test_id("alert-result").filter(has_text="Regra silenciada até").wait_for()
+
+    [silence] = [
+        s
+        for s in demo.api.get("/silences", params={"active": "true"}).json()["items"]
+        if s["reason"] == "janela de manutenção E2E"
+    ]
+    assert silence["rule_id"] == alert["rule_id"]
+    hours = (_instant(silence["ends_at"]) - _instant(silence["starts_at"])).total_seconds() / 3600
+    assert hours == 4
+    audit = demo.api.get("/audit", params={"action": "alert_silence.create"}).json()["items"]
+    assert [a["actor"] for a in audit if a["target"] == f"alert_silence:{silence['id']}"] == [
+        "user:admin"
+    ]
+
+    row.get_by_role("button", name="Resolver").click()
+    page.get_by_test_id("alert-result").filter(has_text="Resolver").wait_for()
+    _eventually(lambda: row.count() == 0, 10, "the alert leaving the open tab")
+    page.get_by_role("tab", name="Resolvidos (histórico)").click()
+    resolved = page.get_by_role("row").filter(has_text=alert["title"]).first
+    resolved.filter(has_text="resolved").wait_for()
+    stored = demo.api.get(f"/alerts/{alert['id']}").json()
+    assert (stored["status"], stored["resolved_by"]) == ("resolved", "user:admin")
+    assert resolved.get_by_role("button").count() == 0  # nothing to do on a resolved alert
+    _shot(page, "alerts-history")
+    assert _critical_violations(page) == []
+
+
+def test_incidents_page(page: Any, demo: Demo) -> None:
+    page.get_by_role("link", name="Incidentes").click()
+    page.get_by_role("heading", name="Incidentes", exact=True, level=1).wait_for()
+    incidents = demo.api.get("/incidents").json()["items"]
+    if incidents:
+        page.get_by_role("row").filter(has_text=incidents[0]["title"]).wait_for()
+    else:
+        page.get_by_test_id("empty-state").wait_for()
+    page.get_by_role("tab", name="Resolvidos (histórico)").click()
+    _shot(page, "incidents")
+    assert _critical_violations(page) == []
