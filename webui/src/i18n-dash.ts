@@ -2,6 +2,14 @@
  * incidents, in both languages. */
 
 export const DASH_EN = {
+  "map.metric": "Colour by metric",
+  "map.noMetric": "None (device status)",
+  "map.rx": "ONU Rx power",
+  "map.latency": "CPE latency (IPPing)",
+  "map.level": "Show",
+  "map.warningOrWorse": "Warning or critical",
+  "map.criticalOnly": "Critical only",
+  "map.metricHelp": "each site by its worst device, the latest hourly mean of the last 24 h",
   "alerts.open": "Open",
   "alerts.acknowledged": "Acknowledged",
   "alerts.history": "Resolved (history)",
@@ -56,6 +64,14 @@ export const DASH_EN = {
 };
 
 export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
+  "map.metric": "Colorir por métrica",
+  "map.noMetric": "Nenhuma (estado dos dispositivos)",
+  "map.rx": "Potência Rx das ONUs",
+  "map.latency": "Latência dos CPEs (IPPing)",
+  "map.level": "Mostrar",
+  "map.warningOrWorse": "Alerta ou crítico",
+  "map.criticalOnly": "Só crítico",
+  "map.metricHelp": "cada local pelo seu pior dispositivo, a média horária mais recente das últimas 24 h",
   "alerts.open": "Abertos",
   "alerts.acknowledged": "Reconhecidos",
   "alerts.history": "Resolvidos (histórico)",
