@@ -223,3 +223,42 @@ def test_incidents_page(page: Any, demo: Demo) -> None:
     page.get_by_role("tab", name="Resolvidos (histórico)").click()
     _shot(page, "incidents")
     assert _critical_violations(page) == []
+
+
+def _rx_per_site(demo: Demo) -> dict[str, float]:
+    """Each site's worst (lowest) ONU Rx: the latest hourly mean of the last 24 h."""
+    onus = demo.api.get("/devices", params={"kind": "onu", "limit": 500}).json()["items"]
+    located = {onu["id"]: onu["site_id"] for onu in onus if onu["site_id"]}
+    series = demo.api.post(
+        "/telemetry/query",
+        json={"entities": list(located), "metric": "onu.rx_power_dbm", "resolution": 3600},
+    ).json()["series"]
+    worst: dict[str, float] = {}
+    for entry in series:
+        values = [value for _, value in entry["points"] if value is not None]
+        if values:
+            site = located[entry["entity"]]
+            worst[site] = min(worst.get(site, values[-1]), values[-1])
+    return worst
+
+
+def test_map_coloured_and_filtered_by_a_metric(page: Any, demo: Demo) -> None:
+    page.get_by_role("link", name="Mapa").click()
+    page.get_by_role("combobox", name="Colorir por métrica").click()
+    page.get_by_role("option", name="Potência Rx das ONUs").click()
+    page.get_by_test_id("map-legend").wait_for()
+    worst = _rx_per_site(demo)
+    assert worst, "the lab's ONUs report Rx"
+    shown = page.get_by_test_id("map")
+    _eventually(lambda: shown.get_attribute("data-markers") == str(len(worst)), 20, "a marker per site")
+    assert page.locator("path.leaflet-interactive").count() == len(worst)
+    _shot(page, "map-metric")
+    assert _critical_violations(page) == []
+
+    page.get_by_role("combobox", name="Mostrar").click()
+    page.get_by_role("option", name="Alerta ou crítico").click()
+    beyond = [site for site, value in worst.items() if value < -25]
+    _eventually(
+        lambda: shown.get_attribute("data-markers") == str(len(beyond)), 20, "the sites beyond"
+    )
+    assert page.locator("path.leaflet-interactive").count() == len(beyond)

@@ -7,6 +7,7 @@ import { I18nProvider, MESSAGES } from "../i18n";
 import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
 import { SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
+import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
 import { FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
 /** `fetch` answering JSON from `routes` (path without the query -> body); records the URLs asked. */
@@ -254,5 +255,31 @@ describe("alerts and incidents", () => {
     const body = bodies[1] as { rule_id: string; reason: string; starts_at: string; ends_at: string };
     expect([body.rule_id, body.reason]).toEqual(["r1", "window"]);
     expect(Date.parse(body.ends_at) - Date.parse(body.starts_at)).toBe(4 * 3600000);
+  });
+});
+
+describe("map by metric", () => {
+  const [rx, latency] = MAP_METRICS;
+
+  it("grades a value by the metric's bounds, lower or higher being worse", () => {
+    expect([-20, -25, -25.5, -27, -28].map((value) => levelOf(rx, value))).toEqual(["good", "good", "warning", "warning", "critical"]);
+    expect([10, 50, 60, 100, 150].map((value) => levelOf(latency, value))).toEqual(["good", "good", "warning", "warning", "critical"]);
+  });
+
+  it("takes each device's latest hourly mean and each site's worst device", () => {
+    const values = latestValues([
+      { entity: "a", points: [["t1", -20], ["t2", -21], ["t3", null]] },
+      { entity: "b", points: [["t1", -26]] },
+      { entity: "c", points: [["t1", null]] },
+    ]);
+    expect([...values]).toEqual([["a", -21], ["b", -26]]);
+    const devices = [
+      { id: "a", site_id: "s1" },
+      { id: "b", site_id: "s1" },
+      { id: "c", site_id: "s2" },
+      { id: "d", site_id: null },
+    ];
+    expect([...worstPerSite(rx, devices, values)]).toEqual([["s1", -26]]);
+    expect([...worstPerSite(latency, devices, new Map([["a", 10], ["b", 90]]))]).toEqual([["s1", 90]]);
   });
 });
