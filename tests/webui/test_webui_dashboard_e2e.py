@@ -81,9 +81,10 @@ def test_dashboard_cards_match_the_api(page: Any, demo: Demo) -> None:
     assert demo.api.get("/main-links").json()["items"] == []
     assert page.get_by_test_id("stat-links").inner_text() == "nenhum configurado"
     critical = demo.api.get(
-        "/alerts", params={"status": "open", "severity": "critical", "limit": 100}
-    ).json()["items"]
-    assert _value(page.get_by_test_id("stat-alerts")) == len(critical)
+        "/alerts", params={"status": "open", "severity": "critical", "limit": 500}
+    ).json()
+    assert critical["next_cursor"] is None
+    assert _value(page.get_by_test_id("stat-alerts")) == len(critical["items"])
 
     # SLA: MTTR, incidents, breaches, availability, incidents per region.
     assert _same(_value(page.get_by_test_id("sla-mttr")), kpis["incidents"]["mttr_seconds"])
@@ -108,6 +109,7 @@ def test_dashboard_cards_match_the_api(page: Any, demo: Demo) -> None:
     ]
     assert shown == [(top["device_id"], top["count"]) for top in reboots["top"][:5]]
     assert shown[0] == (cpe["id"], 2)
+    assert rows.nth(0).get_by_role("link").inner_text() == cpe["serial"]  # a CPE without a name
 
     # Network performance: ONU Rx per OLT over the same period.
     table = page.get_by_test_id("signal-per-olt")

@@ -341,18 +341,21 @@ def _event_counts(
         session.execute(select(e.type, func.count()).where(*where).group_by(e.type)).all()
     )
     per_device = session.execute(
-        select(e.device_id, devices.c.name, func.count())
+        select(e.device_id, devices.c.name, devices.c.serial, func.count())
         .select_from(device_events)
         .outerjoin(devices, devices.c.id == e.device_id)
         .where(*where)
-        .group_by(e.device_id, devices.c.name)
+        .group_by(e.device_id, devices.c.name, devices.c.serial)
         .order_by(func.count().desc(), e.device_id)
     ).all()
     return {
         "total": sum(by_type.values()),
         "by_type": {t: int(by_type.get(t, 0)) for t in types},
         "devices": len(per_device),
-        "top": [{"device_id": i, "name": n or "", "count": c} for i, n, c in per_device[:10]],
+        "top": [
+            {"device_id": i, "name": n or "", "serial": s or "", "count": c}
+            for i, n, s, c in per_device[:10]
+        ],
     }
 
 

@@ -65,7 +65,8 @@ def test_availability_and_sla_breaches(
 def test_incidents_events_telemetry_and_inventory(
     reports_kernel: Any, scenario: Scenario, rjc_client_factory: Any
 ) -> None:
-    kpis = _kpis(rjc_client_factory("viewer", kernel=reports_kernel), scenario)
+    viewer = rjc_client_factory("viewer", kernel=reports_kernel)
+    kpis = _kpis(viewer, scenario)
     incidents = kpis["incidents"]
     assert incidents["total"] == 3 and incidents["recovered"] == 2
     assert incidents["by_kind"] == {"fiber": 1, "link": 1, "power": 1}
@@ -78,6 +79,8 @@ def test_incidents_events_telemetry_and_inventory(
 
     assert kpis["reboots"]["total"] == scenario.reboots
     assert kpis["reboots"]["top"][0]["device_id"] == scenario.routers["DEMO-0001"]
+    busiest = viewer.get(f"/api/v1/devices/{scenario.routers['DEMO-0001']}").json()
+    assert kpis["reboots"]["top"][0]["serial"] == busiest["serial"] != ""
     assert kpis["errors"]["metrics"]["cpe.wan_errors_received"]["total"] == pytest.approx(
         scenario.wan_error_rise
     )

@@ -4,7 +4,6 @@
  */
 import { Box, Card, CardContent, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useMemo } from "react";
-import type { Page } from "../api";
 import { Chart } from "../components/Chart";
 import { PageTitle } from "../components/PageTitle";
 import { EmptyState, StateView } from "../components/StateView";
@@ -13,7 +12,9 @@ import { useI18n } from "../i18n";
 import { hasRoute, panelsFor } from "../manifest";
 import { PanelCard } from "../panels/PanelHost";
 import { useSession } from "../session";
-import { FailureRate, MainLinks, Reboots, Section, SignalPerOlt, Sla, Stat, Tickets, usePeriod, type Kpis } from "./DashboardSections";
+import { FailureRate, MainLinks, Reboots, Section, SignalPerOlt, Sla, Stat, Tickets, useCount, usePeriod, type Kpis } from "./DashboardSections";
+
+const CRITICAL_OPEN = { status: "open", severity: "critical" };
 
 export interface Overview {
   devices: { total: number; online: number; offline: number };
@@ -26,7 +27,7 @@ export default function Dashboard() {
   const { manifest } = useSession();
   const { data, error, loading } = useGet<Overview>("/ui/overview", undefined, 30000);
   const alerts = hasRoute(manifest, "GET /alerts");
-  const open = useGet<Page<unknown>>(alerts ? "/alerts" : null, { status: "open", severity: "critical", limit: 100 });
+  const critical = useCount(alerts ? "/alerts" : null, CRITICAL_OPEN);
   const period = usePeriod();
   const reports = hasRoute(manifest, "GET /reports/kpis");
   const kpis = useGet<Kpis>(reports ? "/reports/kpis" : null, period, 300000);
@@ -51,7 +52,7 @@ export default function Dashboard() {
           <Grid size={stat}>
             <Stat
               label={t("dash.alerts")}
-              value={alerts ? (open.data?.items.length ?? undefined) : t("common.unavailable")}
+              value={alerts ? critical : t("common.unavailable")}
               testid="stat-alerts"
             />
           </Grid>

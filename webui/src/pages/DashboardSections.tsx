@@ -4,6 +4,7 @@
  */
 import { Box, Card, CardContent, Chip, Grid, Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
+import { api, type Page } from "../api";
 import { Link as RouterLink } from "react-router-dom";
 import { Chart } from "../components/Chart";
 import { EmptyState, StateView } from "../components/StateView";
@@ -53,6 +54,40 @@ export function Stat({
   );
 }
 
+/** How many items a cursor-paginated list holds: its pages of 500 followed to the end. */
+export async function countAll(path: string, query: Record<string, string>): Promise<number> {
+  let total = 0;
+  let cursor: string | null = null;
+  do {
+    const page: Page<unknown> = await api.get<Page<unknown>>(path, { ...query, limit: 500, cursor });
+    total += page.items.length;
+    cursor = page.next_cursor;
+  } while (cursor);
+  return total;
+}
+
+/** `countAll` of a list, refreshed every `refreshMs`; `undefined` until counted or when `path` is null. */
+export function useCount(path: string | null, query: Record<string, string>, refreshMs = 30000): number | undefined {
+  const [count, setCount] = useState<number>();
+  const [tick, setTick] = useState(0);
+  const key = JSON.stringify(query);
+  useEffect(() => {
+    if (!path) return;
+    let live = true;
+    countAll(path, JSON.parse(key))
+      .then((value) => live && setCount(value))
+      .catch(() => live && setCount(undefined));
+    return () => {
+      live = false;
+    };
+  }, [path, key, tick]);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs]);
+  return count;
+}
+
 /** The period the dashboard's 24-hour figures cover: the last 24 h to the second, moved every 5 min. */
 export function usePeriod(refreshMs = 300000): { from: string; to: string } {
   const make = () => {
@@ -82,7 +117,7 @@ export interface Kpis {
     mttr_seconds: number | null;
     regions: { region: string; incidents: number; recovered: number; mttr_seconds: number | null }[];
   };
-  reboots: { total: number; devices: number; top: { device_id: string; name: string; count: number }[] };
+  reboots: { total: number; devices: number; top: { device_id: string; name: string; serial?: string; count: number }[] };
 }
 
 /** Share of the access network's device-time offline, in percent; `null` when nothing was measured. */
@@ -271,7 +306,7 @@ export function Reboots({ kpis, available }: { kpis: Loaded<Kpis>; available: bo
                       <TableRow key={device.device_id} data-key={device.device_id}>
                         <TableCell>
                           <Link component={RouterLink} to={`/devices/${device.device_id}`}>
-                            {device.name || device.device_id}
+                            {device.name || device.serial || device.device_id}
                           </Link>
                         </TableCell>
                         <TableCell align="right" data-value={device.count}>

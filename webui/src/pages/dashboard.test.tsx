@@ -8,7 +8,7 @@ import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
 import { SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
 import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
-import { FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
+import { countAll, FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
 /** `fetch` answering JSON from `routes` (path without the query -> body); records the URLs asked. */
 function stubFetch(routes: Record<string, unknown>) {
@@ -67,7 +67,8 @@ const KPIS: Kpis = {
     devices: 3,
     top: [
       { device_id: "d1", name: "router-1", count: 5 },
-      { device_id: "d2", name: "", count: 2 },
+      { device_id: "d2", name: "", serial: "ZTEG1A2B3C4D", count: 2 },
+      { device_id: "d3", name: "", count: 2 },
     ],
   },
 };
@@ -179,7 +180,8 @@ describe("dashboard cards", () => {
     const links = screen.getAllByRole("link");
     expect(links.map((link) => [link.textContent, link.getAttribute("href")])).toEqual([
       ["router-1", "/devices/d1"],
-      ["d2", "/devices/d2"],
+      ["ZTEG1A2B3C4D", "/devices/d2"],
+      ["d3", "/devices/d3"],
     ]);
     expect(screen.getByText("5").closest(".MuiChip-root")).not.toBeNull();
   });
@@ -281,5 +283,25 @@ describe("map by metric", () => {
     ];
     expect([...worstPerSite(rx, devices, values)]).toEqual([["s1", -26]]);
     expect([...worstPerSite(latency, devices, new Map([["a", 10], ["b", 90]]))]).toEqual([["s1", 90]]);
+  });
+});
+
+describe("counting a list", () => {
+  it("follows the cursors to the end, 500 a page", async () => {
+    const asked = stubFetch({});
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) => {
+        asked.push(url);
+        const query = new URLSearchParams(url.split("?")[1]);
+        const items = query.get("cursor") ? [1, 2] : Array.from({ length: 500 }, (_, n) => n);
+        return new Response(JSON.stringify({ items, next_cursor: query.get("cursor") ? null : "c1" }), { status: 200 });
+      }),
+    );
+    expect(await countAll("/alerts", { status: "open", severity: "critical" })).toBe(502);
+    expect(asked.map((url) => Object.fromEntries(new URLSearchParams(url.split("?")[1])))).toEqual([
+      { status: "open", severity: "critical", limit: "500" },
+      { status: "open", severity: "critical", limit: "500", cursor: "c1" },
+    ]);
   });
 });
