@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .test_webui_e2e import (  # noqa: F401  (fixtures used by name)
@@ -264,3 +264,52 @@ def test_map_coloured_and_filtered_by_a_metric(page: Any, demo: Demo) -> None:
         lambda: shown.get_attribute("data-markers") == str(len(beyond)), 20, "the sites beyond"
     )
     assert page.locator("path.leaflet-interactive").count() == len(beyond)
+
+
+def test_device_telemetry_over_a_range_and_its_timeline(page: Any, demo: Demo) -> None:
+    [onu] = demo.api.get("/devices", params={"q": "ONU Ana", "kind": "onu"}).json()["items"]
+    page.goto(f"{demo.url}/devices/{onu['id']}")
+    page.get_by_role("tab", name="Telemetria").click()
+    page.get_by_role("combobox", name="Métrica").click()
+    page.get_by_role("option", name="onu.rx_power_dbm", exact=True).click()
+    page.get_by_role("combobox", name="Período").click()
+    page.get_by_role("option", name="7 dias").click()
+    page.get_by_role("listbox").wait_for(state="hidden")
+    summary = page.get_by_test_id("telemetry-summary")
+    _eventually(
+        lambda: summary.count() == 1
+        and _instant(summary.get_attribute("data-end"))
+        - _instant(summary.get_attribute("data-start"))
+        == timedelta(days=7),
+        20,
+        "the 7-day summary",
+    )
+    series = demo.api.get(
+        f"/devices/{onu['id']}/telemetry",
+        params={
+            "metric": "onu.rx_power_dbm",
+            "start": summary.get_attribute("data-start"),
+            "end": summary.get_attribute("data-end"),
+            "resolution": "auto",
+        },
+    ).json()
+    values = [value for _, value in series["points"] if value is not None]
+    assert values, "the lab seeds a day of ONU Rx"
+    expected = {
+        "last": values[-1],
+        "min": min(values),
+        "max": max(values),
+        "avg": sum(values) / len(values),
+    }
+    for key, value in expected.items():
+        assert _same(_value(page.get_by_test_id(f"telemetry-{key}")), value), key
+    assert page.locator("canvas").count() >= 1
+    _shot(page, "device-telemetry-range")
+    assert _critical_violations(page) == []
+
+    page.get_by_role("tab", name="Linha do tempo").click()
+    page.get_by_role("columnheader", name="payload").wait_for()
+    events = demo.api.get(f"/devices/{onu['id']}/events").json()["items"]
+    assert events, "the lab leaves events on the timeline"
+    first = page.get_by_role("row").nth(1)
+    assert events[0]["type"] in first.inner_text()

@@ -2,6 +2,12 @@
  * incidents, in both languages. */
 
 export const DASH_EN = {
+  "dev.range": "Range",
+  "dev.days": "days",
+  "dev.summary.last": "Latest",
+  "dev.summary.min": "Lowest",
+  "dev.summary.avg": "Mean",
+  "dev.summary.max": "Highest",
   "map.metric": "Colour by metric",
   "map.noMetric": "None (device status)",
   "map.rx": "ONU Rx power",
@@ -64,6 +70,12 @@ export const DASH_EN = {
 };
 
 export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
+  "dev.range": "Período",
+  "dev.days": "dias",
+  "dev.summary.last": "Mais recente",
+  "dev.summary.min": "Mínimo",
+  "dev.summary.avg": "Média",
+  "dev.summary.max": "Máximo",
   "map.metric": "Colorir por métrica",
   "map.noMetric": "Nenhuma (estado dos dispositivos)",
   "map.rx": "Potência Rx das ONUs",

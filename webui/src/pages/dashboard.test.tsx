@@ -7,6 +7,7 @@ import { I18nProvider, MESSAGES } from "../i18n";
 import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
 import { SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
+import { seriesSummary, TELEMETRY_RANGES } from "./DevicePage";
 import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
 import { countAll, FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
@@ -303,5 +304,20 @@ describe("counting a list", () => {
       { status: "open", severity: "critical", limit: "500" },
       { status: "open", severity: "critical", limit: "500", cursor: "c1" },
     ]);
+  });
+});
+
+describe("device telemetry", () => {
+  it("sums a series up: lowest, mean, highest, latest", () => {
+    expect(
+      seriesSummary([
+        ["t1", -20],
+        ["t2", null],
+        ["t3", -22],
+        ["t4", -21],
+      ]),
+    ).toEqual({ min: -22, avg: -21, max: -20, last: -21 });
+    expect(seriesSummary([["t1", null]])).toBeNull();
+    expect(TELEMETRY_RANGES).toEqual([6, 24, 168, 720]);
   });
 });
