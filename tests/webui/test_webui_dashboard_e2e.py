@@ -313,3 +313,40 @@ def test_device_telemetry_over_a_range_and_its_timeline(page: Any, demo: Demo) -
     assert events, "the lab leaves events on the timeline"
     first = page.get_by_role("row").nth(1)
     assert events[0]["type"] in first.inner_text()
+
+
+def test_tag_the_onus_of_a_page_in_bulk_and_filter_by_the_tag(page: Any, demo: Demo) -> None:
+    onus = demo.api.get("/devices", params={"kind": "onu", "limit": 25}).json()["items"]
+    assert onus
+    page.goto(f"{demo.url}/inventory/devices?kind=onu")
+    page.get_by_role("checkbox", name="Selecionar todas as linhas desta página").check()
+    page.get_by_label("Etiqueta a pôr ou tirar").fill("rota-norte")
+    page.get_by_role("button", name="Pôr etiqueta").click()
+    result = page.get_by_test_id("bulk-result")
+    result.filter(has_text="etiquetados").wait_for()
+    assert result.inner_text() == f"{len(onus)} etiquetados, 0 falharam"
+    for onu in onus:
+        stored = demo.api.get(f"/devices/{onu['id']}").json()
+        assert stored["tags"] == [*onu["tags"], "rota-norte"], stored["name"]
+    audit = demo.api.get("/audit", params={"action": "devices.update", "limit": 200}).json()
+    assert {f"device:{onu['id']}" for onu in onus} <= {a["target"] for a in audit["items"]}
+
+    page.get_by_label("Etiqueta", exact=True).fill("rota-norte")
+    page.get_by_label("Etiqueta", exact=True).blur()
+    page.wait_for_url("**tag=rota-norte**")
+    tagged = demo.api.get("/devices", params={"tag": "rota-norte", "limit": 100}).json()["items"]
+    _eventually(
+        lambda: page.locator("tbody tr").count() == len(tagged)
+        and page.locator("tbody tr").first.inner_text().count("rota-norte") == 1,
+        10,
+        "the tagged ONUs",
+    )
+    _shot(page, "inventory-tags")
+    assert _critical_violations(page) == []
+
+    page.get_by_role("checkbox", name="Selecionar todas as linhas desta página").check()
+    page.get_by_role("button", name="Tirar etiqueta").click()
+    result.filter(has_text="sem a etiqueta").wait_for()
+    assert demo.api.get("/devices", params={"tag": "rota-norte"}).json()["items"] == []
+    for onu in onus:
+        assert demo.api.get(f"/devices/{onu['id']}").json()["tags"] == onu["tags"]

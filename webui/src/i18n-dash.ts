@@ -2,6 +2,13 @@
  * incidents, in both languages. */
 
 export const DASH_EN = {
+  "inv.tag": "Tag",
+  "inv.tags": "Tags",
+  "inv.tagToApply": "Tag to add or remove",
+  "inv.addTag": "Add tag",
+  "inv.removeTag": "Remove tag",
+  "inv.tagged": "tagged",
+  "inv.untagged": "untagged",
   "dev.range": "Range",
   "dev.days": "days",
   "dev.summary.last": "Latest",
@@ -70,6 +77,13 @@ export const DASH_EN = {
 };
 
 export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
+  "inv.tag": "Etiqueta",
+  "inv.tags": "Etiquetas",
+  "inv.tagToApply": "Etiqueta a pôr ou tirar",
+  "inv.addTag": "Pôr etiqueta",
+  "inv.removeTag": "Tirar etiqueta",
+  "inv.tagged": "etiquetados",
+  "inv.untagged": "sem a etiqueta",
   "dev.range": "Período",
   "dev.days": "dias",
   "dev.summary.last": "Mais recente",

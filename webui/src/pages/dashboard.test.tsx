@@ -8,6 +8,7 @@ import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
 import { SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
 import { seriesSummary, TELEMETRY_RANGES } from "./DevicePage";
+import { withTag } from "./Inventory";
 import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
 import { countAll, FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
@@ -319,5 +320,14 @@ describe("device telemetry", () => {
     ).toEqual({ min: -22, avg: -21, max: -20, last: -21 });
     expect(seriesSummary([["t1", null]])).toBeNull();
     expect(TELEMETRY_RANGES).toEqual([6, 24, 168, 720]);
+  });
+});
+
+describe("inventory tags", () => {
+  it("adds a tag once and removes it, keeping the others in order", () => {
+    expect(withTag(["a", "b"], "c", true)).toEqual(["a", "b", "c"]);
+    expect(withTag(["a", "c", "b"], "c", true)).toEqual(["a", "b", "c"]);
+    expect(withTag(["a", "c", "b"], "c", false)).toEqual(["a", "b"]);
+    expect(withTag([], "c", false)).toEqual([]);
   });
 });
