@@ -17,7 +17,7 @@ import {
   TextField,
 } from "@mui/material";
 import { useState, type FormEvent } from "react";
-import { Link as RouterLink } from "react-router-dom";
+import { Link as RouterLink, useSearchParams } from "react-router-dom";
 import { api } from "../api";
 import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
@@ -47,6 +47,11 @@ const STATUSES = ["", "open", "acknowledged", "resolved"] as const;
 const SEVERITIES = ["", "critical", "major", "minor", "warning", "info"];
 const SILENCE_HOURS = [1, 4, 8, 24];
 
+/** `value` when it is one of `allowed`, else "" (all). */
+export function known(allowed: readonly string[], value: string | null): string {
+  return value && allowed.includes(value) ? value : "";
+}
+
 interface AlertRow extends Record<string, unknown> {
   id: string;
   status: string;
@@ -72,8 +77,9 @@ export default function Alerts() {
   const { manifest, can } = useSession();
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [status, setStatus] = useState("");
-  const [severity, setSeverity] = useState("");
+  const [params] = useSearchParams();
+  const [status, setStatus] = useState(known(STATUSES, params.get("status")));
+  const [severity, setSeverity] = useState(known(SEVERITIES, params.get("severity")));
   const [silencing, setSilencing] = useState<AlertRow | null>(null);
   if (!hasRoute(manifest, "GET /alerts"))
     return (

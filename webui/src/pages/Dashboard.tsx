@@ -41,19 +41,20 @@ export default function Dashboard() {
       <StateView loading={loading && !data} error={error}>
         <Grid container spacing={2}>
           <Grid size={stat}>
-            <Stat label={t("dash.devices")} value={data?.devices.total} testid="stat-total" />
+            <Stat label={t("dash.devices")} value={data?.devices.total} testid="stat-total" href="/inventory/devices" />
           </Grid>
           <Grid size={stat}>
-            <Stat label={t("dash.online")} value={data?.devices.online} testid="stat-online" colour="success.main" />
+            <Stat label={t("dash.online")} value={data?.devices.online} testid="stat-online" colour="success.main" href="/inventory/devices?status=online" />
           </Grid>
           <Grid size={stat}>
-            <Stat label={t("dash.offline")} value={data?.devices.offline} testid="stat-offline" colour="error.main" />
+            <Stat label={t("dash.offline")} value={data?.devices.offline} testid="stat-offline" colour="error.main" href="/inventory/devices?status=offline" />
           </Grid>
           <Grid size={stat}>
             <Stat
               label={t("dash.alerts")}
               value={alerts ? critical : t("common.unavailable")}
               testid="stat-alerts"
+              href={alerts ? "/monitoring/alerts?status=open&severity=critical" : undefined}
             />
           </Grid>
           <Grid size={stat}>

@@ -2,7 +2,7 @@
  * The dashboard's cards that read the reports plugin's KPIs, main links, telemetry per OLT and
  * tickets: failure rate, main link status, optical signal per OLT, frequent reboots, SLA.
  */
-import { Box, Card, CardContent, Chip, Grid, Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { Box, Card, CardActionArea, CardContent, Chip, Grid, Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type Page } from "../api";
 import { Link as RouterLink } from "react-router-dom";
@@ -20,6 +20,7 @@ export function Stat({
   colour,
   raw,
   caption,
+  href,
 }: {
   label: string;
   value: number | string | undefined;
@@ -27,29 +28,40 @@ export function Stat({
   colour?: string;
   raw?: number | null;
   caption?: ReactNode;
+  /** The list behind the figure: the card links there. */
+  href?: string;
 }) {
   const { locale } = useI18n();
+  const content = (
+    <CardContent>
+      <Typography variant="body2" color="text.secondary" component="h2">
+        {label}
+      </Typography>
+      <Typography
+        variant={typeof value === "string" ? "body1" : "h3"}
+        component="p"
+        data-testid={testid}
+        data-value={raw ?? (typeof value === "number" ? value : undefined)}
+        sx={{ color: colour }}
+      >
+        {value === undefined ? "—" : typeof value === "number" ? value.toLocaleString(locale) : value}
+      </Typography>
+      {caption && (
+        <Typography variant="caption" component="div" color="text.secondary">
+          {caption}
+        </Typography>
+      )}
+    </CardContent>
+  );
   return (
     <Card variant="outlined" sx={{ height: "100%" }}>
-      <CardContent>
-        <Typography variant="body2" color="text.secondary" component="h2">
-          {label}
-        </Typography>
-        <Typography
-          variant={typeof value === "string" ? "body1" : "h3"}
-          component="p"
-          data-testid={testid}
-          data-value={raw ?? (typeof value === "number" ? value : undefined)}
-          sx={{ color: colour }}
-        >
-          {value === undefined ? "—" : typeof value === "number" ? value.toLocaleString(locale) : value}
-        </Typography>
-        {caption && (
-          <Typography variant="caption" component="div" color="text.secondary">
-            {caption}
-          </Typography>
-        )}
-      </CardContent>
+      {href ? (
+        <CardActionArea component={RouterLink} to={href} sx={{ height: "100%", alignItems: "flex-start" }}>
+          {content}
+        </CardActionArea>
+      ) : (
+        content
+      )}
     </Card>
   );
 }
@@ -181,6 +193,7 @@ export function MainLinks({ available }: { available: boolean }) {
       label={t("dash.links")}
       value={value}
       testid="stat-links"
+      href={down.length ? "/monitoring/incidents?status=open&kind=link" : undefined}
       raw={links.data ? up : undefined}
       colour={down.length ? "error.main" : items.length ? "success.main" : undefined}
       caption={

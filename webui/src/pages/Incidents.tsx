@@ -1,6 +1,7 @@
 /** Incidents (route outages, power outages, main links down): open ones and their history. */
 import { Alert as Notice, Box, Button, MenuItem, Tab, Tabs, TextField } from "@mui/material";
 import { useState } from "react";
+import { useSearchParams } from "react-router-dom";
 import { api } from "../api";
 import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
@@ -9,6 +10,7 @@ import { StatusChip } from "../components/StatusChip";
 import { useI18n } from "../i18n";
 import { hasRoute } from "../manifest";
 import { useSession } from "../session";
+import { known } from "./Alerts";
 import { minutesText } from "./DashboardSections";
 
 interface IncidentRow extends Record<string, unknown> {
@@ -27,8 +29,9 @@ const KINDS = ["", "fiber", "power", "link"];
 export default function Incidents() {
   const { t, locale } = useI18n();
   const { manifest, can } = useSession();
-  const [status, setStatus] = useState("");
-  const [kind, setKind] = useState("");
+  const [params] = useSearchParams();
+  const [status, setStatus] = useState(known(["open", "resolved"], params.get("status")));
+  const [kind, setKind] = useState(known(KINDS, params.get("kind")));
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   if (!hasRoute(manifest, "GET /incidents"))

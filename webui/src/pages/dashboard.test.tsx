@@ -5,12 +5,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Loaded } from "../hooks";
 import { I18nProvider, MESSAGES } from "../i18n";
 import { DASH_EN, DASH_PT_BR } from "../i18n-dash";
-import { SilenceDialog, silenceBody } from "./Alerts";
+import { known, SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
 import { seriesSummary, TELEMETRY_RANGES } from "./DevicePage";
 import { withTag } from "./Inventory";
 import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
-import { countAll, FailureRate, failureRate, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
+import { countAll, FailureRate, failureRate, Stat, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
 /** `fetch` answering JSON from `routes` (path without the query -> body); records the URLs asked. */
 function stubFetch(routes: Record<string, unknown>) {
@@ -329,5 +329,19 @@ describe("inventory tags", () => {
     expect(withTag(["a", "c", "b"], "c", true)).toEqual(["a", "b", "c"]);
     expect(withTag(["a", "c", "b"], "c", false)).toEqual(["a", "b"]);
     expect(withTag([], "c", false)).toEqual([]);
+  });
+});
+
+describe("figures that open their list", () => {
+  it("links a stat card to the list behind it", () => {
+    wrap(<Stat label="Offline" value={3} testid="stat-offline" href="/inventory/devices?status=offline" />);
+    expect(screen.getByRole("link").getAttribute("href")).toBe("/inventory/devices?status=offline");
+    expect(screen.getByTestId("stat-offline").dataset.value).toBe("3");
+  });
+
+  it("takes a filter from the address only when it is a known value", () => {
+    expect(known(["open", "resolved"], "open")).toBe("open");
+    expect(known(["open", "resolved"], "bogus")).toBe("");
+    expect(known(["open"], null)).toBe("");
   });
 });
