@@ -223,17 +223,47 @@ export function signalTotals(groups: AggregateGroup[]) {
   };
 }
 
+/**
+ * The names ONU receive power is stored under, in order of preference: the OLT manager's
+ * collector writes `onu.rx_dbm`, imports and the demo lab `onu.rx_power_dbm`.
+ */
+export const RX_METRICS = ["onu.rx_dbm", "onu.rx_power_dbm"] as const;
+
+/** Per OLT, the groups of the first Rx metric it reports, in the API's order of that metric. */
+export function firstReporting(answers: Aggregate[]): (AggregateGroup & { metric: string })[] {
+  const seen = new Set<string>();
+  const rows: (AggregateGroup & { metric: string })[] = [];
+  for (const answer of answers) {
+    for (const group of answer.groups) {
+      if (group.reporting === 0 || seen.has(group.key)) continue;
+      seen.add(group.key);
+      rows.push({ ...group, metric: answer.metric });
+    }
+  }
+  return rows;
+}
+
 /** ONU receive power per OLT over the period: average, minimum, maximum; all OLTs on the first row. */
 export function SignalPerOlt({ period }: { period: { from: string; to: string } }) {
   const { t, locale } = useI18n();
-  const query = useMemo(() => ({ group_by: "olt", kind: "onu", metric: "onu.rx_power_dbm", start: period.from, end: period.to }), [period]);
-  const { data, error, loading } = useGet<Aggregate>("/telemetry/query", query, 60000);
-  const rows = data ? data.groups.filter((group) => group.reporting > 0) : [];
+  const base = { group_by: "olt", kind: "onu", start: period.from, end: period.to };
+  const collected = useGet<Aggregate>("/telemetry/query", { ...base, metric: RX_METRICS[0] }, 60000);
+  const imported = useGet<Aggregate>("/telemetry/query", { ...base, metric: RX_METRICS[1] }, 60000);
+  const data = collected.data && imported.data ? { start: collected.data.start, end: collected.data.end } : undefined;
+  const error = collected.error ?? imported.error;
+  const loading = collected.loading || imported.loading;
+  const rows = collected.data && imported.data ? firstReporting([collected.data, imported.data]) : [];
   const totals = signalTotals(rows);
   const dbm = (value: number | null | undefined) =>
     value === null || value === undefined ? "—" : `${value.toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} dBm`;
-  const row = (key: string, name: ReactNode, figures: { avg: number | null; min: number | null; max: number | null; reporting: number }, strong = false) => (
-    <TableRow key={key} data-key={key} sx={strong ? { "& td": { fontWeight: 600 } } : undefined}>
+  const row = (
+    key: string,
+    name: ReactNode,
+    figures: { avg: number | null; min: number | null; max: number | null; reporting: number },
+    strong = false,
+    metric?: string,
+  ) => (
+    <TableRow key={key} data-key={key} data-metric={metric} sx={strong ? { "& td": { fontWeight: 600 } } : undefined}>
       <TableCell>{name}</TableCell>
       {(["avg", "min", "max"] as const).map((field) => (
         <TableCell key={field} align="right" data-field={field} data-value={figures[field] ?? ""}>
@@ -271,6 +301,8 @@ export function SignalPerOlt({ period }: { period: { from: string; to: string } 
                     {group.label || group.key}
                   </Link>,
                   { avg: group.avg, min: group.min, max: group.max, reporting: group.reporting },
+                  false,
+                  group.metric,
                 ),
               )}
             </TableBody>

@@ -28,7 +28,8 @@ interface Located {
 
 /** A metric the map colours sites by: which devices report it, and its warning/critical bounds. */
 export interface MapMetric {
-  metric: string;
+  /** The names the metric is stored under, the preferred first (a device's first one wins). */
+  metrics: string[];
   kind: "onu" | "cpe";
   label: MessageKey;
   unit: string;
@@ -39,8 +40,8 @@ export interface MapMetric {
 }
 
 export const MAP_METRICS: MapMetric[] = [
-  { metric: "onu.rx_power_dbm", kind: "onu", label: "map.rx", unit: "dBm", worse: "low", warning: -25, critical: -27 },
-  { metric: "cpe.ping_avg_ms", kind: "cpe", label: "map.latency", unit: "ms", worse: "high", warning: 50, critical: 100 },
+  { metrics: ["onu.rx_dbm", "onu.rx_power_dbm"], kind: "onu", label: "map.rx", unit: "dBm", worse: "low", warning: -25, critical: -27 },
+  { metrics: ["cpe.ping_avg_ms"], kind: "cpe", label: "map.latency", unit: "ms", worse: "high", warning: 50, critical: 100 },
 ];
 
 export type Level = "good" | "warning" | "critical";
@@ -76,17 +77,20 @@ export function latestValues(series: { entity: string; points: [string, number |
 
 const BATCH = 100;
 
-/** Latest hourly mean of `metric` over the last 24 h for each device (batches of 100). */
+/** Latest hourly mean of the metric over the last 24 h for each device (batches of 100), from the
+ * first of its names the device reports. */
 async function loadValues(metric: MapMetric, devices: Located[]): Promise<Map<string, number>> {
-  const ids = devices.filter((device) => device.site_id).map((device) => device.id);
   const values = new Map<string, number>();
-  for (let start = 0; start < ids.length; start += BATCH) {
-    const result = await api.post<{ series: { entity: string; points: [string, number | null][] }[] }>("/telemetry/query", {
-      entities: ids.slice(start, start + BATCH),
-      metric: metric.metric,
-      resolution: 3600,
-    });
-    for (const [id, value] of latestValues(result.series)) values.set(id, value);
+  for (const name of metric.metrics) {
+    const ids = devices.filter((device) => device.site_id && !values.has(device.id)).map((device) => device.id);
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const result = await api.post<{ series: { entity: string; points: [string, number | null][] }[] }>("/telemetry/query", {
+        entities: ids.slice(start, start + BATCH),
+        metric: name,
+        resolution: 3600,
+      });
+      for (const [id, value] of latestValues(result.series)) values.set(id, value);
+    }
   }
   return values;
 }
@@ -97,21 +101,21 @@ export default function MapPage() {
   const [status, setStatus] = useState("");
   const [metricName, setMetricName] = useState("");
   const [level, setLevel] = useState<"" | "warning" | "critical">("");
-  const metric = MAP_METRICS.find((entry) => entry.metric === metricName);
+  const metric = MAP_METRICS.find((entry) => entry.metrics[0] === metricName);
   const sites = useGet<Page<Site>>("/sites", { limit: 500 });
   const devices = useGet<Page<Located>>("/devices", { status: status || undefined, kind: metric?.kind, limit: 500 });
-  const [values, setValues] = useState<{ metric: string; values: Map<string, number> } | { metric: string; error: Error }>();
+  const [values, setValues] = useState<{ metric: MapMetric; values: Map<string, number> } | { metric: MapMetric; error: Error }>();
   useEffect(() => {
     if (!metric || !devices.data) return;
     let live = true;
     loadValues(metric, devices.data.items)
-      .then((found) => live && setValues({ metric: metric.metric, values: found }))
-      .catch((error: Error) => live && setValues({ metric: metric.metric, error }));
+      .then((found) => live && setValues({ metric, values: found }))
+      .catch((error: Error) => live && setValues({ metric, error }));
     return () => {
       live = false;
     };
   }, [metric, devices.data]);
-  const loaded = metric && values?.metric === metric.metric && "values" in values ? values.values : undefined;
+  const loaded = metric && values?.metric === metric && "values" in values ? values.values : undefined;
   const markers = useMemo(() => {
     const counts = new Map<string, number>();
     for (const device of devices.data?.items ?? []) if (device.site_id) counts.set(device.site_id, (counts.get(device.site_id) ?? 0) + 1);
@@ -142,7 +146,7 @@ export default function MapPage() {
       }));
   }, [sites.data, devices.data, status, metric, loaded, level, locale]);
   const telemetry = hasRoute(manifest, "POST /telemetry/query");
-  const metricError = metric && values?.metric === metric.metric && "error" in values ? values.error : undefined;
+  const metricError = metric && values?.metric === metric && "error" in values ? values.error : undefined;
   return (
     <Box>
       <PageTitle>{t("map.title")}</PageTitle>
@@ -158,7 +162,7 @@ export default function MapPage() {
           <TextField select size="small" label={t("map.metric")} value={metricName} onChange={(event) => setMetricName(event.target.value)} sx={{ minWidth: 220 }}>
             <MenuItem value="">{t("map.noMetric")}</MenuItem>
             {MAP_METRICS.map((entry) => (
-              <MenuItem key={entry.metric} value={entry.metric}>
+              <MenuItem key={entry.metrics[0]} value={entry.metrics[0]}>
                 {t(entry.label)}
               </MenuItem>
             ))}

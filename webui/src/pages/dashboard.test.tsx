@@ -142,37 +142,46 @@ describe("dashboard cards", () => {
     await waitFor(() => expect(screen.getByTestId("stat-links").textContent).toBe("nenhum configurado"));
   });
 
-  it("shows the signal per OLT for the period asked, with all OLTs first", async () => {
-    const asked = stubFetch({
-      "/api/v1/telemetry/query": {
-        group_by: "olt",
-        metric: "onu.rx_power_dbm",
-        start: "2026-12-03T10:00:00+00:00",
-        end: "2026-12-04T10:00:00+00:00",
-        groups: [
-          group("olt-1", { label: "OLT-1", reporting: 2, samples: 4, sum: -80, avg: -20, min: -21, max: -19 }),
-          group("olt-2", { label: "OLT-2", reporting: 1, samples: 4, sum: -100, avg: -25, min: -26, max: -24 }),
-          group("olt-3", { label: "OLT-3", devices: 2 }),
-        ],
-      },
-    });
+  it("shows the signal per OLT for the period asked, each OLT from the first Rx metric it reports", async () => {
+    const answers: Record<string, AggregateGroup[]> = {
+      // The OLT manager's name: only OLT-2 is collected.
+      "onu.rx_dbm": [group("olt-2", { label: "OLT-2", reporting: 1, samples: 4, sum: -100, avg: -25, min: -26, max: -24 }), group("olt-1", { label: "OLT-1" })],
+      // Imported samples: OLT-1, and OLT-2 again (ignored: it has collected ones).
+      "onu.rx_power_dbm": [
+        group("olt-1", { label: "OLT-1", reporting: 2, samples: 4, sum: -80, avg: -20, min: -21, max: -19 }),
+        group("olt-2", { label: "OLT-2", reporting: 5, samples: 9, sum: -90, avg: -10, min: -11, max: -9 }),
+        group("olt-3", { label: "OLT-3", devices: 2 }),
+      ],
+    };
+    const asked: Record<string, string>[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) => {
+        const query = Object.fromEntries(new URLSearchParams(url.split("?")[1]));
+        asked.push(query);
+        const body = { group_by: "olt", metric: query.metric, start: "2026-12-03T10:00:00+00:00", end: "2026-12-04T10:00:00+00:00", groups: answers[query.metric] };
+        return new Response(JSON.stringify(body), { status: 200 });
+      }),
+    );
     wrap(<SignalPerOlt period={{ from: "2026-12-03T10:00:00.000Z", to: "2026-12-04T10:00:00.000Z" }} />);
     const table = await screen.findByTestId("signal-per-olt");
-    const query = new URLSearchParams(asked[0].split("?")[1]);
-    expect(Object.fromEntries(query)).toEqual({
-      group_by: "olt",
-      kind: "onu",
-      metric: "onu.rx_power_dbm",
-      start: "2026-12-03T10:00:00.000Z",
-      end: "2026-12-04T10:00:00.000Z",
-    });
+    const base = { group_by: "olt", kind: "onu", start: "2026-12-03T10:00:00.000Z", end: "2026-12-04T10:00:00.000Z" };
+    expect(asked.slice(0, 2)).toEqual([
+      { ...base, metric: "onu.rx_dbm" },
+      { ...base, metric: "onu.rx_power_dbm" },
+    ]);
     const rows = within(table).getAllByRole("row").slice(1);
-    expect(rows.map((row) => row.getAttribute("data-key"))).toEqual(["*", "olt-1", "olt-2"]);
+    expect(rows.map((row) => [row.getAttribute("data-key"), row.getAttribute("data-metric")])).toEqual([
+      ["*", null],
+      ["olt-2", "onu.rx_dbm"],
+      ["olt-1", "onu.rx_power_dbm"],
+    ]);
     expect(rows[0].textContent).toContain("All OLTs");
     expect(rows[0].querySelector('[data-field="avg"]')?.textContent).toBe("-22.5 dBm");
     expect(rows[0].querySelector('[data-field="min"]')?.textContent).toBe("-26.0 dBm");
-    expect(rows[1].querySelector('[data-field="max"]')?.textContent).toBe("-19.0 dBm");
-    expect(within(rows[2]).getByRole("link", { name: "OLT-2" }).getAttribute("href")).toBe("/olts/olt-2");
+    expect(rows[0].querySelector('[data-field="reporting"]')?.textContent).toBe("3");
+    expect(rows[2].querySelector('[data-field="max"]')?.textContent).toBe("-19.0 dBm");
+    expect(within(rows[1]).getByRole("link", { name: "OLT-2" }).getAttribute("href")).toBe("/olts/olt-2");
   });
 
   it("lists the CPEs that rebooted most, the frequent ones marked", () => {
@@ -264,6 +273,11 @@ describe("alerts and incidents", () => {
 
 describe("map by metric", () => {
   const [rx, latency] = MAP_METRICS;
+
+  it("reads ONU Rx under the collector's name first, then the imported one", () => {
+    expect(rx.metrics).toEqual(["onu.rx_dbm", "onu.rx_power_dbm"]);
+    expect(latency.metrics).toEqual(["cpe.ping_avg_ms"]);
+  });
 
   it("grades a value by the metric's bounds, lower or higher being worse", () => {
     expect([-20, -25, -25.5, -27, -28].map((value) => levelOf(rx, value))).toEqual(["good", "good", "warning", "warning", "critical"]);
