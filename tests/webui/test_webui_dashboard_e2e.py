@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .test_webui_e2e import (  # noqa: F401  (fixtures used by name)
+    FLEET,
     STARTUP_SECONDS,
     TASK_SECONDS,
     Demo,
@@ -407,3 +408,30 @@ def test_dashboard_figures_open_the_lists_behind_them(page: Any, demo: Demo) -> 
         page.get_by_role("row").filter(has_text=critical["items"][0]["title"]).wait_for()
     else:
         page.get_by_test_id("empty-state").wait_for()
+
+
+def test_the_event_history_filtered_by_type(page: Any, demo: Demo) -> None:
+    def boots() -> list[dict[str, Any]]:
+        query = {"type": "cpe.boot", "limit": 50}
+        return list(demo.api.get("/events", params=query).json()["items"])
+
+    # Every simulated CPE has booted once, so no boot comes while the page shows the list.
+    _eventually(lambda: len(boots()) >= FLEET, STARTUP_SECONDS, "the fleet's boots")
+    page.get_by_role("link", name="Eventos ao vivo").click()
+    page.get_by_role("tab", name="Histórico").click()
+    page.wait_for_url("**/monitoring/live?view=history")
+    page.get_by_label("Tipo de evento").fill("cpe.boot")
+    rows = page.locator("tbody tr")
+    expected = boots()
+    _eventually(
+        lambda: (
+            rows.count() == len(expected)
+            and all(row.inner_text().count("cpe.boot") == 1 for row in rows.all())
+        ),
+        10,
+        "only boots listed",
+    )
+    shown = [row.get_by_role("link").inner_text() for row in rows.all()]
+    assert shown == [event["device_id"] for event in expected]
+    _shot(page, "event-history")
+    assert _critical_violations(page) == []

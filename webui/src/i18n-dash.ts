@@ -2,6 +2,14 @@
  * incidents, in both languages. */
 
 export const DASH_EN = {
+  "live.live": "Live",
+  "live.history": "History",
+  "live.type": "Event type",
+  "live.since": "From",
+  "live.until": "Until",
+  "live.device": "Device",
+  "live.actor": "Actor",
+  "live.payload": "Details",
   "inv.tag": "Tag",
   "inv.tags": "Tags",
   "inv.tagToApply": "Tag to add or remove",
@@ -77,6 +85,14 @@ export const DASH_EN = {
 };
 
 export const DASH_PT_BR: Record<keyof typeof DASH_EN, string> = {
+  "live.live": "Ao vivo",
+  "live.history": "Histórico",
+  "live.type": "Tipo de evento",
+  "live.since": "De",
+  "live.until": "Até",
+  "live.device": "Dispositivo",
+  "live.actor": "Autor",
+  "live.payload": "Detalhes",
   "inv.tag": "Etiqueta",
   "inv.tags": "Etiquetas",
   "inv.tagToApply": "Etiqueta a pôr ou tirar",

@@ -9,6 +9,7 @@ import { known, SilenceDialog, silenceBody } from "./Alerts";
 import type { AggregateGroup } from "./Dashboard";
 import { seriesSummary, TELEMETRY_RANGES } from "./DevicePage";
 import { withTag } from "./Inventory";
+import { localToIso } from "./Live";
 import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
 import { countAll, FailureRate, failureRate, Stat, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
 
@@ -357,5 +358,13 @@ describe("figures that open their list", () => {
     expect(known(["open", "resolved"], "open")).toBe("open");
     expect(known(["open", "resolved"], "bogus")).toBe("");
     expect(known(["open"], null)).toBe("");
+  });
+});
+
+describe("event history", () => {
+  it("turns the browser's local time into an instant, empty as no bound", () => {
+    expect(localToIso("2026-12-04T10:30")).toBe(new Date(2026, 11, 4, 10, 30).toISOString());
+    expect(localToIso("")).toBeUndefined();
+    expect(localToIso("not a time")).toBeUndefined();
   });
 });
