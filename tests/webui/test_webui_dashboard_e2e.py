@@ -393,14 +393,14 @@ def test_tag_the_onus_of_a_page_in_bulk_and_filter_by_the_tag(page: Any, demo: D
 
 def test_dashboard_figures_open_the_lists_behind_them(page: Any, demo: Demo) -> None:
     offline = demo.api.get("/devices", params={"status": "offline", "limit": 500}).json()["items"]
-    page.get_by_role("link", name=re.compile("^Offline")).click()
+    page.get_by_test_id("stat-offline").get_by_role("link").click()
     page.wait_for_url("**/inventory/devices?status=offline")
     _eventually(lambda: page.locator("tbody tr").count() == len(offline), 10, "offline devices")
     assert offline, "the lab has an offline ONU"
     assert offline[0]["name"] in page.locator("tbody").inner_text()
 
     page.get_by_role("link", name="Visão geral").click()
-    page.get_by_role("link", name=re.compile("^Alertas críticos abertos")).click()
+    page.get_by_test_id("stat-alerts").get_by_role("link").click()
     page.wait_for_url("**/monitoring/alerts?status=open&severity=critical")
     assert page.get_by_role("tab", name="Abertos").get_attribute("aria-selected") == "true"
     critical = demo.api.get("/alerts", params={"status": "open", "severity": "critical"}).json()

@@ -2,7 +2,7 @@
  * The dashboard's cards that read the reports plugin's KPIs, main links, telemetry per OLT and
  * tickets: failure rate, main link status, optical signal per OLT, frequent reboots, SLA.
  */
-import { Box, Card, CardActionArea, CardContent, Chip, Grid, Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { Box, Card, CardContent, Chip, Grid, Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type Page } from "../api";
 import { Link as RouterLink } from "react-router-dom";
@@ -28,40 +28,38 @@ export function Stat({
   colour?: string;
   raw?: number | null;
   caption?: ReactNode;
-  /** The list behind the figure: the card links there. */
+  /** The list behind the figure: the number links there. */
   href?: string;
 }) {
   const { locale } = useI18n();
-  const content = (
-    <CardContent>
-      <Typography variant="body2" color="text.secondary" component="h2">
-        {label}
-      </Typography>
-      <Typography
-        variant={typeof value === "string" ? "body1" : "h3"}
-        component="p"
-        data-testid={testid}
-        data-value={raw ?? (typeof value === "number" ? value : undefined)}
-        sx={{ color: colour }}
-      >
-        {value === undefined ? "—" : typeof value === "number" ? value.toLocaleString(locale) : value}
-      </Typography>
-      {caption && (
-        <Typography variant="caption" component="div" color="text.secondary">
-          {caption}
-        </Typography>
-      )}
-    </CardContent>
-  );
+  const text = value === undefined ? "—" : typeof value === "number" ? value.toLocaleString(locale) : value;
   return (
     <Card variant="outlined" sx={{ height: "100%" }}>
-      {href ? (
-        <CardActionArea component={RouterLink} to={href} sx={{ height: "100%", alignItems: "flex-start" }}>
-          {content}
-        </CardActionArea>
-      ) : (
-        content
-      )}
+      <CardContent>
+        <Typography variant="body2" color="text.secondary" component="h2">
+          {label}
+        </Typography>
+        <Typography
+          variant={typeof value === "string" ? "body1" : "h3"}
+          component="p"
+          data-testid={testid}
+          data-value={raw ?? (typeof value === "number" ? value : undefined)}
+          sx={{ color: colour }}
+        >
+          {href ? (
+            <Link component={RouterLink} to={href} color="inherit" underline="hover" title={label}>
+              {text}
+            </Link>
+          ) : (
+            text
+          )}
+        </Typography>
+        {caption && (
+          <Typography variant="caption" component="div" color="text.secondary">
+            {caption}
+          </Typography>
+        )}
+      </CardContent>
     </Card>
   );
 }
