@@ -91,7 +91,7 @@ def test_dashboard_cards_match_the_api(page: Any, demo: Demo) -> None:
     sla = page.get_by_test_id("sla")
     sla.wait_for()
     period = {"from": sla.get_attribute("data-from"), "to": sla.get_attribute("data-to")}
-    kpis = demo.api.get("/reports/kpis", params=period).json()
+    kpis = demo.api.get("/reports/kpis", params=period).json()  # every section, as reports see them
 
     # Overview: failure rate, main links, critical alerts.
     availability = kpis["availability"]["network"]["availability_percent"]

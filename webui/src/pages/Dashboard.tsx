@@ -15,6 +15,8 @@ import { useSession } from "../session";
 import { FailureRate, MainLinks, Reboots, Section, SignalPerOlt, Sla, Stat, Tickets, useCount, usePeriod, type Kpis } from "./DashboardSections";
 
 const CRITICAL_OPEN = { status: "open", severity: "critical" };
+/** The KPIs the dashboard shows: the server computes only these. */
+const KPI_SECTIONS = "availability,sla,incidents,reboots";
 
 export interface Overview {
   devices: { total: number; online: number; offline: number };
@@ -30,7 +32,8 @@ export default function Dashboard() {
   const critical = useCount(alerts ? "/alerts" : null, CRITICAL_OPEN);
   const period = usePeriod();
   const reports = hasRoute(manifest, "GET /reports/kpis");
-  const kpis = useGet<Kpis>(reports ? "/reports/kpis" : null, period, 300000);
+  const kpiQuery = useMemo(() => ({ ...period, sections: KPI_SECTIONS }), [period]);
+  const kpis = useGet<Kpis>(reports ? "/reports/kpis" : null, kpiQuery, 300000);
   const telemetry = hasRoute(manifest, "GET /telemetry/query");
   const panels = manifest ? panelsFor(manifest, "dashboard") : [];
   const insights = manifest ? panelsFor(manifest, "dashboard.insights") : [];
