@@ -39,6 +39,7 @@ const Topology = lazy(() => import("./pages/Topology"));
 const MapPage = lazy(() => import("./pages/MapPage"));
 const Live = lazy(() => import("./pages/Live"));
 const Alerts = lazy(() => import("./pages/Alerts"));
+const Incidents = lazy(() => import("./pages/Incidents"));
 const Simple = lazy(() => import("./pages/Simple"));
 const Settings = lazy(() => import("./pages/Settings"));
 const PanelPage = lazy(() => import("./pages/PanelPage"));
@@ -159,6 +160,7 @@ function Shell() {
             <Route path="/monitoring/live" element={<Live />} />
             <Route path="/monitoring/map" element={<MapPage />} />
             <Route path="/monitoring/alerts" element={<Alerts />} />
+            <Route path="/monitoring/incidents" element={<Incidents />} />
             <Route path="/automation/jobs" element={<Simple kind="jobs" />} />
             <Route path="/settings/:section" element={<Settings />} />
             <Route path="/automation/rules" element={<Rules />} />
@@ -187,6 +189,7 @@ const BUILT_IN_PATHS = [
   "/monitoring/live",
   "/monitoring/map",
   "/monitoring/alerts",
+  "/monitoring/incidents",
   "/automation/jobs",
   "/settings/users",
   "/settings/tokens",

@@ -1,6 +1,7 @@
 /** Two languages, pt-BR and en; the choice is kept in localStorage and on the user's profile. */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 import { ACS_EN, ACS_PT_BR } from "./i18n-acs";
+import { DASH_EN, DASH_PT_BR } from "./i18n-dash";
 
 export type Locale = "pt-BR" | "en";
 export const LOCALES: Locale[] = ["pt-BR", "en"];
@@ -209,6 +210,7 @@ const en = {
   "dash.withErrors": "CPEs with errors",
   "dash.reports": "error reports",
   ...ACS_EN,
+  ...DASH_EN,
 };
 
 export type MessageKey = keyof typeof en;
@@ -417,6 +419,7 @@ const ptBR: Record<MessageKey, string> = {
   "dash.withErrors": "CPEs com erro",
   "dash.reports": "relatos de erro",
   ...ACS_PT_BR,
+  ...DASH_PT_BR,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, "pt-BR": ptBR };

@@ -7,6 +7,7 @@ export const SHELL_ITEMS: MenuItem[] = [
   { menu: "inventory", label: "Topology", path: "/inventory/topology", permission: "devices.read", labels: { "pt-BR": "Topologia" }, order: 120 },
   { menu: "monitoring", label: "Map", path: "/monitoring/map", permission: "devices.read", labels: { "pt-BR": "Mapa" }, order: 110 },
   { menu: "monitoring", label: "Alerts", path: "/monitoring/alerts", permission: "devices.read", labels: { "pt-BR": "Alertas" }, order: 120 },
+  { menu: "monitoring", label: "Incidents", path: "/monitoring/incidents", permission: "alerts.read", labels: { "pt-BR": "Incidentes" }, order: 130 },
   { menu: "automation", label: "Alert rules", path: "/automation/rules", permission: "alerts.read", labels: { "pt-BR": "Regras de alerta" }, order: 110 },
   { menu: "automation", label: "Silences", path: "/automation/silences", permission: "alerts.read", labels: { "pt-BR": "Silêncios" }, order: 120 },
   { menu: "settings", label: "Notification channels", path: "/settings/channels", permission: "notifications.read", labels: { "pt-BR": "Canais de notificação" }, order: 150 },

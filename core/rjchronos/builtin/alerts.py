@@ -327,6 +327,33 @@ def list_incidents(call: ApiCall) -> dict[str, Any]:
         )
 
 
+def list_main_links(call: ApiCall) -> dict[str, Any]:
+    """The configured main links: ``down`` while their ``link`` incident is open, else ``up``."""
+    configured = list(call.kernel.plugin_settings(PLUGIN).get("main_links", []))
+    with call.kernel.db.session() as session:
+        open_incidents = {
+            incident.element_name: incident
+            for incident in session.execute(
+                select(Incident).where(Incident.status == "open", Incident.kind == "link")
+            ).scalars()
+        }
+    items = []
+    for link in configured:
+        incident = open_incidents.get(link["name"])
+        items.append(
+            {
+                "name": link["name"],
+                "host": link["host"],
+                "port": link["port"],
+                "device_id": link.get("device_id"),
+                "status": "down" if incident else "up",
+                "incident_id": incident.id if incident else None,
+                "down_since": incident.detected_at.isoformat() if incident else None,
+            }
+        )
+    return {"items": items, "next_cursor": None}
+
+
 def get_incident(call: ApiCall) -> dict[str, Any]:
     with call.kernel.db.session() as session:
         incident = session.get(Incident, call.path["id"])
@@ -555,6 +582,14 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             tags=tags,
             summary="Incidents, newest first",
             query=INCIDENT_QUERY,
+        ),
+        ApiRoute(
+            "GET",
+            "/main-links",
+            list_main_links,
+            permission=READ,
+            tags=tags,
+            summary="Main links and whether each is up (no open link incident)",
         ),
         ApiRoute(
             "GET",

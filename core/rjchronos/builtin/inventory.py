@@ -12,6 +12,7 @@ import json
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -36,6 +37,7 @@ from rjchronos.inventory.models import (
     sites,
 )
 from rjchronos.security.permissions import Permission
+from rjchronos.telemetry.params import parse_instant
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
@@ -384,6 +386,45 @@ def list_device_events(call: ApiCall) -> dict[str, Any]:
         return _page(session, statement, device_events.c.id, call.query, descending=True)
 
 
+EVENT_HISTORY_QUERY: dict[str, dict[str, Any]] = {
+    **PAGE_QUERY,
+    "type": {"type": "array", "items": {"type": "string"}, "description": "only these event types"},
+    "device": {"type": "string", "description": "only this device's events"},
+    "since": {"type": "string", "description": "ISO 8601: events at or after this time"},
+    "until": {"type": "string", "description": "ISO 8601: events before this time"},
+}
+
+
+def _instant_query(call: ApiCall, name: str) -> datetime | None:
+    if not call.query.get(name):
+        return None
+    try:
+        return parse_instant(str(call.query[name]))
+    except ValueError as exc:
+        raise _invalid_query(name, str(exc)) from None
+
+
+def list_events(call: ApiCall) -> dict[str, Any]:
+    """Every device's events, newest first (the monitoring history); scoped callers see only
+    their devices' events."""
+    e = device_events.c
+    statement = select(*device_events.columns)
+    if call.query.get("type"):
+        statement = statement.where(e.type.in_(call.query["type"]))
+    if call.query.get("device"):
+        statement = statement.where(e.device_id == call.query["device"])
+    since, until = _instant_query(call, "since"), _instant_query(call, "until")
+    if since is not None:
+        statement = statement.where(e.time >= since)
+    if until is not None:
+        statement = statement.where(e.time < until)
+    condition = queries.scope_condition(call.user.scopes("events.read"))
+    if condition is not None:
+        statement = statement.join(devices, devices.c.id == e.device_id).where(condition)
+    with _reading(call.kernel) as session:
+        return _page(session, statement, e.id, call.query, descending=True)
+
+
 # -- topology ----------------------------------------------------------------
 
 
@@ -704,6 +745,15 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
             tags=devices,
             query={**PAGE_QUERY, "type": {"type": "array", "items": {"type": "string"}}},
             summary="A device's event timeline, newest first",
+        ),
+        ApiRoute(
+            "GET",
+            "/events",
+            list_events,
+            "events.read",
+            tags=("events",),
+            query=EVENT_HISTORY_QUERY,
+            summary="Device events of every device, newest first (the history)",
         ),
         ApiRoute(
             "GET",

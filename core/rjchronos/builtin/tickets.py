@@ -8,10 +8,10 @@ an external helpdesk or ERP. Tables live in ``builtin.alerts``' history.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, or_, select
 
 from rjchronos import hookimpl
 from rjchronos.alerts.models import Incident, Ticket
@@ -122,6 +122,51 @@ def list_tickets(call: ApiCall) -> dict[str, Any]:
         return paginate(session, statement, Ticket.id, call.query, render, descending=True)
 
 
+#: The longest evolution ``GET /tickets/evolution`` draws, in days.
+MAX_EVOLUTION_DAYS = 90
+EVOLUTION_QUERY: dict[str, Any] = {
+    "days": {"type": "integer", "minimum": 1, "maximum": MAX_EVOLUTION_DAYS, "default": 14}
+}
+
+
+def ticket_evolution(call: ApiCall) -> dict[str, Any]:
+    """Tickets opened and resolved in each of the last ``days`` 24-hour periods (the last one
+    ends now), and how many were unresolved at the end of each."""
+    days = int(call.query.get("days") or EVOLUTION_QUERY["days"]["default"])
+    end = utcnow()
+    start = end - timedelta(days=days)
+    statement = select(Ticket.created_at, Ticket.resolved_at).where(
+        col(Ticket.created_at) < end,
+        or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= start),
+    )
+    with call.kernel.db.session() as session:
+        rows = [(created, done) for created, done in session.execute(statement)]
+    points = []
+    for index in range(days):
+        low = start + timedelta(days=index)
+        high = low + timedelta(days=1)
+        points.append(
+            {
+                "start": low.isoformat(),
+                "end": high.isoformat(),
+                "opened": sum(low <= created < high for created, _ in rows),
+                "resolved": sum(done is not None and low <= done < high for _, done in rows),
+                "open": sum(
+                    created < high and (done is None or done >= high) for created, done in rows
+                ),
+            }
+        )
+    return {
+        "days": days,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "opened": sum(point["opened"] for point in points),
+        "resolved": sum(point["resolved"] for point in points),
+        "open_now": sum(done is None for _, done in rows),
+        "points": points,
+    }
+
+
 def get_ticket(call: ApiCall) -> dict[str, Any]:
     with call.kernel.db.session() as session:
         ticket = session.get(Ticket, call.path["id"])
@@ -218,6 +263,8 @@ def rjc_api_routes(kernel: Kernel) -> list[ApiRoute]:
                  summary="Tickets, newest first", query=query),
         ApiRoute("POST", "/tickets", create_ticket, permission=WRITE, tags=tags,
                  status_code=201, summary="Open a ticket", body_schema=CREATE_BODY),
+        ApiRoute("GET", "/tickets/evolution", ticket_evolution, permission=READ, tags=tags,
+                 summary="Tickets opened, resolved and open per day", query=EVOLUTION_QUERY),
         ApiRoute("GET", "/tickets/{id}", get_ticket, permission=READ, tags=tags,
                  summary="One ticket"),
         ApiRoute("POST", "/tickets/{id}/assign", assign_ticket, permission=WRITE, tags=tags,

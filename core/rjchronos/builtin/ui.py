@@ -81,7 +81,7 @@ def rjc_ui_panels(kernel: Kernel) -> list[Panel]:
             "events.read",
             api="/devices/{id}/events",
             titles={"pt-BR": "Linha do tempo"},
-            options={"columns": ["time", "type", "actor"]},
+            options={"columns": ["time", "type", "actor", "payload"]},
         ),
     ]
 

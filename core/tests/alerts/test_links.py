@@ -67,3 +67,50 @@ def test_a_link_down_is_one_incident_until_it_answers_again(
         ]
     finally:
         server.close()
+
+
+def test_main_links_list_each_configured_link_up_or_down(
+    rjc_kernel_factory: Any, rjc_client_factory: Any
+) -> None:
+    answering = _listen()
+    closed = _listen()
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    kernel = rjc_kernel_factory(
+        plugin_settings={
+            "builtin.alerts": {
+                "main_links": [
+                    {"name": "uplink-A", "host": "127.0.0.1", "port": answering.getsockname()[1]},
+                    {"name": "uplink-B", "host": "127.0.0.1", "port": closed_port},
+                ],
+                "link_probe_attempts": 1,
+                "link_probe_timeout_seconds": 0.5,
+            }
+        },
+    )
+    viewer = rjc_client_factory("viewer", kernel=kernel)
+    try:
+        before = viewer.get("/api/v1/main-links")
+        assert before.status_code == 200, before.text
+        assert [(link["name"], link["status"]) for link in before.json()["items"]] == [
+            ("uplink-A", "up"),
+            ("uplink-B", "up"),
+        ]
+        job = kernel.jobs.get(kernel.jobs.enqueue(links.JOB_TYPE, {}))
+        assert job.result["down"] == ["uplink-B"]
+        after = {link["name"]: link for link in viewer.get("/api/v1/main-links").json()["items"]}
+        assert after["uplink-A"]["status"] == "up"
+        assert after["uplink-A"]["incident_id"] is None
+        down = after["uplink-B"]
+        assert (down["status"], down["port"]) == ("down", closed_port)
+        incident = viewer.get(f"/api/v1/incidents/{down['incident_id']}").json()
+        assert incident["kind"] == "link"
+        assert down["down_since"] == incident["detected_at"]
+    finally:
+        answering.close()
+    assert rjc_client_factory(None, kernel=kernel).get("/api/v1/main-links").status_code == 401
+
+
+def test_main_links_are_empty_when_none_is_configured(rjc_client: Any) -> None:
+    answer = rjc_client.get("/api/v1/main-links")
+    assert answer.json() == {"items": [], "next_cursor": None}

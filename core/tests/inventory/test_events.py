@@ -230,3 +230,40 @@ def test_events_emitted_from_many_threads_at_once_are_each_stored_and_heard_once
     assert _stored(kernel) == before + 199
     heard = recorder.wait_for(199)
     assert sorted(e.id for e in heard) == sorted(e.id for e in events)
+
+
+def test_the_event_history_of_every_device_newest_first_filtered_and_scoped(
+    admin: Any, scoped_client: Any, network: Any
+) -> None:
+    n = network
+    answer = admin.get("/api/v1/events", params={"limit": 500})
+    assert answer.status_code == 200, answer.text
+    events = answer.json()["items"]
+    assert [e["id"] for e in events] == sorted((e["id"] for e in events), reverse=True)
+    created = {e["device_id"] for e in events if e["type"] == "device.created"}
+    assert {n.olt["id"], n.cpe["id"], n.south_onu["id"]} <= created
+
+    only = admin.get("/api/v1/events", params={"type": "device.created", "device": n.cpe["id"]})
+    assert [(e["type"], e["device_id"]) for e in only.json()["items"]] == [
+        ("device.created", n.cpe["id"])
+    ]
+    first = admin.get("/api/v1/events", params={"limit": 2}).json()
+    assert [e["id"] for e in first["items"]] == [e["id"] for e in events[:2]]
+    rest = admin.get("/api/v1/events", params={"limit": 2, "cursor": first["next_cursor"]})
+    assert [e["id"] for e in rest.json()["items"]] == [e["id"] for e in events[2:4]]
+
+    newest = events[0]["time"]
+    assert [e["id"] for e in admin.get(
+        "/api/v1/events", params={"since": newest, "limit": 500}
+    ).json()["items"]] == [e["id"] for e in events if e["time"] >= newest]  # fmt: skip
+    assert admin.get("/api/v1/events", params={"until": events[-1]["time"]}).json()["items"] == []
+    bad = admin.get("/api/v1/events", params={"since": "yesterday"})
+    assert bad.status_code == 422
+    assert bad.json()["invalid_params"][0]["name"] == "query.since"
+
+    north = scoped_client("viewer", "region:Norte")
+    seen = {
+        e["device_id"] for e in north.get("/api/v1/events", params={"limit": 500}).json()["items"]
+    }
+    assert n.cpe["id"] in seen
+    assert n.south_onu["id"] not in seen and None not in seen

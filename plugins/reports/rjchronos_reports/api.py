@@ -28,6 +28,14 @@ MAX_PERIOD = timedelta(days=400)
 
 _INSTANT = {"type": "string", "description": "ISO-8601 time with a zone"}
 _PERIOD_QUERY = {"from": _INSTANT, "to": _INSTANT}
+_KPI_QUERY: dict[str, dict[str, Any]] = {
+    **_PERIOD_QUERY,
+    "sections": {
+        "type": "array",
+        "items": {"enum": list(kpis.SECTIONS)},
+        "description": "comma-separated: only these parts (the others are not computed)",
+    },
+}
 
 REPORT_BODY: dict[str, Any] = {
     "type": "object",
@@ -98,7 +106,11 @@ def _period(values: dict[str, Any], where: str) -> tuple[datetime, datetime]:
 
 def get_kpis(call: ApiCall) -> dict[str, Any]:
     start, end = _period(call.query, "query")
-    return kpis.compute(call.kernel, start, end)
+    sections = call.query.get("sections") or None
+    unknown = sorted(set(sections or ()) - set(kpis.SECTIONS))
+    if unknown:
+        raise _invalid("query.sections", f"unknown: {', '.join(unknown)}")
+    return kpis.compute(call.kernel, start, end, sections)
 
 
 def kpi_table(call: ApiCall) -> dict[str, Any]:
@@ -280,7 +292,7 @@ def routes() -> list[ApiRoute]:
     tags = ("reports",)
     one = "/reports/{id}"
     return [
-        ApiRoute("GET", "/reports/kpis", get_kpis, permission=READ, query=_PERIOD_QUERY,
+        ApiRoute("GET", "/reports/kpis", get_kpis, permission=READ, query=_KPI_QUERY,
                  summary="Every KPI of a period", tags=tags),
         ApiRoute("GET", "/reports/kpi-table", kpi_table, permission=READ, query=_PERIOD_QUERY,
                  summary="The headline KPIs as table rows", tags=tags),

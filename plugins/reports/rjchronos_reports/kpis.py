@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, cast
@@ -49,39 +49,74 @@ RX_EDGES = tuple(float(edge) for edge in range(-32, -11, 2))
 UNRESTRICTED = (None,)
 
 
-def compute(kernel: Kernel, start: datetime, end: datetime) -> dict[str, Any]:
-    """Every KPI over ``[start, end)``, as JSON-able values."""
+#: The parts of ``compute``'s answer, which a caller may limit it to.
+SECTIONS = (
+    "availability",
+    "sla",
+    "incidents",
+    "devices_over_time",
+    "firmware",
+    "reboots",
+    "errors",
+    "signal",
+    "ai_suggestions",
+)
+
+
+def compute(
+    kernel: Kernel, start: datetime, end: datetime, sections: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Every KPI over ``[start, end)``, as JSON-able values; only ``sections`` (and ``period``)
+    when given, which skips the work of the others."""
     if end <= start:
         raise ValueError("the period must end after it starts")
+    wanted = set(SECTIONS if sections is None else sections)
     settings = kernel.plugin_settings("reports")
+    result: dict[str, Any] = {
+        "period": {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "seconds": (end - start).total_seconds(),
+        }
+    }
     with kernel.db.session() as session:
-        access_ids = [
-            row[0]
-            for row in session.execute(
-                select(devices.c.id).where(devices.c.kind.in_(ACCESS_KINDS)).order_by(devices.c.id)
-            )
-        ]
-        lines = timelines(session, access_ids, start, end)
-        result: dict[str, Any] = {
-            "period": {
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "seconds": (end - start).total_seconds(),
-            },
-            "availability": _availability(session, lines, start, end),
-        }
-        result["sla"] = _sla(session, result["availability"]["customers"], settings)
-        result["incidents"] = _incidents(session, start, end)
-        result["devices_over_time"] = _over_time(session, lines, start, end)
-        result["firmware"] = _firmware(session)
-        result["reboots"] = _event_counts(session, ("cpe.boot",), start, end)
-        result["errors"] = {
-            "events": _event_counts(session, tuple(settings["error_events"]), start, end),
-            "metrics": _counter_increase(kernel, session, settings["error_metrics"], start, end),
-        }
-        onus = [m.device_id for m in members(session, "olt", "onu", UNRESTRICTED)]
-    result["signal"] = _signal(kernel, onus, settings, start, end)
-    result["ai_suggestions"] = _ai_suggestions(kernel, start, end)
+        if wanted & {"availability", "sla", "devices_over_time"}:
+            access_ids = [
+                row[0]
+                for row in session.execute(
+                    select(devices.c.id)
+                    .where(devices.c.kind.in_(ACCESS_KINDS))
+                    .order_by(devices.c.id)
+                )
+            ]
+            lines = timelines(session, access_ids, start, end)
+        if wanted & {"availability", "sla"}:
+            found = _availability(session, lines, start, end)
+            if "availability" in wanted:
+                result["availability"] = found
+            if "sla" in wanted:
+                result["sla"] = _sla(session, found["customers"], settings)
+        if "incidents" in wanted:
+            result["incidents"] = _incidents(session, start, end)
+        if "devices_over_time" in wanted:
+            result["devices_over_time"] = _over_time(session, lines, start, end)
+        if "firmware" in wanted:
+            result["firmware"] = _firmware(session)
+        if "reboots" in wanted:
+            result["reboots"] = _event_counts(session, ("cpe.boot",), start, end)
+        if "errors" in wanted:
+            result["errors"] = {
+                "events": _event_counts(session, tuple(settings["error_events"]), start, end),
+                "metrics": _counter_increase(
+                    kernel, session, settings["error_metrics"], start, end
+                ),
+            }
+        if "signal" in wanted:
+            onus = [m.device_id for m in members(session, "olt", "onu", UNRESTRICTED)]
+    if "signal" in wanted:
+        result["signal"] = _signal(kernel, onus, settings, start, end)
+    if "ai_suggestions" in wanted:
+        result["ai_suggestions"] = _ai_suggestions(kernel, start, end)
     return result
 
 
@@ -341,18 +376,21 @@ def _event_counts(
         session.execute(select(e.type, func.count()).where(*where).group_by(e.type)).all()
     )
     per_device = session.execute(
-        select(e.device_id, devices.c.name, func.count())
+        select(e.device_id, devices.c.name, devices.c.serial, func.count())
         .select_from(device_events)
         .outerjoin(devices, devices.c.id == e.device_id)
         .where(*where)
-        .group_by(e.device_id, devices.c.name)
+        .group_by(e.device_id, devices.c.name, devices.c.serial)
         .order_by(func.count().desc(), e.device_id)
     ).all()
     return {
         "total": sum(by_type.values()),
         "by_type": {t: int(by_type.get(t, 0)) for t in types},
         "devices": len(per_device),
-        "top": [{"device_id": i, "name": n or "", "count": c} for i, n, c in per_device[:10]],
+        "top": [
+            {"device_id": i, "name": n or "", "serial": s or "", "count": c}
+            for i, n, s, c in per_device[:10]
+        ],
     }
 
 

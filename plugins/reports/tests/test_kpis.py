@@ -65,7 +65,8 @@ def test_availability_and_sla_breaches(
 def test_incidents_events_telemetry_and_inventory(
     reports_kernel: Any, scenario: Scenario, rjc_client_factory: Any
 ) -> None:
-    kpis = _kpis(rjc_client_factory("viewer", kernel=reports_kernel), scenario)
+    viewer = rjc_client_factory("viewer", kernel=reports_kernel)
+    kpis = _kpis(viewer, scenario)
     incidents = kpis["incidents"]
     assert incidents["total"] == 3 and incidents["recovered"] == 2
     assert incidents["by_kind"] == {"fiber": 1, "link": 1, "power": 1}
@@ -78,6 +79,8 @@ def test_incidents_events_telemetry_and_inventory(
 
     assert kpis["reboots"]["total"] == scenario.reboots
     assert kpis["reboots"]["top"][0]["device_id"] == scenario.routers["DEMO-0001"]
+    busiest = viewer.get(f"/api/v1/devices/{scenario.routers['DEMO-0001']}").json()
+    assert kpis["reboots"]["top"][0]["serial"] == busiest["serial"] != ""
     assert kpis["errors"]["metrics"]["cpe.wan_errors_received"]["total"] == pytest.approx(
         scenario.wan_error_rise
     )
@@ -125,3 +128,22 @@ def test_a_quiet_period_takes_the_status_from_what_came_after(
     ricardo = next(s.name for s in SUBSCRIBERS if s.external_id == "DEMO-0008")
     assert customers[ricardo]["availability_percent"] == 0.0
     assert customers[ricardo]["down_seconds"] == (2 * DAY).total_seconds()
+
+
+def test_only_the_sections_asked_for(
+    reports_kernel: Any, scenario: Scenario, rjc_client_factory: Any
+) -> None:
+    viewer = rjc_client_factory("viewer", kernel=reports_kernel)
+    every = _kpis(viewer, scenario)
+    period = {"from": scenario.start.isoformat(), "to": scenario.end.isoformat()}
+    answer = viewer.get(
+        "/api/v1/reports/kpis", params={**period, "sections": "sla,incidents,reboots"}
+    )
+    assert answer.status_code == 200, answer.text
+    some = answer.json()
+    assert set(some) == {"period", "sla", "incidents", "reboots"}
+    for section in ("period", "sla", "incidents", "reboots"):
+        assert some[section] == every[section], section
+    bad = viewer.get("/api/v1/reports/kpis", params={**period, "sections": "sla,weather"})
+    assert bad.status_code == 422
+    assert bad.json()["invalid_params"][0]["name"].startswith("query.sections")

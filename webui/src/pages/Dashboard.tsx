@@ -1,10 +1,9 @@
 /**
- * Overview: devices online and offline, by kind, optical power, latency per neighbourhood,
- * CPE WAN errors, alerts, plugin panels.
+ * Overview (devices, alerts, failure rate, main links), network performance (signal per OLT,
+ * latency per neighbourhood), CPE health (firmware, reboots, WAN errors), SLA, plugin panels.
  */
 import { Box, Card, CardContent, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
-import { useEffect, useMemo, useState } from "react";
-import { api, type Page } from "../api";
+import { useMemo } from "react";
 import { Chart } from "../components/Chart";
 import { PageTitle } from "../components/PageTitle";
 import { EmptyState, StateView } from "../components/StateView";
@@ -13,6 +12,11 @@ import { useI18n } from "../i18n";
 import { hasRoute, panelsFor } from "../manifest";
 import { PanelCard } from "../panels/PanelHost";
 import { useSession } from "../session";
+import { FailureRate, MainLinks, Reboots, Section, SignalPerOlt, Sla, Stat, Tickets, useCount, usePeriod, type Kpis } from "./DashboardSections";
+
+const CRITICAL_OPEN = { status: "open", severity: "critical" };
+/** The KPIs the dashboard shows: the server computes only these. */
+const KPI_SECTIONS = "availability,sla,incidents,reboots";
 
 export interface Overview {
   devices: { total: number; online: number; offline: number };
@@ -20,53 +24,50 @@ export interface Overview {
   firmware?: { kind: string; vendor: string; model: string; firmware: string; count: number }[];
 }
 
-function Stat({ label, value, testid, colour }: { label: string; value: number | string | undefined; testid: string; colour?: string }) {
-  const { locale } = useI18n();
-  return (
-    <Card variant="outlined" sx={{ height: "100%" }}>
-      <CardContent>
-        <Typography variant="body2" color="text.secondary" component="h2">
-          {label}
-        </Typography>
-        <Typography variant={typeof value === "string" ? "body1" : "h3"} component="p" data-testid={testid} sx={{ color: colour }}>
-          {value === undefined ? "—" : typeof value === "number" ? value.toLocaleString(locale) : value}
-        </Typography>
-      </CardContent>
-    </Card>
-  );
-}
-
 export default function Dashboard() {
   const { t, locale } = useI18n();
   const { manifest } = useSession();
   const { data, error, loading } = useGet<Overview>("/ui/overview", undefined, 30000);
   const alerts = hasRoute(manifest, "GET /alerts");
-  const open = useGet<Page<unknown>>(alerts ? "/alerts" : null, { status: "open", severity: "critical", limit: 100 });
+  const critical = useCount(alerts ? "/alerts" : null, CRITICAL_OPEN);
+  const period = usePeriod();
+  const reports = hasRoute(manifest, "GET /reports/kpis");
+  const kpiQuery = useMemo(() => ({ ...period, sections: KPI_SECTIONS }), [period]);
+  const kpis = useGet<Kpis>(reports ? "/reports/kpis" : null, kpiQuery, 300000);
+  const telemetry = hasRoute(manifest, "GET /telemetry/query");
   const panels = manifest ? panelsFor(manifest, "dashboard") : [];
   const insights = manifest ? panelsFor(manifest, "dashboard.insights") : [];
+  const stat = { xs: 6, sm: 4, md: 2 };
   return (
     <Box>
       <PageTitle>{t("dash.title")}</PageTitle>
       <StateView loading={loading && !data} error={error}>
         <Grid container spacing={2}>
-          <Grid size={{ xs: 6, md: 3 }}>
-            <Stat label={t("dash.devices")} value={data?.devices.total} testid="stat-total" />
+          <Grid size={stat}>
+            <Stat label={t("dash.devices")} value={data?.devices.total} testid="stat-total" href="/inventory/devices" />
           </Grid>
-          <Grid size={{ xs: 6, md: 3 }}>
-            <Stat label={t("dash.online")} value={data?.devices.online} testid="stat-online" colour="success.main" />
+          <Grid size={stat}>
+            <Stat label={t("dash.online")} value={data?.devices.online} testid="stat-online" colour="success.main" href="/inventory/devices?status=online" />
           </Grid>
-          <Grid size={{ xs: 6, md: 3 }}>
-            <Stat label={t("dash.offline")} value={data?.devices.offline} testid="stat-offline" colour="error.main" />
+          <Grid size={stat}>
+            <Stat label={t("dash.offline")} value={data?.devices.offline} testid="stat-offline" colour="error.main" href="/inventory/devices?status=offline" />
           </Grid>
-          <Grid size={{ xs: 6, md: 3 }}>
+          <Grid size={stat}>
             <Stat
               label={t("dash.alerts")}
-              value={alerts ? (open.data?.items.length ?? undefined) : t("common.unavailable")}
+              value={alerts ? critical : t("common.unavailable")}
               testid="stat-alerts"
+              href={alerts ? "/monitoring/alerts?status=open&severity=critical" : undefined}
             />
           </Grid>
-          <Grid size={{ xs: 12, md: 6 }}>
-            <Card variant="outlined">
+          <Grid size={stat}>
+            <FailureRate kpis={kpis} available={reports} />
+          </Grid>
+          <Grid size={stat}>
+            <MainLinks available={hasRoute(manifest, "GET /main-links")} />
+          </Grid>
+          <Grid size={12}>
+            <Card variant="outlined" sx={{ height: "100%" }}>
               <CardContent>
                 <Typography variant="h6" component="h2">
                   {t("dash.byKind")}
@@ -75,19 +76,18 @@ export default function Dashboard() {
               </CardContent>
             </Card>
           </Grid>
-          <Grid size={{ xs: 12, md: 6 }}>
-            <OpticalPower />
-          </Grid>
-          {hasRoute(manifest, "GET /telemetry/query") && (
+          {telemetry && (
             <>
+              <Section>{t("dash.section.network")}</Section>
+              <Grid size={{ xs: 12, md: 6 }}>
+                <SignalPerOlt period={period} />
+              </Grid>
               <Grid size={{ xs: 12, md: 6 }}>
                 <LatencyPerNeighbourhood />
               </Grid>
-              <Grid size={{ xs: 12, md: 6 }}>
-                <WanErrors />
-              </Grid>
             </>
           )}
+          <Section>{t("dash.section.cpe")}</Section>
           <Grid size={{ xs: 12, md: 6 }}>
             <Card variant="outlined" sx={{ height: "100%" }}>
               <CardContent>
@@ -120,6 +120,21 @@ export default function Dashboard() {
                 )}
               </CardContent>
             </Card>
+          </Grid>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Reboots kpis={kpis} available={reports} />
+          </Grid>
+          {telemetry && (
+            <Grid size={12}>
+              <WanErrors />
+            </Grid>
+          )}
+          <Section>{t("dash.section.sla")}</Section>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Sla kpis={kpis} available={reports} />
+          </Grid>
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Tickets available={hasRoute(manifest, "GET /tickets/evolution")} />
           </Grid>
           {panels.map((panel) => (
             <Grid key={panel.id} size={{ xs: 12, md: 6 }}>
@@ -168,72 +183,6 @@ function ByKind({ overview }: { overview: Overview }) {
     };
   }, [overview]);
   return <Chart option={option} label={t("dash.byKind")} height={260} />;
-}
-
-interface Series {
-  series: { entity: string; points: [string, number | null][] }[];
-}
-
-/** Minimum, average and maximum ONU receive power over 24 h (up to 100 ONUs). */
-function OpticalPower() {
-  const { t, locale } = useI18n();
-  const [figures, setFigures] = useState<{ min: number; avg: number; max: number; count: number } | null>();
-  useEffect(() => {
-    let live = true;
-    (async () => {
-      const onus = await api.get<Page<{ id: string }>>("/devices", { kind: "onu", limit: 100 });
-      if (onus.items.length === 0) return null;
-      const result = await api.post<Series>("/telemetry/query", {
-        entities: onus.items.map((onu) => onu.id),
-        metric: "onu.rx_power_dbm",
-        resolution: 86400,
-      });
-      const values = result.series.flatMap((s) => s.points.map((p) => p[1])).filter((v): v is number => typeof v === "number");
-      if (values.length === 0) return null;
-      return {
-        min: Math.min(...values),
-        max: Math.max(...values),
-        avg: values.reduce((a, b) => a + b, 0) / values.length,
-        count: result.series.filter((s) => s.points.length > 0).length,
-      };
-    })()
-      .then((value) => live && setFigures(value))
-      .catch(() => live && setFigures(null));
-    return () => {
-      live = false;
-    };
-  }, []);
-  const format = (value: number) => `${value.toLocaleString(locale, { maximumFractionDigits: 1 })} dBm`;
-  return (
-    <Card variant="outlined" sx={{ height: "100%" }}>
-      <CardContent>
-        <Typography variant="h6" component="h2">
-          {t("dash.telemetry")}: ONU Rx (24 h)
-        </Typography>
-        {figures === undefined ? (
-          <StateView loading />
-        ) : figures === null ? (
-          <EmptyState text={t("common.empty")} />
-        ) : (
-          <Grid container spacing={1} sx={{ mt: 1 }} data-testid="optical-power">
-            {(["min", "avg", "max"] as const).map((key) => (
-              <Grid key={key} size={4}>
-                <Typography variant="body2" color="text.secondary">
-                  {key}
-                </Typography>
-                <Typography variant="h5" component="p">
-                  {format(figures[key])}
-                </Typography>
-              </Grid>
-            ))}
-            <Grid size={12}>
-              <Typography variant="caption">ONUs: {figures.count}</Typography>
-            </Grid>
-          </Grid>
-        )}
-      </CardContent>
-    </Card>
-  );
 }
 
 /** One group of `GET /telemetry/query?group_by=...` (see docs/telemetry.md). */
@@ -289,7 +238,7 @@ function LatencyPerNeighbourhood() {
     <Card variant="outlined" sx={{ height: "100%" }}>
       <CardContent>
         <Typography variant="h6" component="h2">
-          {t("dash.network")}: {t("dash.latency")}
+          {t("dash.latency")}
         </Typography>
         <StateView loading={loading && !data} error={error} empty={data ? rows.length === 0 : undefined}>
           <Table size="small" aria-label={t("dash.latency")} data-testid="latency-per-neighbourhood">
@@ -339,7 +288,7 @@ function WanErrors() {
     <Card variant="outlined" sx={{ height: "100%" }}>
       <CardContent>
         <Typography variant="h6" component="h2">
-          {t("dash.cpeHealth")}
+          {t("dash.wanErrors")}
         </Typography>
         <StateView loading={(pppoe.loading && !pppoe.data) || (dhcp.loading && !dhcp.data)} error={pppoe.error ?? dhcp.error}>
           <Grid container spacing={2} sx={{ mt: 1 }}>

@@ -246,31 +246,79 @@ function Parameters({ deviceId }: { deviceId: string }) {
   );
 }
 
+/** The ranges the telemetry tab offers, in hours. */
+export const TELEMETRY_RANGES = [6, 24, 168, 720];
+
+/** Lowest, mean, highest and latest value of a series' points (empty points skipped). */
+export function seriesSummary(points: [string, number | null][]) {
+  const values = points.map((point) => point[1]).filter((value): value is number => typeof value === "number");
+  if (values.length === 0) return null;
+  return {
+    min: Math.min(...values),
+    avg: values.reduce((total, value) => total + value, 0) / values.length,
+    max: Math.max(...values),
+    last: values[values.length - 1],
+  };
+}
+
 function Telemetry({ deviceId }: { deviceId: string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const metrics = useGet<{ metrics: string[] }>(`/devices/${deviceId}/telemetry/metrics`);
   const [chosen, setChosen] = useState("");
+  const [hours, setHours] = useState(24);
   const metric = chosen || metrics.data?.metrics[0] || "";
-  const series = useGet<{ points: [string, number][] }>(metric ? `/devices/${deviceId}/telemetry` : null, { metric, resolution: 600 });
+  const query = useMemo(() => {
+    const end = Math.floor(Date.now() / 1000) * 1000;
+    return { metric, start: new Date(end - hours * 3600000).toISOString(), end: new Date(end).toISOString(), resolution: "auto" };
+  }, [metric, hours]);
+  const series = useGet<{ points: [string, number | null][] }>(
+    metric ? `/devices/${deviceId}/telemetry` : null,
+    query,
+  );
+  const points = useMemo(() => (series.data?.points ?? []).filter((point): point is [string, number] => typeof point[1] === "number"), [series.data]);
+  const summary = series.data ? seriesSummary(series.data.points) : null;
+  const rangeLabel = (value: number) => (value < 48 ? `${value} h` : `${value / 24} ${t("dev.days")}`);
   return (
     <StateView loading={metrics.loading && !metrics.data} error={metrics.error}>
       {!metric ? (
         <Typography color="text.secondary">{t("dev.noTelemetry")}</Typography>
       ) : (
         <Box>
-          <TextField select size="small" label={t("dev.metric")} value={metric} onChange={(event) => setChosen(event.target.value)} sx={{ minWidth: 240, mb: 1 }}>
-            {metrics.data?.metrics.map((name) => (
-              <MenuItem key={name} value={name}>
-                {name}
-              </MenuItem>
-            ))}
-          </TextField>
-          <StateView loading={series.loading && !series.data} error={series.error}>
-            <TimeSeries points={series.data?.points ?? []} label={metric} />
+          <Box sx={{ display: "flex", gap: 2, flexWrap: "wrap", mb: 1 }}>
+            <TextField select size="small" label={t("dev.metric")} value={metric} onChange={(event) => setChosen(event.target.value)} sx={{ minWidth: 240 }}>
+              {metrics.data?.metrics.map((name) => (
+                <MenuItem key={name} value={name}>
+                  {name}
+                </MenuItem>
+              ))}
+            </TextField>
+            <TextField select size="small" label={t("dev.range")} value={hours} onChange={(event) => setHours(Number(event.target.value))} sx={{ minWidth: 160 }}>
+              {TELEMETRY_RANGES.map((value) => (
+                <MenuItem key={value} value={value}>
+                  {rangeLabel(value)}
+                </MenuItem>
+              ))}
+            </TextField>
+          </Box>
+          <StateView loading={series.loading && !series.data} error={series.error} empty={series.data ? points.length === 0 : undefined}>
+            {summary && (
+              <Box sx={{ display: "flex", gap: 3, flexWrap: "wrap", mb: 1 }} data-testid="telemetry-summary" data-start={query.start} data-end={query.end}>
+                {(["last", "min", "avg", "max"] as const).map((key) => (
+                  <Box key={key}>
+                    <Typography variant="caption" color="text.secondary" component="p">
+                      {t(`dev.summary.${key}`)}
+                    </Typography>
+                    <Typography variant="h6" component="p" data-testid={`telemetry-${key}`} data-value={summary[key]}>
+                      {summary[key].toLocaleString(locale, { maximumFractionDigits: 2 })}
+                    </Typography>
+                  </Box>
+                ))}
+              </Box>
+            )}
+            <TimeSeries points={points} label={`${metric} (${rangeLabel(hours)})`} />
           </StateView>
         </Box>
       )}
     </StateView>
   );
 }
-

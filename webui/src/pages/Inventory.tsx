@@ -1,4 +1,5 @@
-/** Devices: server-side search, filters, sorting and cursor pages. */
+/** Devices: server-side search, filters (status, vendor, tag), sorting and cursor pages; bulk
+ * reboot or refresh of CPEs and bulk tagging of any device. */
 import { Alert, Box, Button, MenuItem, Tab, Tabs, TextField, Typography } from "@mui/material";
 import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
@@ -20,6 +21,21 @@ export interface DeviceRow extends Record<string, unknown> {
   status: string;
 }
 
+/** A device's tags with `tag` added or removed (kept in order, no duplicates). */
+export function withTag(tags: string[], tag: string, add: boolean): string[] {
+  const rest = tags.filter((value) => value !== tag);
+  return add ? [...rest, tag] : rest;
+}
+
+/** Add or remove one tag on a device: its tags read, then `PATCH /devices/{id}` with the new list. */
+async function retag(id: string, tag: string, add: boolean): Promise<void> {
+  const device = await api.get<{ tags?: string[] }>(`/devices/${id}`);
+  const tags = device.tags ?? [];
+  const next = withTag(tags, tag, add);
+  if (next.length === tags.length && next.every((value, index) => value === tags[index])) return;
+  await api.patch(`/devices/${id}`, { tags: next });
+}
+
 export function devicePath(row: { id: string; kind: string }): string {
   return row.kind === "olt" ? `/olts/${row.id}` : `/devices/${row.id}`;
 }
@@ -32,11 +48,23 @@ export default function Inventory() {
   const status = params.get("status") ?? "";
   const q = params.get("q") ?? "";
   const [text, setText] = useState(q);
-  const { manifest } = useSession();
-  const bulk = kind === "cpe" && hasRoute(manifest, "POST /devices/{id}/tasks");
+  const { manifest, can } = useSession();
+  const tasks = kind === "cpe" && hasRoute(manifest, "POST /devices/{id}/tasks");
+  const tagging = kind !== "" && can("devices.write");
+  const bulk = tasks || tagging;
+  const [tagText, setTagText] = useState("");
   const [selected, setSelected] = useState<string[]>([]);
   const [outcome, setOutcome] = useState("");
+  const [version, setVersion] = useState(0);
   useEffect(() => setSelected([]), [kind, status, q]);
+  const tagAll = async (add: boolean) => {
+    const tag = tagText.trim();
+    const results = await Promise.allSettled(selected.map((id) => retag(id, tag, add)));
+    const failed = results.filter((result) => result.status === "rejected").length;
+    setOutcome(`${results.length - failed} ${t(add ? "inv.tagged" : "inv.untagged")}, ${failed} ${t("inv.bulkFailed")}`);
+    setSelected([]);
+    setVersion((n) => n + 1);
+  };
   const runAll = async (body: Record<string, unknown>) => {
     const results = await Promise.allSettled(selected.map((id) => api.post(`/devices/${id}/tasks`, body)));
     const failed = results.filter((result) => result.status === "rejected").length;
@@ -85,18 +113,41 @@ export default function Inventory() {
           ))}
         </TextField>
         <TextField size="small" label={t("inv.vendor")} defaultValue={params.get("vendor") ?? ""} onBlur={(event) => update("vendor", event.target.value.trim())} />
+        <TextField size="small" label={t("inv.tag")} defaultValue={params.get("tag") ?? ""} onBlur={(event) => update("tag", event.target.value.trim())} />
       </Box>
       {bulk && (
         <Box sx={{ display: "flex", gap: 1, alignItems: "center", flexWrap: "wrap", mb: 1 }}>
           <Typography variant="body2">
             {selected.length} {t("inv.selected")}
           </Typography>
-          <Button size="small" variant="outlined" color="warning" disabled={!selected.length} onClick={() => void runAll({ type: "reboot" })}>
-            {t("inv.bulkReboot")}
-          </Button>
-          <Button size="small" variant="outlined" disabled={!selected.length} onClick={() => void runAll({ type: "refresh", path: "" })}>
-            {t("inv.bulkRefresh")}
-          </Button>
+          {tasks && (
+            <>
+              <Button size="small" variant="outlined" color="warning" disabled={!selected.length} onClick={() => void runAll({ type: "reboot" })}>
+                {t("inv.bulkReboot")}
+              </Button>
+              <Button size="small" variant="outlined" disabled={!selected.length} onClick={() => void runAll({ type: "refresh", path: "" })}>
+                {t("inv.bulkRefresh")}
+              </Button>
+            </>
+          )}
+          {tagging && (
+            <>
+              <TextField
+                size="small"
+                label={t("inv.tagToApply")}
+                value={tagText}
+                onChange={(event) => setTagText(event.target.value)}
+                slotProps={{ htmlInput: { maxLength: 64 } }}
+                sx={{ width: 180 }}
+              />
+              <Button size="small" variant="outlined" disabled={!selected.length || !tagText.trim()} onClick={() => void tagAll(true)}>
+                {t("inv.addTag")}
+              </Button>
+              <Button size="small" variant="outlined" disabled={!selected.length || !tagText.trim()} onClick={() => void tagAll(false)}>
+                {t("inv.removeTag")}
+              </Button>
+            </>
+          )}
           {outcome && (
             <Alert severity="info" data-testid="bulk-result" sx={{ py: 0 }}>
               {outcome}
@@ -105,11 +156,12 @@ export default function Inventory() {
         </Box>
       )}
       <DataTable<DeviceRow>
+        key={version}
         selected={bulk ? selected : undefined}
         onSelect={bulk ? setSelected : undefined}
         path="/devices"
         label={t("inv.title")}
-        query={{ kind: kind || undefined, status: status || undefined, q: q || undefined, vendor: params.get("vendor") || undefined }}
+        query={{ kind: kind || undefined, status: status || undefined, q: q || undefined, vendor: params.get("vendor") || undefined, tag: params.get("tag") || undefined }}
         onRowClick={(row) => navigate(devicePath(row))}
         serverSort={["name", "vendor", "model", "serial", "status"]}
         columns={[
@@ -119,6 +171,7 @@ export default function Inventory() {
           { key: "model", label: t("inv.model") },
           { key: "serial", label: t("inv.serial") },
           { key: "status", label: t("common.status"), render: (row) => <StatusChip status={row.status} /> },
+          { key: "tags", label: t("inv.tags"), render: (row) => (Array.isArray(row.tags) ? row.tags.join(", ") : "") },
           { key: "last_seen", label: t("inv.lastSeen") },
         ]}
       />
