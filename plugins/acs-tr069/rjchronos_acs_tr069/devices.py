@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select, update
+from sqlalchemy import Row, String, Table, any_, bindparam, delete, exists, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -157,6 +158,39 @@ def _provision_requested(device_id: Any) -> Any:
     return exists().where(requests.c.device_id == device_id)
 
 
+#: The routine Inform's statements, built once (their SQL is compiled once and cached).
+_DEVICE_SEEN = (
+    select(
+        devices.c.id,
+        devices.c.status,
+        devices.c.tags,
+        devices.c.customer_id,
+        *(devices.c[name] for name in _COMPARED),
+        _queued(devices.c.id).label("tasks_queued"),
+        _provision_requested(devices.c.id).label("provision_requested"),
+    )
+    .where(devices.c.identity == bindparam("identity"))
+    .with_for_update(of=devices)
+)
+_TOUCH = update(devices).where(devices.c.id == bindparam("device")).values(last_seen=bindparam("now"))
+_STORED_COLUMNS = (parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at)
+_STORED_IN = select(*_STORED_COLUMNS).where(
+    parameters.c.device_id == bindparam("device"),
+    parameters.c.path.in_(bindparam("paths", expanding=True)),
+)
+#: On PostgreSQL the paths go as one array parameter: no statement expanded per list length.
+_STORED_ANY = select(*_STORED_COLUMNS).where(
+    parameters.c.device_id == bindparam("device"),
+    parameters.c.path == any_(bindparam("paths", type_=postgresql.ARRAY(String))),
+)
+_INSERT_VALUES = insert(parameters)
+_UPDATE_VALUES = (
+    update(parameters)
+    .where(parameters.c.device_id == bindparam("p_device"), parameters.c.path == bindparam("p_path"))
+    .values(value=bindparam("p_value"), type=bindparam("p_type"), read_at=bindparam("p_now"))
+)
+
+
 def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     """The fast path of a routine Inform, in plain statements: the device, row locked.
 
@@ -165,26 +199,14 @@ def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     device, a changed field, another status) returns ``None`` and goes
     through ``service.upsert_device``.
     """
-    wanted = [devices.c[name] for name in _COMPARED]
-    row = session.execute(
-        select(
-            devices.c.id,
-            devices.c.status,
-            devices.c.tags,
-            devices.c.customer_id,
-            *wanted,
-            _queued(devices.c.id).label("tasks_queued"),
-            _provision_requested(devices.c.id).label("provision_requested"),
-        )
-        .where(devices.c.identity == fields["identity"])
-        .with_for_update(of=devices)
-    ).one_or_none()
+    connection = session.connection()
+    row = connection.execute(_DEVICE_SEEN, {"identity": fields["identity"]}).one_or_none()
     if row is None or row.status != "online":
         return None
     current = row._mapping
     if any(name not in current or current[name] != value for name, value in fields.items()):
         return None
-    session.execute(update(devices).where(devices.c.id == row.id).values(last_seen=utcnow()))
+    connection.execute(_TOUCH, {"device": row.id, "now": utcnow()})
     return row
 
 
@@ -204,13 +226,12 @@ def store_values(
     reported = {v.name: v for v in values}
     if not reported:
         return {}
+    session.flush()  # the statements below go past the ORM: a new device must exist first
+    connection = session.connection()
+    query = _STORED_ANY if connection.dialect.name == "postgresql" else _STORED_IN
     stored = {
-        row.path: row
-        for row in session.execute(
-            select(
-                parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at
-            ).where(parameters.c.device_id == device_id, parameters.c.path.in_(list(reported)))
-        )
+        row[0]: row
+        for row in connection.execute(query, {"device": device_id, "paths": list(reported)})
     }
     changed: dict[str, str] = {}
     now = utcnow()
@@ -230,20 +251,23 @@ def store_values(
                 }
             )
             continue
-        if (row.value, row.type) == (value.value, value.type) and row.read_at > stale:
+        if row.value == value.value and row.type == value.type and row.read_at > stale:
             continue
         if row.value is not None and row.value != value.value:
             changed[value.name] = value.value
-        updates.append({"p_path": value.name, "p_value": value.value, "p_type": value.type})
-    if inserts:
-        session.execute(insert(parameters), inserts)
-    if updates:
-        session.execute(
-            update(parameters)
-            .where(parameters.c.device_id == device_id, parameters.c.path == bindparam("p_path"))
-            .values(value=bindparam("p_value"), type=bindparam("p_type"), read_at=now),
-            updates,
+        updates.append(
+            {
+                "p_device": device_id,
+                "p_path": value.name,
+                "p_value": value.value,
+                "p_type": value.type,
+                "p_now": now,
+            }
         )
+    if inserts:
+        connection.execute(_INSERT_VALUES, inserts)
+    if updates:
+        connection.execute(_UPDATE_VALUES, updates)
     return changed
 
 
