@@ -172,7 +172,9 @@ _DEVICE_SEEN = (
     .where(devices.c.identity == bindparam("identity"))
     .with_for_update(of=devices)
 )
-_TOUCH = update(devices).where(devices.c.id == bindparam("device")).values(last_seen=bindparam("now"))
+_TOUCH = (
+    update(devices).where(devices.c.id == bindparam("device")).values(last_seen=bindparam("now"))
+)
 _STORED_COLUMNS = (parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at)
 _STORED_IN = select(*_STORED_COLUMNS).where(
     parameters.c.device_id == bindparam("device"),
@@ -186,7 +188,9 @@ _STORED_ANY = select(*_STORED_COLUMNS).where(
 _INSERT_VALUES = insert(parameters)
 _UPDATE_VALUES = (
     update(parameters)
-    .where(parameters.c.device_id == bindparam("p_device"), parameters.c.path == bindparam("p_path"))
+    .where(
+        parameters.c.device_id == bindparam("p_device"), parameters.c.path == bindparam("p_path")
+    )
     .values(value=bindparam("p_value"), type=bindparam("p_type"), read_at=bindparam("p_now"))
 )
 

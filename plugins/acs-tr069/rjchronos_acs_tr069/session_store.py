@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from starlette.concurrency import run_in_threadpool
 
 from rjchronos.db.types import utcnow
 from rjchronos_acs_tr069.models import session_rows
 from rjchronos_acs_tr069.profiles import Facts
 from rjchronos_acs_tr069.provisioning import KeyedObject, Run
 from rjchronos_acs_tr069.sessions import CwmpSession, parse_cookie
+from rjchronos_acs_tr069.workers import run_sync
 
 if TYPE_CHECKING:
     from rjchronos.db.engine import Database
@@ -151,7 +151,7 @@ class DatabaseSessionStore:
         session_id, seq = parse_cookie(cookie)
         copy = self._fresh(self._copies.get(session_id))
         if copy is None or copy.seq != seq:
-            copy = await run_in_threadpool(self._read, session_id)
+            copy = await run_sync(self._read, session_id)
             if copy is None:
                 self._drop(session_id)
                 return None
@@ -171,7 +171,7 @@ class DatabaseSessionStore:
 
     async def save(self, session: CwmpSession) -> bool:
         session.seq += 1
-        saved = await run_in_threadpool(self._write, session.id, session.seq, encode(session))
+        saved = await run_sync(self._write, session.id, session.seq, encode(session))
         if not saved:
             self._drop(session.id)
         return saved
@@ -187,7 +187,7 @@ class DatabaseSessionStore:
 
     async def end(self, session_id: str) -> None:
         self._drop(session_id)
-        await run_in_threadpool(self._delete, session_id)
+        await run_sync(self._delete, session_id)
 
     def _delete(self, session_id: str) -> None:
         with self.db.engine.begin() as connection:
