@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, String, Table, any_, bindparam, delete, exists, insert, select, update
+from sqlalchemy import (
+    Row,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
@@ -149,8 +161,10 @@ _COMPARED = (
 
 
 def _queued(device_id: Any) -> Any:
+    # Two comparisons rather than IN: no list parameter to expand at each execution.
+    status = task_rows.c.status
     return exists().where(
-        task_rows.c.device_id == device_id, task_rows.c.status.in_(("pending", "running"))
+        task_rows.c.device_id == device_id, or_(status == "pending", status == "running")
     )
 
 

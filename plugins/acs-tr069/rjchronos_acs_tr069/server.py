@@ -13,14 +13,16 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from rjchronos_acs_tr069 import (
     PLUGIN,
@@ -145,7 +147,10 @@ def session_store(kernel: Kernel, settings: dict[str, Any]) -> SessionStore:
 def _xml(data: bytes, status: int = 200, session: CwmpSession | None = None) -> Response:
     response = Response(data, status_code=status, media_type=soap.CONTENT_TYPE)
     if session is not None:
-        response.set_cookie(COOKIE, session.cookie, httponly=True, samesite="strict")
+        # What ``set_cookie(COOKIE, ..., httponly=True, samesite="strict")`` writes, without
+        # http.cookies: the value (a URL-safe token, a dot, digits) needs no quoting.
+        cookie = f"{COOKIE}={session.cookie}; HttpOnly; Path=/; SameSite=strict"
+        response.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
     return response
 
 
@@ -172,14 +177,44 @@ def build_app(kernel: Kernel) -> Starlette:
     async def firmware_file(request: Request) -> Response:
         return await firmware.serve(kernel, request)
 
-    app = Starlette(
+    app = _CwmpApp(
+        endpoint,
         routes=[
             Route(firmware.ROUTE_PREFIX + "{token}", firmware_file, methods=["GET", "HEAD"]),
             Route("/{path:path}", endpoint, methods=["POST"]),
-        ]
+        ],
     )
     app.state.acs = acs
     return app
+
+
+class _CwmpApp(Starlette):
+    """The listener's app: a POST (a CWMP message, on any path) goes straight to the endpoint.
+
+    The routes and middleware stack serve everything else (firmware files,
+    405 for other methods, lifespan). A CPE's POST skips them: routing and
+    the exception middlewares cost more than the rest of a message's HTTP
+    handling. An error still answers 500 and reaches the server, as under
+    Starlette's ``ServerErrorMiddleware``.
+    """
+
+    def __init__(
+        self, endpoint: Callable[[Request], Awaitable[Response]], routes: list[Route]
+    ) -> None:
+        super().__init__(routes=routes)
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        try:
+            response = await self._endpoint(Request(scope, receive))
+        except Exception:
+            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            raise
+        await response(scope, receive, send)
 
 
 async def _handle(acs: Acs, request: Request) -> Response:
@@ -353,11 +388,8 @@ async def _inform(
     except _Busy:
         return _busy(acs, inform.identity)
     acs.metrics.sessions.labels("started").inc()
-    body = soap.envelope(
-        namespace,
-        soap.inform_response(namespace, quirk.max_envelopes),
-        cwmp_id=envelope.cwmp_id,
-        use_version=version,
+    body = soap.inform_response_envelope(
+        namespace, quirk.max_envelopes, cwmp_id=envelope.cwmp_id, use_version=version
     )
     return _xml(body, session=fresh)
 
@@ -428,7 +460,9 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
 def _ended(acs: Acs, outcome: str) -> Response:
     acs.metrics.sessions.labels(outcome).inc()
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE)
+    # What ``delete_cookie(COOKIE)`` writes, without http.cookies.
+    expired = f'{COOKIE}=""; expires={formatdate(usegmt=True)}; Max-Age=0; Path=/; SameSite=lax'
+    response.raw_headers.append((b"set-cookie", expired.encode("latin-1")))
     return response
 
 
