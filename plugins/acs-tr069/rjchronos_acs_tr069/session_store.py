@@ -97,6 +97,7 @@ class DatabaseSessionStore:
             where=session_rows.c.expires_at < bindparam("now"),
         ).returning(session_rows.c.id)
         self._delete_row = delete(session_rows).where(session_rows.c.id == bindparam("session"))
+        self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._copies: dict[str, CwmpSession] = {}
         self._lock = threading.Lock()
         self._swept = time.monotonic()
@@ -190,7 +191,8 @@ class DatabaseSessionStore:
         await run_sync(self._delete, session_id)
 
     def _delete(self, session_id: str) -> None:
-        with self.db.engine.begin() as connection:
+        # One statement, committed on its own: no BEGIN and COMMIT round trips around it.
+        with self._autocommit.connect() as connection:
             connection.execute(self._delete_row, {"session": session_id})
 
     def active(self) -> int:
