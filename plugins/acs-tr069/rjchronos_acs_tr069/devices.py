@@ -173,8 +173,12 @@ def _provision_requested(device_id: Any) -> Any:
 
 
 #: The routine Inform's statements, built once (their SQL is compiled once and cached).
+#: The device is touched and read, row locked, in one statement.
 _DEVICE_SEEN = (
-    select(
+    update(devices)
+    .where(devices.c.identity == bindparam("d_identity"))
+    .values(last_seen=bindparam("d_now"))
+    .returning(
         devices.c.id,
         devices.c.status,
         devices.c.tags,
@@ -183,11 +187,6 @@ _DEVICE_SEEN = (
         _queued(devices.c.id).label("tasks_queued"),
         _provision_requested(devices.c.id).label("provision_requested"),
     )
-    .where(devices.c.identity == bindparam("identity"))
-    .with_for_update(of=devices)
-)
-_TOUCH = (
-    update(devices).where(devices.c.id == bindparam("device")).values(last_seen=bindparam("now"))
 )
 _STORED_COLUMNS = (parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at)
 _STORED_IN = select(*_STORED_COLUMNS).where(
@@ -212,19 +211,23 @@ _UPDATE_VALUES = (
 def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     """The fast path of a routine Inform, in plain statements: the device, row locked.
 
-    When an online CPE reports exactly what the inventory holds, only
-    ``last_seen`` changes: no ORM load, no events. Anything else (a new
-    device, a changed field, another status) returns ``None`` and goes
-    through ``service.upsert_device``.
+    One UPDATE sets ``last_seen`` (an Inform always does) and returns the
+    device with its queue. When an online CPE reports exactly what the
+    inventory holds, that is all: no ORM load, no events. Anything else (a
+    new device, a changed field, another status) returns ``None`` and goes
+    through ``service.upsert_device`` in the same transaction.
     """
-    connection = session.connection()
-    row = connection.execute(_DEVICE_SEEN, {"identity": fields["identity"]}).one_or_none()
+    now = utcnow()
+    row = (
+        session.connection()
+        .execute(_DEVICE_SEEN, {"d_identity": fields["identity"], "d_now": now})
+        .one_or_none()
+    )
     if row is None or row.status != "online":
         return None
     current = row._mapping
     if any(name not in current or current[name] != value for name, value in fields.items()):
         return None
-    connection.execute(_TOUCH, {"device": row.id, "now": utcnow()})
     return row
 
 
