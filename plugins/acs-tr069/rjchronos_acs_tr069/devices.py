@@ -173,20 +173,30 @@ def _provision_requested(device_id: Any) -> Any:
 
 
 #: The routine Inform's statements, built once (their SQL is compiled once and cached).
-#: The device is touched and read, row locked, in one statement.
-_DEVICE_SEEN = (
+_DEVICE_COLUMNS = (
+    devices.c.id,
+    devices.c.status,
+    devices.c.tags,
+    devices.c.customer_id,
+    *(devices.c[name] for name in _COMPARED),
+    _queued(devices.c.id).label("tasks_queued"),
+    _provision_requested(devices.c.id).label("provision_requested"),
+)
+#: On PostgreSQL the device is touched and read, row locked, in one statement.
+_DEVICE_TOUCHED = (
     update(devices)
     .where(devices.c.identity == bindparam("d_identity"))
     .values(last_seen=bindparam("d_now"))
-    .returning(
-        devices.c.id,
-        devices.c.status,
-        devices.c.tags,
-        devices.c.customer_id,
-        *(devices.c[name] for name in _COMPARED),
-        _queued(devices.c.id).label("tasks_queued"),
-        _provision_requested(devices.c.id).label("provision_requested"),
-    )
+    .returning(*_DEVICE_COLUMNS)
+)
+#: Elsewhere (SQLite) it is read, then touched when the fast path holds.
+_DEVICE_READ = (
+    select(*_DEVICE_COLUMNS)
+    .where(devices.c.identity == bindparam("d_identity"))
+    .with_for_update(of=devices)
+)
+_TOUCH = (
+    update(devices).where(devices.c.id == bindparam("d_id")).values(last_seen=bindparam("d_now"))
 )
 _STORED_COLUMNS = (parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at)
 _STORED_IN = select(*_STORED_COLUMNS).where(
@@ -211,23 +221,26 @@ _UPDATE_VALUES = (
 def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     """The fast path of a routine Inform, in plain statements: the device, row locked.
 
-    One UPDATE sets ``last_seen`` (an Inform always does) and returns the
-    device with its queue. When an online CPE reports exactly what the
-    inventory holds, that is all: no ORM load, no events. Anything else (a
-    new device, a changed field, another status) returns ``None`` and goes
-    through ``service.upsert_device`` in the same transaction.
+    When an online CPE reports exactly what the inventory holds, only
+    ``last_seen`` changes: no ORM load, no events. On PostgreSQL one
+    ``UPDATE ... RETURNING`` writes it (an Inform always does) and returns
+    the device with its queue; elsewhere a SELECT reads them and an UPDATE
+    follows. Anything else (a new device, a changed field, another status)
+    returns ``None`` and goes through ``service.upsert_device`` in the same
+    transaction.
     """
+    connection = session.connection()
     now = utcnow()
-    row = (
-        session.connection()
-        .execute(_DEVICE_SEEN, {"d_identity": fields["identity"], "d_now": now})
-        .one_or_none()
-    )
+    touched = connection.dialect.name == "postgresql"
+    query = _DEVICE_TOUCHED if touched else _DEVICE_READ
+    row = connection.execute(query, {"d_identity": fields["identity"], "d_now": now}).one_or_none()
     if row is None or row.status != "online":
         return None
     current = row._mapping
     if any(name not in current or current[name] != value for name, value in fields.items()):
         return None
+    if not touched:
+        connection.execute(_TOUCH, {"d_id": row.id, "d_now": now})
     return row
 
 
