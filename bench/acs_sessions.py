@@ -175,8 +175,10 @@ async def _drive(options: dict[str, Any], acs_url: str, server_pid: int) -> dict
         # (A count of sessions is not enough: a CPE whose next Inform falls due during its
         # session runs it at once, so early CPEs add sessions while late ones still wait.)
         await fleet.wait_until(
-            lambda: fleet.counters["sessions_ok"] >= count
-            and not any("0 BOOTSTRAP" in cpe.pending_events for cpe in fleet.cpes),
+            lambda: (
+                fleet.counters["sessions_ok"] >= count
+                and not any("0 BOOTSTRAP" in cpe.pending_events for cpe in fleet.cpes)
+            ),
             timeout=options["warmup_limit"],
             poll=0.25,
         )
