@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from rjchronos_acs_tr069.soap import CWMP_NAMESPACES
+from rjchronos_acs_tr069.soap import CWMP_NAMESPACES, XSI
 
 #: Event codes of TR-069, by upper-case spelling.
 KNOWN_EVENTS = {
@@ -45,6 +45,9 @@ KNOWN_EVENTS = {
         "M CancelTransfer",
     )
 }
+
+
+_XSI_TYPE = f"{{{XSI}}}type"
 
 
 class MalformedMessage(ValueError):
@@ -196,7 +199,11 @@ def parameter_values(parent: etree._Element | None) -> list[ParameterValue]:
         value = ""
         if value_element is not None:
             value = value_element.text or ""
-            declared = next((v for k, v in value_element.attrib.items() if k.endswith("}type")), "")
+            declared = value_element.get(_XSI_TYPE)
+            if declared is None:
+                # A type attribute in another namespace (or an odd XSI URI).
+                attributes = value_element.attrib
+                declared = next((v for k, v in attributes.items() if k.endswith("}type")), "")
             kind = declared.rsplit(":", 1)[-1] or "string"
         found.append(ParameterValue(name, value, kind))
     return found
