@@ -171,9 +171,16 @@ async def _drive(options: dict[str, Any], acs_url: str, server_pid: int) -> dict
         timeout=60.0,
     )
     async with fleet:
-        # Warm-up: every CPE has its first (BOOTSTRAP) session, then some periodic ones.
+        # Warm-up: every CPE has had its first (BOOTSTRAP) session, then some periodic ones.
+        # (A count of sessions is not enough: a CPE whose next Inform falls due during its
+        # session runs it at once, so early CPEs add sessions while late ones still wait.)
         await fleet.wait_until(
-            lambda: fleet.counters["sessions_ok"] >= count, timeout=options["warmup_limit"]
+            lambda: (
+                fleet.counters["sessions_ok"] >= count
+                and not any("0 BOOTSTRAP" in cpe.pending_events for cpe in fleet.cpes)
+            ),
+            timeout=options["warmup_limit"],
+            poll=0.25,
         )
         await asyncio.sleep(options["warmup"])
         durations.clear()

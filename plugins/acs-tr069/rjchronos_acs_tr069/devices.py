@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select, update
+from sqlalchemy import (
+    Row,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from rjchronos.db.types import utcnow
@@ -148,8 +161,10 @@ _COMPARED = (
 
 
 def _queued(device_id: Any) -> Any:
+    # Two comparisons rather than IN: no list parameter to expand at each execution.
+    status = task_rows.c.status
     return exists().where(
-        task_rows.c.device_id == device_id, task_rows.c.status.in_(("pending", "running"))
+        task_rows.c.device_id == device_id, or_(status == "pending", status == "running")
     )
 
 
@@ -157,34 +172,75 @@ def _provision_requested(device_id: Any) -> Any:
     return exists().where(requests.c.device_id == device_id)
 
 
+#: The routine Inform's statements, built once (their SQL is compiled once and cached).
+_DEVICE_COLUMNS = (
+    devices.c.id,
+    devices.c.status,
+    devices.c.tags,
+    devices.c.customer_id,
+    *(devices.c[name] for name in _COMPARED),
+    _queued(devices.c.id).label("tasks_queued"),
+    _provision_requested(devices.c.id).label("provision_requested"),
+)
+#: On PostgreSQL the device is touched and read, row locked, in one statement.
+_DEVICE_TOUCHED = (
+    update(devices)
+    .where(devices.c.identity == bindparam("d_identity"))
+    .values(last_seen=bindparam("d_now"))
+    .returning(*_DEVICE_COLUMNS)
+)
+#: Elsewhere (SQLite) it is read, then touched when the fast path holds.
+_DEVICE_READ = (
+    select(*_DEVICE_COLUMNS)
+    .where(devices.c.identity == bindparam("d_identity"))
+    .with_for_update(of=devices)
+)
+_TOUCH = (
+    update(devices).where(devices.c.id == bindparam("d_id")).values(last_seen=bindparam("d_now"))
+)
+_STORED_COLUMNS = (parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at)
+_STORED_IN = select(*_STORED_COLUMNS).where(
+    parameters.c.device_id == bindparam("device"),
+    parameters.c.path.in_(bindparam("paths", expanding=True)),
+)
+#: On PostgreSQL the paths go as one array parameter: no statement expanded per list length.
+_STORED_ANY = select(*_STORED_COLUMNS).where(
+    parameters.c.device_id == bindparam("device"),
+    parameters.c.path == any_(bindparam("paths", type_=postgresql.ARRAY(String))),
+)
+_INSERT_VALUES = insert(parameters)
+_UPDATE_VALUES = (
+    update(parameters)
+    .where(
+        parameters.c.device_id == bindparam("p_device"), parameters.c.path == bindparam("p_path")
+    )
+    .values(value=bindparam("p_value"), type=bindparam("p_type"), read_at=bindparam("p_now"))
+)
+
+
 def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     """The fast path of a routine Inform, in plain statements: the device, row locked.
 
     When an online CPE reports exactly what the inventory holds, only
-    ``last_seen`` changes: no ORM load, no events. Anything else (a new
-    device, a changed field, another status) returns ``None`` and goes
-    through ``service.upsert_device``.
+    ``last_seen`` changes: no ORM load, no events. On PostgreSQL one
+    ``UPDATE ... RETURNING`` writes it (an Inform always does) and returns
+    the device with its queue; elsewhere a SELECT reads them and an UPDATE
+    follows. Anything else (a new device, a changed field, another status)
+    returns ``None`` and goes through ``service.upsert_device`` in the same
+    transaction.
     """
-    wanted = [devices.c[name] for name in _COMPARED]
-    row = session.execute(
-        select(
-            devices.c.id,
-            devices.c.status,
-            devices.c.tags,
-            devices.c.customer_id,
-            *wanted,
-            _queued(devices.c.id).label("tasks_queued"),
-            _provision_requested(devices.c.id).label("provision_requested"),
-        )
-        .where(devices.c.identity == fields["identity"])
-        .with_for_update(of=devices)
-    ).one_or_none()
+    connection = session.connection()
+    now = utcnow()
+    touched = connection.dialect.name == "postgresql"
+    query = _DEVICE_TOUCHED if touched else _DEVICE_READ
+    row = connection.execute(query, {"d_identity": fields["identity"], "d_now": now}).one_or_none()
     if row is None or row.status != "online":
         return None
     current = row._mapping
     if any(name not in current or current[name] != value for name, value in fields.items()):
         return None
-    session.execute(update(devices).where(devices.c.id == row.id).values(last_seen=utcnow()))
+    if not touched:
+        connection.execute(_TOUCH, {"d_id": row.id, "d_now": now})
     return row
 
 
@@ -204,13 +260,12 @@ def store_values(
     reported = {v.name: v for v in values}
     if not reported:
         return {}
+    session.flush()  # the statements below go past the ORM: a new device must exist first
+    connection = session.connection()
+    query = _STORED_ANY if connection.dialect.name == "postgresql" else _STORED_IN
     stored = {
-        row.path: row
-        for row in session.execute(
-            select(
-                parameters.c.path, parameters.c.value, parameters.c.type, parameters.c.read_at
-            ).where(parameters.c.device_id == device_id, parameters.c.path.in_(list(reported)))
-        )
+        row[0]: row
+        for row in connection.execute(query, {"device": device_id, "paths": list(reported)})
     }
     changed: dict[str, str] = {}
     now = utcnow()
@@ -230,20 +285,23 @@ def store_values(
                 }
             )
             continue
-        if (row.value, row.type) == (value.value, value.type) and row.read_at > stale:
+        if row.value == value.value and row.type == value.type and row.read_at > stale:
             continue
         if row.value is not None and row.value != value.value:
             changed[value.name] = value.value
-        updates.append({"p_path": value.name, "p_value": value.value, "p_type": value.type})
-    if inserts:
-        session.execute(insert(parameters), inserts)
-    if updates:
-        session.execute(
-            update(parameters)
-            .where(parameters.c.device_id == device_id, parameters.c.path == bindparam("p_path"))
-            .values(value=bindparam("p_value"), type=bindparam("p_type"), read_at=now),
-            updates,
+        updates.append(
+            {
+                "p_device": device_id,
+                "p_path": value.name,
+                "p_value": value.value,
+                "p_type": value.type,
+                "p_now": now,
+            }
         )
+    if inserts:
+        connection.execute(_INSERT_VALUES, inserts)
+    if updates:
+        connection.execute(_UPDATE_VALUES, updates)
     return changed
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from rjchronos_acs_tr069.soap import CWMP_NAMESPACES
+from rjchronos_acs_tr069.soap import CWMP_NAMESPACES, XSI
 
 #: Event codes of TR-069, by upper-case spelling.
 KNOWN_EVENTS = {
@@ -47,13 +47,17 @@ KNOWN_EVENTS = {
 }
 
 
+_XSI_TYPE = f"{{{XSI}}}type"
+
+
 class MalformedMessage(ValueError):
     """A CPE message that lacks what the ACS needs to act on it."""
 
 
 def local(element: etree._Element) -> str:
     """The local name of an element, whatever its namespace."""
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def elements(parent: etree._Element | None) -> Iterator[etree._Element]:
@@ -65,8 +69,14 @@ def elements(parent: etree._Element | None) -> Iterator[etree._Element]:
 
 def child(parent: etree._Element | None, name: str) -> etree._Element | None:
     """The first child called ``name`` (any namespace, any case)."""
+    if parent is None:
+        return None
     wanted = name.lower()
-    return next((c for c in elements(parent) if local(c).lower() == wanted), None)
+    for found in parent:
+        tag = found.tag
+        if isinstance(tag, str) and tag.rpartition("}")[2].lower() == wanted:
+            return found
+    return None
 
 
 def text(parent: etree._Element | None, name: str, default: str = "") -> str:
@@ -171,15 +181,29 @@ def parameter_values(parent: etree._Element | None) -> list[ParameterValue]:
     """``ParameterValueStruct`` entries of a list, whatever its arrayType says."""
     found = []
     for item in elements(parent):
-        name = text(item, "Name")
+        # One pass over the entry's children: the first Name and the first Value count.
+        name_element = value_element = None
+        for part in item:
+            tag = part.tag
+            if not isinstance(tag, str):
+                continue
+            part_name = tag.rpartition("}")[2].lower()
+            if part_name == "name" and name_element is None:
+                name_element = part
+            elif part_name == "value" and value_element is None:
+                value_element = part
+        name = (name_element.text or "").strip() if name_element is not None else ""
         if not name:
             continue
-        value_element = child(item, "Value")
         kind = "string"
         value = ""
         if value_element is not None:
             value = value_element.text or ""
-            declared = next((v for k, v in value_element.attrib.items() if k.endswith("}type")), "")
+            declared = value_element.get(_XSI_TYPE)
+            if declared is None:
+                # A type attribute in another namespace (or an odd XSI URI).
+                attributes = value_element.attrib
+                declared = next((v for k, v in attributes.items() if k.endswith("}type")), "")
             kind = declared.rsplit(":", 1)[-1] or "string"
         found.append(ParameterValue(name, value, kind))
     return found

@@ -303,6 +303,15 @@ def changed() -> None:
     _changes += 1
 
 
+def cached(kernel: Kernel) -> tuple[Current, ...] | None:
+    """:func:`current`'s profiles while its cache is fresh, else ``None`` (no query)."""
+    ttl = float(kernel.plugin_settings(PLUGIN).get("profile_cache_seconds", DEFAULT_CACHE_SECONDS))
+    found = _cache.get(kernel)
+    if found is None or found[1] != _changes or time.monotonic() - found[0] >= ttl:
+        return None
+    return found[2]
+
+
 def current(kernel: Kernel) -> tuple[Current, ...]:
     """Every profile by name, cached so that sessions do not read them each time.
 

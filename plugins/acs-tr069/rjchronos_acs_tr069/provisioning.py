@@ -17,8 +17,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
-
 from rjchronos.catalog import apply_provisioning_extensions
 from rjchronos.inventory.models import Device
 from rjchronos.security.audit import mask_secrets
@@ -26,6 +24,7 @@ from rjchronos_acs_tr069 import devices, faults, messages, names, profiles
 from rjchronos_acs_tr069.profiles import Facts
 from rjchronos_acs_tr069.sessions import CwmpSession, queued_since
 from rjchronos_acs_tr069.soap import AcsRequest, value_text, xsd_type
+from rjchronos_acs_tr069.workers import run_sync
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
@@ -106,19 +105,26 @@ def begin(
     )
 
 
-def _worth_loading(kernel: Kernel, session: CwmpSession, run: Run) -> bool:
+def _worth_loading(
+    kernel: Kernel, session: CwmpSession, run: Run, *, cached_only: bool = False
+) -> bool | None:
     """Whether the database may hold work for this session: a request, or a profile that applies.
 
     Profiles come from :func:`profiles.current` (cached) and are checked
     against what the Inform reported, the customer's plan aside; most
-    periodic sessions end here without a query.
+    periodic sessions end here without a query. ``cached_only``: ``None``
+    when the profiles would have to be read (the caller asks again in a
+    worker thread).
     """
     if run.requested or queued_since(session.queue_mark) or run.facts is None:
         return True
-    return bool(run.triggers) and any(
-        profiles.applies(p.document, run.facts, run.triggers, plan_known=False)
-        for p in profiles.current(kernel)
-    )
+    if not run.triggers:
+        return False
+    current = profiles.cached(kernel) if cached_only else profiles.current(kernel)
+    if current is None:
+        return None
+    facts = run.facts
+    return any(profiles.applies(p.document, facts, run.triggers, plan_known=False) for p in current)
 
 
 def same(reported: str | None, desired: Any) -> bool:
@@ -193,8 +199,10 @@ async def next_request(kernel: Kernel, session: CwmpSession) -> AcsRequest | Non
     if run is None or run.step == "done":
         return None
     if run.step == "start":
-        worth = await run_in_threadpool(_worth_loading, kernel, session, run)
-        device = await run_in_threadpool(_load, kernel, session, run) if worth else None
+        worth = _worth_loading(kernel, session, run, cached_only=True)
+        if worth is None:
+            worth = await run_sync(_worth_loading, kernel, session, run)
+        device = await run_sync(_load, kernel, session, run) if worth else None
         if device is None:
             run.step = "done"
             return None
@@ -204,7 +212,7 @@ async def next_request(kernel: Kernel, session: CwmpSession) -> AcsRequest | Non
     if request is None:
         run.step = "done"
         if run.written or run.added or run.attributes_written:
-            await run_in_threadpool(_record, kernel, session.device_id, run)
+            await run_sync(_record, kernel, session.device_id, run)
         return None
     run.awaiting = request.method
     return request

@@ -13,15 +13,16 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from rjchronos_acs_tr069 import (
     PLUGIN,
@@ -37,6 +38,7 @@ from rjchronos_acs_tr069 import (
 from rjchronos_acs_tr069.auth import CpeCredentials, username_of
 from rjchronos_acs_tr069.session_store import DatabaseSessionStore
 from rjchronos_acs_tr069.sessions import COOKIE, CwmpSession, MemorySessionStore, SessionStore
+from rjchronos_acs_tr069.workers import run_sync
 from rjchronos_acs_tr069.xmlsafe import BadRequest, parse_xml, read_body
 
 if TYPE_CHECKING:
@@ -145,7 +147,10 @@ def session_store(kernel: Kernel, settings: dict[str, Any]) -> SessionStore:
 def _xml(data: bytes, status: int = 200, session: CwmpSession | None = None) -> Response:
     response = Response(data, status_code=status, media_type=soap.CONTENT_TYPE)
     if session is not None:
-        response.set_cookie(COOKIE, session.cookie, httponly=True, samesite="strict")
+        # What ``set_cookie(COOKIE, ..., httponly=True, samesite="strict")`` writes, without
+        # http.cookies: the value (a URL-safe token, a dot, digits) needs no quoting.
+        cookie = f"{COOKIE}={session.cookie}; HttpOnly; Path=/; SameSite=strict"
+        response.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
     return response
 
 
@@ -172,14 +177,44 @@ def build_app(kernel: Kernel) -> Starlette:
     async def firmware_file(request: Request) -> Response:
         return await firmware.serve(kernel, request)
 
-    app = Starlette(
+    app = _CwmpApp(
+        endpoint,
         routes=[
             Route(firmware.ROUTE_PREFIX + "{token}", firmware_file, methods=["GET", "HEAD"]),
             Route("/{path:path}", endpoint, methods=["POST"]),
-        ]
+        ],
     )
     app.state.acs = acs
     return app
+
+
+class _CwmpApp(Starlette):
+    """The listener's app: a POST (a CWMP message, on any path) goes straight to the endpoint.
+
+    The routes and middleware stack serve everything else (firmware files,
+    405 for other methods, lifespan). A CPE's POST skips them: routing and
+    the exception middlewares cost more than the rest of a message's HTTP
+    handling. An error still answers 500 and reaches the server, as under
+    Starlette's ``ServerErrorMiddleware``.
+    """
+
+    def __init__(
+        self, endpoint: Callable[[Request], Awaitable[Response]], routes: list[Route]
+    ) -> None:
+        super().__init__(routes=routes)
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        try:
+            response = await self._endpoint(Request(scope, receive))
+        except Exception:
+            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            raise
+        await response(scope, receive, send)
 
 
 async def _handle(acs: Acs, request: Request) -> Response:
@@ -206,14 +241,14 @@ async def _handle(acs: Acs, request: Request) -> Response:
     if envelope.method == "Fault" or envelope.method.endswith("Response"):
         _answered(acs, session, envelope)
         read_for_telemetry = False
-        if await run_in_threadpool(provisioning.handle_answer, acs.kernel, session, envelope):
+        if await run_sync(provisioning.handle_answer, acs.kernel, session, envelope):
             pass
         elif session.telemetry == "sent" and session.task_id is None:
             session.telemetry, read_for_telemetry = "", True
             if envelope.method == "Fault":
                 log.info("ACS: device %s refused the telemetry read", session.device_id)
         else:
-            await run_in_threadpool(tasks.handle_answer, acs.kernel, session, envelope)
+            await run_sync(tasks.handle_answer, acs.kernel, session, envelope)
         if envelope.method == "GetParameterValuesResponse":
             await _telemetry(acs, session.device_id, envelope, store=read_for_telemetry)
         return await _next(acs, session)
@@ -221,7 +256,7 @@ async def _handle(acs: Acs, request: Request) -> Response:
         return _answer(session, soap.get_rpc_methods_response(session.namespace), envelope)
     if envelope.method in _ANSWERS:
         if envelope.method in ("TransferComplete", "AutonomousTransferComplete"):
-            await run_in_threadpool(tasks.transfer_complete, acs.kernel, session, envelope)
+            await run_sync(tasks.transfer_complete, acs.kernel, session, envelope)
         try:
             answer = soap.empty_response(session.namespace, _ANSWERS[envelope.method])
         except soap.UnsupportedMethod as exc:
@@ -251,7 +286,7 @@ async def _telemetry(acs: Acs, device_id: str, envelope: messages.Envelope, *, s
     values = messages.parameter_values(messages.child(envelope.body, "ParameterList"))
     batch = telemetry.samples_of(device_id, {v.name: v.value for v in values})
     if batch or store:
-        await run_in_threadpool(_store_and_write, acs.kernel, device_id, values, batch, store)
+        await run_sync(_store_and_write, acs.kernel, device_id, values, batch, store)
 
 
 def _store_and_write(
@@ -294,7 +329,7 @@ async def _authorised(
         return None
     username = username_of(header)
     if acs.per_device and identity is not None and username:
-        password = await run_in_threadpool(_device_password, acs, identity, username)
+        password = await run_sync(_device_password, acs, identity, username)
         own = replace(acs.challenger, username=username, password=password or "")
         if password and own.check(header, request.method):
             return None
@@ -349,18 +384,12 @@ async def _inform(
         return fresh
 
     try:
-        fresh = await run_in_threadpool(_record, acs, inform, quirk, open_session)
+        fresh = await run_sync(_record, acs, inform, quirk, open_session)
     except _Busy:
         return _busy(acs, inform.identity)
     acs.metrics.sessions.labels("started").inc()
-    batch = telemetry.samples_of(fresh.device_id, {p.name: p.value for p in inform.parameters})
-    if batch:
-        await run_in_threadpool(telemetry.write, acs.kernel, batch)
-    body = soap.envelope(
-        namespace,
-        soap.inform_response(namespace, quirk.max_envelopes),
-        cwmp_id=envelope.cwmp_id,
-        use_version=version,
+    body = soap.inform_response_envelope(
+        namespace, quirk.max_envelopes, cwmp_id=envelope.cwmp_id, use_version=version
     )
     return _xml(body, session=fresh)
 
@@ -384,7 +413,7 @@ def _record(
     quirk: quirks.Applied,
     open_session: Callable[[devices.Recorded], CwmpSession],
 ) -> CwmpSession:
-    """Record the Inform and start its session, in one transaction (one commit)."""
+    """Record the Inform and start its session in one transaction (one commit); write samples."""
     kernel = acs.kernel
     with kernel.db.session() as session:
         recorded = devices.record_inform(kernel, inform, session)
@@ -398,6 +427,10 @@ def _record(
             )
         if recorded.tasks_queued:
             tasks.requeue_interrupted(kernel, recorded.device_id, session)
+    # The Inform's telemetry, once its transaction is committed (in the same worker hop).
+    batch = telemetry.samples_of(fresh.device_id, {p.name: p.value for p in inform.parameters})
+    if batch:
+        telemetry.write(kernel, batch)
     return fresh
 
 
@@ -406,10 +439,10 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
     # Provisioning converges the device first; queued tasks then run on the result.
     request = await provisioning.next_request(acs.kernel, session)
     if request is None and session.may_have_tasks():
-        request = await run_in_threadpool(tasks.next_request, acs.kernel, session)
+        request = await run_sync(tasks.next_request, acs.kernel, session)
     if request is None and session.telemetry == "due":
         session.telemetry = "sent"
-        request = await run_in_threadpool(telemetry.request, acs.kernel, session)
+        request = await run_sync(telemetry.request, acs.kernel, session)
     if request is None:
         await acs.sessions.end(session.id)
         return _ended(acs, "completed")
@@ -427,7 +460,9 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
 def _ended(acs: Acs, outcome: str) -> Response:
     acs.metrics.sessions.labels(outcome).inc()
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE)
+    # What ``delete_cookie(COOKIE)`` writes, without http.cookies.
+    expired = f'{COOKIE}=""; expires={formatdate(usegmt=True)}; Max-Age=0; Path=/; SameSite=lax'
+    response.raw_headers.append((b"set-cookie", expired.encode("latin-1")))
     return response
 
 

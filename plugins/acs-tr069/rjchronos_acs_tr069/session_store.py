@@ -22,15 +22,15 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from starlette.concurrency import run_in_threadpool
 
 from rjchronos.db.types import utcnow
 from rjchronos_acs_tr069.models import session_rows
 from rjchronos_acs_tr069.profiles import Facts
 from rjchronos_acs_tr069.provisioning import KeyedObject, Run
 from rjchronos_acs_tr069.sessions import CwmpSession, parse_cookie
+from rjchronos_acs_tr069.workers import run_sync
 
 if TYPE_CHECKING:
     from rjchronos.db.engine import Database
@@ -39,19 +39,23 @@ if TYPE_CHECKING:
 _LOCAL = {"last_activity", "queue_mark", "rpc_sent_at", "provisioning", "seq", "tasks_queued"}
 
 
+_SESSION_FIELDS = tuple(f.name for f in dataclasses.fields(CwmpSession) if f.name not in _LOCAL)
+_RUN_FIELDS = tuple(f.name for f in dataclasses.fields(Run))
+_FACT_FIELDS = tuple(f.name for f in dataclasses.fields(Facts))
+
+
 def encode(session: CwmpSession) -> dict[str, Any]:
-    """The session's state as a JSON document."""
-    data = {
-        field.name: getattr(session, field.name)
-        for field in dataclasses.fields(session)
-        if field.name not in _LOCAL
-    }
+    """The session's state as a JSON document (serialised at once: values are not copied)."""
+    data = {name: getattr(session, name) for name in _SESSION_FIELDS}
     run: Run | None = session.provisioning
     if run is not None:
-        encoded = dataclasses.asdict(run)
+        encoded = {name: getattr(run, name) for name in _RUN_FIELDS}
         encoded["triggers"] = sorted(run.triggers)
-        if run.facts is not None:
-            encoded["facts"]["tags"] = sorted(run.facts.tags)
+        encoded["objects"] = [dataclasses.asdict(o) for o in run.objects]
+        facts = run.facts
+        if facts is not None:
+            encoded["facts"] = {name: getattr(facts, name) for name in _FACT_FIELDS}
+            encoded["facts"]["tags"] = sorted(facts.tags)
         data["provisioning"] = encoded
     return data
 
@@ -85,7 +89,15 @@ class DatabaseSessionStore:
     def __init__(self, db: Database, timeout: float) -> None:
         self.db = db
         self.timeout = timeout
-        self._insert = postgresql.insert if db.is_postgres else sqlite.insert
+        # Built once, so that their SQL is compiled once (statement cache).
+        insert = (postgresql.insert if db.is_postgres else sqlite.insert)(session_rows)
+        self._take = insert.on_conflict_do_update(
+            index_elements=["device_key"],
+            set_={k: insert.excluded[k] for k in ("id", "seq", "expires_at", "data")},
+            where=session_rows.c.expires_at < bindparam("now"),
+        ).returning(session_rows.c.id)
+        self._delete_row = delete(session_rows).where(session_rows.c.id == bindparam("session"))
+        self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._copies: dict[str, CwmpSession] = {}
         self._lock = threading.Lock()
         self._swept = time.monotonic()
@@ -129,14 +141,9 @@ class DatabaseSessionStore:
             "seq": session.seq,
             "expires_at": now + timedelta(seconds=self.timeout),
             "data": encode(session),
+            "now": now,
         }
-        insert = self._insert(session_rows).values(**values)
-        take = insert.on_conflict_do_update(
-            index_elements=["device_key"],
-            set_={k: insert.excluded[k] for k in values if k != "device_key"},
-            where=session_rows.c.expires_at < now,
-        )
-        if db.execute(take.returning(session_rows.c.id)).first() is None:
+        if db.connection().execute(self._take, values).first() is None:
             return False
         self._keep(session)
         return True
@@ -145,7 +152,7 @@ class DatabaseSessionStore:
         session_id, seq = parse_cookie(cookie)
         copy = self._fresh(self._copies.get(session_id))
         if copy is None or copy.seq != seq:
-            copy = await run_in_threadpool(self._read, session_id)
+            copy = await run_sync(self._read, session_id)
             if copy is None:
                 self._drop(session_id)
                 return None
@@ -165,7 +172,7 @@ class DatabaseSessionStore:
 
     async def save(self, session: CwmpSession) -> bool:
         session.seq += 1
-        saved = await run_in_threadpool(self._write, session.id, session.seq, encode(session))
+        saved = await run_sync(self._write, session.id, session.seq, encode(session))
         if not saved:
             self._drop(session.id)
         return saved
@@ -181,11 +188,12 @@ class DatabaseSessionStore:
 
     async def end(self, session_id: str) -> None:
         self._drop(session_id)
-        await run_in_threadpool(self._delete, session_id)
+        await run_sync(self._delete, session_id)
 
     def _delete(self, session_id: str) -> None:
-        with self.db.session() as db:
-            db.execute(delete(session_rows).where(session_rows.c.id == session_id))
+        # One statement, committed on its own: no BEGIN and COMMIT round trips around it.
+        with self._autocommit.connect() as connection:
+            connection.execute(self._delete_row, {"session": session_id})
 
     def active(self) -> int:
         now = time.monotonic()

@@ -10,8 +10,10 @@ XSD of its version.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -252,6 +254,42 @@ def inform_response(namespace: str, max_envelopes: int = 1) -> etree._Element:
     element = w.method("InformResponse")
     w.text(element, "MaxEnvelopes", max_envelopes)
     return element
+
+
+#: A ``cwmp:ID`` that a template may carry as is (no character lxml would escape or refuse).
+_PLAIN_ID = re.compile(r"[A-Za-z0-9 !#$%()*+,./:;=?@\[\]^_{|}~-]{0,256}")
+_MARK = "rjc-cwmp-id-mark"
+
+
+@lru_cache(maxsize=64)
+def _inform_response_template(
+    namespace: str, max_envelopes: int, use_version: str | None
+) -> tuple[bytes, bytes]:
+    rendered = envelope(
+        namespace,
+        inform_response(namespace, max_envelopes),
+        cwmp_id=_MARK,
+        use_version=use_version,
+    )
+    before, mark, after = rendered.partition(_MARK.encode())
+    assert mark, "the InformResponse template lost its cwmp:ID"
+    return before, after
+
+
+def inform_response_envelope(
+    namespace: str, max_envelopes: int = 1, *, cwmp_id: str | None, use_version: str | None
+) -> bytes:
+    """The whole InformResponse envelope, as :func:`envelope` writes it, from a template.
+
+    Every periodic session sends one: the envelope is rendered once per
+    namespace, MaxEnvelopes and version, and the ``cwmp:ID`` put in place.
+    An ID the template cannot carry as is goes through :func:`envelope`.
+    """
+    if cwmp_id is None or not _PLAIN_ID.fullmatch(cwmp_id):
+        body = inform_response(namespace, max_envelopes)
+        return envelope(namespace, body, cwmp_id=cwmp_id, use_version=use_version)
+    before, after = _inform_response_template(namespace, max_envelopes, use_version)
+    return before + cwmp_id.encode() + after
 
 
 def empty_response(namespace: str, method: str) -> etree._Element:

@@ -45,6 +45,8 @@ def _parser() -> etree.XMLParser:
 
 
 _PARSER = _parser()
+#: Whether the document has an element below :data:`MAX_DEPTH` levels (the root is level 1).
+_TOO_DEEP = etree.XPath("boolean(" + "/*" * (MAX_DEPTH + 1) + ")")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 
 
@@ -132,9 +134,6 @@ def parse_xml(body: bytes) -> etree._Element:
         raise BadRequest(400, "the body holds no XML element")
     if root.getroottree().docinfo.doctype:
         raise BadRequest(400, "document type declarations are not allowed in SOAP messages")
-    depth = 0
-    for event, _ in etree.iterwalk(root, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > MAX_DEPTH:
-            raise BadRequest(400, f"the XML is nested deeper than {MAX_DEPTH} levels")
+    if _TOO_DEEP(root):
+        raise BadRequest(400, f"the XML is nested deeper than {MAX_DEPTH} levels")
     return root
