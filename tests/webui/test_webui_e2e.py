@@ -216,6 +216,20 @@ def test_authorize_an_onu_on_a_simulated_olt(page: Any, demo: Demo) -> None:
         heat_map = page.get_by_role("img", name=re.compile("^(Matriz de sinal|Signal matrix)$"))
         heat_map.locator("canvas").first.wait_for()
         shot(page, "olt")
+
+        # The inventory reboots the ticked ONUs through their OLT.
+        onu = demo.api.get("/devices", params={"kind": "onu", "q": serial}).json()["items"][0]
+        page.goto(f"{demo.url}/inventory/devices?kind=onu")
+        page.get_by_test_id("device-search").fill(serial)
+        eventually(lambda: page.locator("tbody tr").count() == 1, 10, "the authorized ONU alone")
+        page.get_by_role("checkbox", name=re.compile("^(Selecionar todas|Select all)")).check()
+        reboot = re.compile("^(Reiniciar selecionados|Reboot selected)$")
+        page.get_by_role("button", name=reboot).click()
+        result = page.get_by_test_id("bulk-result")
+        result.filter(has_text=re.compile("(reiniciadas|rebooted)")).wait_for()
+        assert re.match(r"^1 (ONUs reiniciadas|ONUs rebooted), 0 ", result.inner_text())
+        rebooted = demo.api.get("/audit", params={"action": "olts.onus.reboot"}).json()["items"]
+        assert [(e["target"], e["result"]) for e in rebooted] == [(f"device:{onu['id']}", "ok")]
     finally:
         loop.run(olt.stop())
         loop.close()

@@ -1,5 +1,6 @@
 /** Devices: server-side search, filters (status, vendor, tag), sorting and cursor pages; bulk
- * reboot or refresh of CPEs and bulk tagging of any device. */
+ * reboot or refresh of CPEs, bulk reboot of ONUs through their OLT, and bulk tagging of any
+ * device. */
 import { Alert, Box, Button, MenuItem, Tab, Tabs, TextField, Typography } from "@mui/material";
 import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
@@ -7,7 +8,7 @@ import { DataTable } from "../components/DataTable";
 import { PageTitle } from "../components/PageTitle";
 import { StatusChip } from "../components/StatusChip";
 import { api } from "../api";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 import { hasRoute } from "../manifest";
 import { useSession } from "../session";
 
@@ -50,8 +51,9 @@ export default function Inventory() {
   const [text, setText] = useState(q);
   const { manifest, can } = useSession();
   const tasks = kind === "cpe" && hasRoute(manifest, "POST /devices/{id}/tasks");
+  const onuReboot = kind === "onu" && hasRoute(manifest, "POST /olts/{id}/onus/{onu_id}/reboot") && can("olts.authorize");
   const tagging = kind !== "" && can("devices.write");
-  const bulk = tasks || tagging;
+  const bulk = tasks || onuReboot || tagging;
   const [tagText, setTagText] = useState("");
   const [selected, setSelected] = useState<string[]>([]);
   const [outcome, setOutcome] = useState("");
@@ -65,12 +67,20 @@ export default function Inventory() {
     setSelected([]);
     setVersion((n) => n + 1);
   };
-  const runAll = async (body: Record<string, unknown>) => {
-    const results = await Promise.allSettled(selected.map((id) => api.post(`/devices/${id}/tasks`, body)));
+  const forEach = async (each: (id: string) => Promise<unknown>, done: MessageKey) => {
+    const results = await Promise.allSettled(selected.map(each));
     const failed = results.filter((result) => result.status === "rejected").length;
-    setOutcome(`${results.length - failed} ${t("inv.bulkDone")}, ${failed} ${t("inv.bulkFailed")}`);
+    setOutcome(`${results.length - failed} ${t(done)}, ${failed} ${t("inv.bulkFailed")}`);
     setSelected([]);
   };
+  const runAll = (body: Record<string, unknown>) => forEach((id) => api.post(`/devices/${id}/tasks`, body), "inv.bulkDone");
+  /** An ONU reboots through its OLT (the OLT manager's route), which answers at once. */
+  const rebootOnus = () =>
+    forEach(async (id) => {
+      const onu = await api.get<{ olt_id: string | null }>(`/devices/${id}`);
+      if (!onu.olt_id) throw new Error(`ONU ${id} is under no OLT`);
+      return api.post(`/olts/${onu.olt_id}/onus/${id}/reboot`);
+    }, "inv.onusRebooted");
   useEffect(() => {
     const timer = setTimeout(() => update("q", text.trim()), 300);
     return () => clearTimeout(timer);
@@ -129,6 +139,11 @@ export default function Inventory() {
                 {t("inv.bulkRefresh")}
               </Button>
             </>
+          )}
+          {onuReboot && (
+            <Button size="small" variant="outlined" color="warning" disabled={!selected.length} onClick={() => void rebootOnus()}>
+              {t("inv.bulkReboot")}
+            </Button>
           )}
           {tagging && (
             <>
