@@ -46,6 +46,15 @@ NAMES: dict[str, tuple[str | None, str | None]] = {
         "Device.DeviceInfo.MemoryStatus.Total",
     ),
     "memory.free": (_IGD + "DeviceInfo.MemoryStatus.Free", "Device.DeviceInfo.MemoryStatus.Free"),
+    # DSL lines' signal-to-noise ratio margins, in tenths of a dB in both models.
+    "dsl.snr_down": (
+        _IGD + "WANDevice.1.WANDSLInterfaceConfig.DownstreamNoiseMargin",
+        "Device.DSL.Line.1.DownstreamNoiseMargin",
+    ),
+    "dsl.snr_up": (
+        _IGD + "WANDevice.1.WANDSLInterfaceConfig.UpstreamNoiseMargin",
+        "Device.DSL.Line.1.UpstreamNoiseMargin",
+    ),
     # TR-181's optical levels are in thousandths of a dBm; TR-098 has no optical object.
     "optical.rx": (None, "Device.Optical.Interface.1.OpticalSignalLevel"),
     "optical.tx": (None, "Device.Optical.Interface.1.TransmitOpticalLevel"),
@@ -101,6 +110,8 @@ METRICS: dict[str, tuple[str, float]] = {
     "memory.free": ("cpe.memory_free_kib", 1.0),
     "memory.total": ("cpe.memory_total_kib", 1.0),
     "wan.errors": ("cpe.wan_errors_received", 1.0),
+    "dsl.snr_down": ("cpe.dsl_snr_down_db", 0.1),
+    "dsl.snr_up": ("cpe.dsl_snr_up_db", 0.1),
 }
 
 

@@ -64,6 +64,23 @@ def test_summary_reads_canonical_names_from_the_stored_tree(sim: Sim) -> None:
         assert summary["optical_rx_dbm"] is None
 
 
+@pytest.mark.parametrize(
+    "root", ["InternetGatewayDevice.WANDevice.1.WANDSLInterfaceConfig.", "Device.DSL.Line.1."]
+)
+def test_a_dsl_lines_snr_margins_become_telemetry_in_db(root: str) -> None:
+    # Both models report the margins in tenths of a dB.
+    values = {root + "DownstreamNoiseMargin": "123", root + "UpstreamNoiseMargin": "-4"}
+    found = {metric: value for _, metric, value in names.samples(values)}
+    assert found == {
+        "cpe.dsl_snr_down_db": pytest.approx(12.3),
+        "cpe.dsl_snr_up_db": pytest.approx(-0.4),
+    }
+    model = "InternetGatewayDevice." if root.startswith("Internet") else "Device."
+    assert {root + "DownstreamNoiseMargin", root + "UpstreamNoiseMargin"} <= set(
+        names.telemetry_paths(model)
+    )
+
+
 def test_pppoe_username_links_the_cpe_to_its_customer(sim: Sim) -> None:
     cpe = sim.fleet.fleet.cpes[0]
     _refresh(sim, cpe)
