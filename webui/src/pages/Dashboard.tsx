@@ -12,7 +12,7 @@ import { useI18n } from "../i18n";
 import { hasRoute, panelsFor } from "../manifest";
 import { PanelCard } from "../panels/PanelHost";
 import { useSession } from "../session";
-import { FailureRate, MainLinks, Reboots, Section, SignalPerOlt, Sla, Stat, Tickets, useCount, usePeriod, type Kpis } from "./DashboardSections";
+import { FailureRate, MainLinks, Reboots, Section, SignalPerOlt, SnrPerRegion, Sla, Stat, Tickets, useCount, usePeriod, type Kpis } from "./DashboardSections";
 
 const CRITICAL_OPEN = { status: "open", severity: "critical" };
 /** The KPIs the dashboard shows: the server computes only these. */
@@ -85,6 +85,7 @@ export default function Dashboard() {
               <Grid size={{ xs: 12, md: 6 }}>
                 <LatencyPerNeighbourhood />
               </Grid>
+              <SnrPerRegion period={period} />
             </>
           )}
           <Section>{t("dash.section.cpe")}</Section>

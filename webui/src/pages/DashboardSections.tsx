@@ -311,6 +311,56 @@ export function SignalPerOlt({ period }: { period: { from: string; to: string } 
   );
 }
 
+/**
+ * DSL lines' downstream SNR margin per region over the period, where DSL CPEs report it
+ * (`cpe.dsl_snr_down_db`); nothing at all on a network without them.
+ */
+export function SnrPerRegion({ period }: { period: { from: string; to: string } }) {
+  const { t, locale } = useI18n();
+  const query = { group_by: "region", kind: "cpe", metric: "cpe.dsl_snr_down_db", start: period.from, end: period.to };
+  const answer = useGet<Aggregate>("/telemetry/query", query, 60000);
+  const rows = (answer.data?.groups ?? []).filter((group) => group.reporting > 0);
+  if (!rows.length) return null;
+  const db = (value: number | null) => (value === null ? "—" : `${value.toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} dB`);
+  return (
+    <Grid size={{ xs: 12, md: 6 }}>
+    <Card variant="outlined" sx={{ height: "100%" }}>
+      <CardContent>
+        <Typography variant="h6" component="h2">
+          {t("dash.snr")}
+        </Typography>
+        <Table size="small" aria-label={t("dash.snr")} data-testid="snr-per-region">
+          <TableHead>
+            <TableRow>
+              <TableCell>{t("dash.region")}</TableCell>
+              <TableCell align="right">avg</TableCell>
+              <TableCell align="right">min</TableCell>
+              <TableCell align="right">max</TableCell>
+              <TableCell align="right">CPEs</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.map((group) => (
+              <TableRow key={group.key} data-key={group.key}>
+                <TableCell>{group.label || group.key}</TableCell>
+                {(["avg", "min", "max"] as const).map((field) => (
+                  <TableCell key={field} align="right" data-field={field}>
+                    {db(group[field])}
+                  </TableCell>
+                ))}
+                <TableCell align="right" data-field="reporting">
+                  {group.reporting.toLocaleString(locale)}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </CardContent>
+    </Card>
+    </Grid>
+  );
+}
+
 /** CPEs that rebooted most over the period (`cpe.boot` events), with the total. */
 export function Reboots({ kpis, available }: { kpis: Loaded<Kpis>; available: boolean }) {
   const { t, locale } = useI18n();

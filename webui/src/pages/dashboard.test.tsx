@@ -11,7 +11,7 @@ import { seriesSummary, TELEMETRY_RANGES } from "./DevicePage";
 import { withTag } from "./Inventory";
 import { localToIso } from "./Live";
 import { latestValues, levelOf, MAP_METRICS, worstPerSite } from "./MapPage";
-import { countAll, FailureRate, failureRate, Stat, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, Tickets, type Kpis } from "./DashboardSections";
+import { countAll, FailureRate, failureRate, Stat, MainLinks, minutesText, Reboots, SignalPerOlt, signalTotals, Sla, SnrPerRegion, Tickets, type Kpis } from "./DashboardSections";
 
 /** `fetch` answering JSON from `routes` (path without the query -> body); records the URLs asked. */
 function stubFetch(routes: Record<string, unknown>) {
@@ -183,6 +183,36 @@ describe("dashboard cards", () => {
     expect(rows[0].querySelector('[data-field="reporting"]')?.textContent).toBe("3");
     expect(rows[2].querySelector('[data-field="max"]')?.textContent).toBe("-19.0 dBm");
     expect(within(rows[1]).getByRole("link", { name: "OLT-2" }).getAttribute("href")).toBe("/olts/olt-2");
+  });
+
+  it("shows DSL SNR margins per region only where DSL CPEs report them", async () => {
+    const period = { from: "2026-12-03T10:00:00.000Z", to: "2026-12-04T10:00:00.000Z" };
+    const answer = (groups: AggregateGroup[]) => ({ group_by: "region", metric: "cpe.dsl_snr_down_db", start: period.from, end: period.to, groups });
+    const asked = stubFetch({
+      "/api/v1/telemetry/query": answer([
+        group("Norte", { reporting: 2, samples: 4, sum: 50, avg: 12.5, min: 9.0, max: 15.2 }),
+        group("Sul", { devices: 3 }),
+      ]),
+    });
+    wrap(<SnrPerRegion period={period} />);
+    const table = await screen.findByTestId("snr-per-region");
+    expect(asked[0]).toContain("metric=cpe.dsl_snr_down_db");
+    expect(asked[0]).toContain("group_by=region");
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows.map((row) => row.getAttribute("data-key"))).toEqual(["Norte"]);
+    expect(rows[0].querySelector('[data-field="avg"]')?.textContent).toBe("12.5 dB");
+    expect(rows[0].querySelector('[data-field="min"]')?.textContent).toBe("9.0 dB");
+    expect(rows[0].querySelector('[data-field="reporting"]')?.textContent).toBe("2");
+  });
+
+  it("shows no SNR card on a network without DSL CPEs", async () => {
+    const asked = stubFetch({
+      "/api/v1/telemetry/query": { group_by: "region", metric: "cpe.dsl_snr_down_db", start: "", end: "", groups: [group("Sul", { devices: 3 })] },
+    });
+    const { container } = wrap(<SnrPerRegion period={{ from: "a", to: "b" }} />);
+    await waitFor(() => expect(asked.length).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(container.textContent).toBe("");
   });
 
   it("lists the CPEs that rebooted most, the frequent ones marked", () => {
