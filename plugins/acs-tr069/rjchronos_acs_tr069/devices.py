@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import (
     Row,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     or_,
     select,
@@ -107,13 +108,19 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
     """
     settings = kernel.plugin_settings(PLUGIN)
     fields = inventory_fields(inform)
-    device: Any = _seen_unchanged(session, fields)
+    reported = [p.name for p in inform.parameters]
+    device: Any = _seen_unchanged(session, fields, reported)
+    stored = None
     if device is None:
         device, _ = service.upsert_device(
             kernel, fields, actor=ACTOR, session=session, status="online"
         )
+    elif "stored" in device._fields:
+        stored = _decode_stored(device.stored)
     refresh = float(settings.get("read_at_refresh_seconds", DEFAULT_READ_AT_REFRESH))
-    changed = store_values(session, device.id, inform.parameters, refresh_after=refresh)
+    changed = store_values(
+        session, device.id, inform.parameters, refresh_after=refresh, stored=stored
+    )
     codes = inform.event_codes
     identity = {"identity": inform.identity}
     emit = kernel.events.emit
@@ -182,12 +189,32 @@ _DEVICE_COLUMNS = (
     _queued(devices.c.id).label("tasks_queued"),
     _provision_requested(devices.c.id).label("provision_requested"),
 )
-#: On PostgreSQL the device is touched and read, row locked, in one statement.
+#: The stored values of the Inform's paths, as ``[[path, value, type, read_at epoch], ...]``.
+_STORED_OF_DEVICE = (
+    select(
+        func.json_agg(
+            func.json_build_array(
+                parameters.c.path,
+                parameters.c.value,
+                parameters.c.type,
+                func.extract("epoch", parameters.c.read_at),
+            )
+        )
+    )
+    .where(
+        parameters.c.device_id == devices.c.id,
+        parameters.c.path == any_(bindparam("d_paths", type_=postgresql.ARRAY(String))),
+    )
+    .correlate(devices)
+    .scalar_subquery()
+)
+#: On PostgreSQL the device is touched and read, row locked, with the stored values of the
+#: Inform's parameters, in one statement (one round trip).
 _DEVICE_TOUCHED = (
     update(devices)
     .where(devices.c.identity == bindparam("d_identity"))
     .values(last_seen=bindparam("d_now"))
-    .returning(*_DEVICE_COLUMNS)
+    .returning(*_DEVICE_COLUMNS, _STORED_OF_DEVICE.label("stored"))
 )
 #: Elsewhere (SQLite) it is read, then touched when the fast path holds.
 _DEVICE_READ = (
@@ -218,22 +245,25 @@ _UPDATE_VALUES = (
 )
 
 
-def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
+def _seen_unchanged(session: Session, fields: dict[str, Any], paths: list[str]) -> Any | None:
     """The fast path of a routine Inform, in plain statements: the device, row locked.
 
     When an online CPE reports exactly what the inventory holds, only
     ``last_seen`` changes: no ORM load, no events. On PostgreSQL one
     ``UPDATE ... RETURNING`` writes it (an Inform always does) and returns
-    the device with its queue; elsewhere a SELECT reads them and an UPDATE
-    follows. Anything else (a new device, a changed field, another status)
-    returns ``None`` and goes through ``service.upsert_device`` in the same
-    transaction.
+    the device with its queue and the stored values of ``paths``; elsewhere
+    a SELECT reads the device and queue and an UPDATE follows. Anything else
+    (a new device, a changed field, another status) returns ``None`` and goes
+    through ``service.upsert_device`` in the same transaction.
     """
     connection = session.connection()
     now = utcnow()
     touched = connection.dialect.name == "postgresql"
     query = _DEVICE_TOUCHED if touched else _DEVICE_READ
-    row = connection.execute(query, {"d_identity": fields["identity"], "d_now": now}).one_or_none()
+    values = {"d_identity": fields["identity"], "d_now": now}
+    if touched:
+        values["d_paths"] = paths
+    row = connection.execute(query, values).one_or_none()
     if row is None or row.status != "online":
         return None
     current = row._mapping
@@ -244,32 +274,50 @@ def _seen_unchanged(session: Session, fields: dict[str, Any]) -> Any | None:
     return row
 
 
+class Stored(NamedTuple):
+    """A stored parameter as :func:`store_values` compares it (``read_at`` in epoch seconds)."""
+
+    value: str | None
+    type: str | None
+    read_at: float
+
+
+def _epoch(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _decode_stored(rows: list[list[Any]] | None) -> dict[str, Stored]:
+    """The ``stored`` column of the routine Inform's statement."""
+    return {path: Stored(value, kind, float(read_at)) for path, value, kind, read_at in rows or ()}
+
+
 def store_values(
     session: Session,
     device_id: str,
     values: Iterable[ParameterValue],
     *,
     refresh_after: float = 0.0,
+    stored: dict[str, Stored] | None = None,
 ) -> dict[str, str]:
     """Store read values; the paths whose value changed, with their new value.
 
     An unchanged value keeps its ``read_at`` until that is ``refresh_after``
     seconds old, which spares a write of every parameter at every Inform.
-    Plain statements: one read, then at most one insert and one update.
+    Plain statements: one read (none when the caller read ``stored``, the
+    values held for these paths), then at most one insert and one update.
     """
     reported = {v.name: v for v in values}
     if not reported:
         return {}
     session.flush()  # the statements below go past the ORM: a new device must exist first
     connection = session.connection()
-    query = _STORED_ANY if connection.dialect.name == "postgresql" else _STORED_IN
-    stored = {
-        row[0]: row
-        for row in connection.execute(query, {"device": device_id, "paths": list(reported)})
-    }
+    if stored is None:
+        query = _STORED_ANY if connection.dialect.name == "postgresql" else _STORED_IN
+        rows = connection.execute(query, {"device": device_id, "paths": list(reported)})
+        stored = {row[0]: Stored(row[1], row[2], _epoch(row[3])) for row in rows}
     changed: dict[str, str] = {}
     now = utcnow()
-    stale = now - timedelta(seconds=refresh_after)
+    stale = now.timestamp() - refresh_after
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for value in reported.values():

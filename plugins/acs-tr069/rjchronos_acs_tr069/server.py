@@ -15,7 +15,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -460,10 +459,17 @@ async def _next(acs: Acs, session: CwmpSession) -> Response:
 def _ended(acs: Acs, outcome: str) -> Response:
     acs.metrics.sessions.labels(outcome).inc()
     response = Response(status_code=204)
-    # What ``delete_cookie(COOKIE)`` writes, without http.cookies.
-    expired = f'{COOKIE}=""; expires={formatdate(usegmt=True)}; Max-Age=0; Path=/; SameSite=lax'
-    response.raw_headers.append((b"set-cookie", expired.encode("latin-1")))
+    response.raw_headers.append(_EXPIRED_COOKIE)
     return response
+
+
+#: What ``delete_cookie(COOKIE)`` writes, without http.cookies (and with a fixed past date).
+_EXPIRED_COOKIE = (
+    b"set-cookie",
+    f'{COOKIE}=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=lax'.encode(
+        "latin-1"
+    ),
+)
 
 
 def app_factory(kernel: Any) -> Starlette:

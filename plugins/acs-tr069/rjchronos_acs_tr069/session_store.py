@@ -16,6 +16,7 @@ replaced.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 import time
@@ -96,11 +97,17 @@ class DatabaseSessionStore:
             set_={k: insert.excluded[k] for k in ("id", "seq", "expires_at", "data")},
             where=session_rows.c.expires_at < bindparam("now"),
         ).returning(session_rows.c.id)
-        self._delete_row = delete(session_rows).where(session_rows.c.id == bindparam("session"))
+        self._delete_rows = delete(session_rows).where(
+            session_rows.c.id.in_(bindparam("sessions", expanding=True))
+        )
         self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._copies: dict[str, CwmpSession] = {}
         self._lock = threading.Lock()
         self._swept = time.monotonic()
+        #: Ended sessions whose rows wait for the next DELETE, and the future it completes.
+        self._ending: list[str] = []
+        self._ended: asyncio.Future[None] | None = None
+        self._deleting: asyncio.Task[None] | None = None
 
     def _lease(self) -> Any:
         return utcnow() + timedelta(seconds=self.timeout)
@@ -187,13 +194,39 @@ class DatabaseSessionStore:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def end(self, session_id: str) -> None:
-        self._drop(session_id)
-        await run_sync(self._delete, session_id)
+        """Delete the session's row; returns once it is deleted.
 
-    def _delete(self, session_id: str) -> None:
+        Ends that come while a DELETE runs wait for the next one, which takes
+        them all: under load one statement (and one worker hop) ends many sessions.
+        """
+        self._drop(session_id)
+        if self._ended is None:
+            self._ended = asyncio.get_running_loop().create_future()
+        deleted = self._ended
+        self._ending.append(session_id)
+        if self._deleting is None:
+            self._deleting = asyncio.create_task(self._delete_ended())
+        await deleted
+
+    async def _delete_ended(self) -> None:
+        try:
+            while self._ending:
+                batch, deleted = self._ending, self._ended
+                self._ending, self._ended = [], None
+                assert deleted is not None
+                try:
+                    await run_sync(self._delete, batch)
+                except Exception as exc:
+                    deleted.set_exception(exc)
+                else:
+                    deleted.set_result(None)
+        finally:
+            self._deleting = None
+
+    def _delete(self, session_ids: list[str]) -> None:
         # One statement, committed on its own: no BEGIN and COMMIT round trips around it.
         with self._autocommit.connect() as connection:
-            connection.execute(self._delete_row, {"session": session_id})
+            connection.execute(self._delete_rows, {"sessions": session_ids})
 
     def active(self) -> int:
         now = time.monotonic()
