@@ -17,6 +17,8 @@ Fixtures:
     A fresh database for one test. Tests that use it (directly or through
     the fixtures above) run once per backend of ``--rjc-backends``
     (``sqlite`` by default; ``sqlite,postgresql`` in RJChronos's own suite).
+    A test marked ``@pytest.mark.rjc_backends("postgresql")`` runs on those
+    of its backends that were chosen (for what exists on one backend only).
 
 PostgreSQL comes from ``RJC_TEST_DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/postgres``): each test gets its own
@@ -48,6 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "rjc_backends(*names): run only on these database backends, when chosen"
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "rjc_backend" in metafunc.fixturenames:
         chosen = [
@@ -56,6 +64,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         unknown = set(chosen) - set(BACKENDS)
         if unknown:
             raise pytest.UsageError(f"--rjc-backends: unknown {sorted(unknown)}; use {BACKENDS}")
+        marker = metafunc.definition.get_closest_marker("rjc_backends")
+        if marker is not None:
+            chosen = [b for b in chosen if b in marker.args]
         metafunc.parametrize("rjc_backend", chosen, scope="function")
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import (
-    Row,
     String,
     Table,
     any_,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
+from rjchronos.db.driver import DriverStatement
 from rjchronos.db.types import utcnow
 from rjchronos.inventory import service
 from rjchronos.inventory.models import devices
@@ -110,6 +110,7 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
     fields = inventory_fields(inform)
     reported = [p.name for p in inform.parameters]
     device: Any = _seen_unchanged(session, fields, reported)
+    fast = device is not None
     stored = None
     if device is None:
         device, _ = service.upsert_device(
@@ -135,7 +136,7 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
     customer_id = device.customer_id
     if customer_id is None and set(codes) - {"2 PERIODIC"}:
         customer_id = links.link_customer(kernel, session, device.id)
-    if isinstance(device, Row):
+    if fast:
         # The fast path read the queue with the device.
         tasks_queued, provision_requested = device.tasks_queued, device.provision_requested
     else:
@@ -210,7 +211,7 @@ _STORED_OF_DEVICE = (
 )
 #: On PostgreSQL the device is touched and read, row locked, with the stored values of the
 #: Inform's parameters, in one statement (one round trip).
-_DEVICE_TOUCHED = (
+_DEVICE_TOUCHED = DriverStatement(
     update(devices)
     .where(devices.c.identity == bindparam("d_identity"))
     .values(last_seen=bindparam("d_now"))
@@ -259,14 +260,15 @@ def _seen_unchanged(session: Session, fields: dict[str, Any], paths: list[str]) 
     connection = session.connection()
     now = utcnow()
     touched = connection.dialect.name == "postgresql"
-    query = _DEVICE_TOUCHED if touched else _DEVICE_READ
     values = {"d_identity": fields["identity"], "d_now": now}
     if touched:
         values["d_paths"] = paths
-    row = connection.execute(query, values).one_or_none()
+        row = _DEVICE_TOUCHED.execute(connection, values).fetchone()
+    else:
+        row = connection.execute(_DEVICE_READ, values).one_or_none()
     if row is None or row.status != "online":
         return None
-    current = row._mapping
+    current = row._asdict()
     if any(name not in current or current[name] != value for name, value in fields.items()):
         return None
     if not touched:

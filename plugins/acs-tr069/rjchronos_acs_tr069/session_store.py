@@ -23,9 +23,11 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from rjchronos.db.driver import DriverStatement
 from rjchronos.db.types import utcnow
 from rjchronos_acs_tr069.models import session_rows
 from rjchronos_acs_tr069.profiles import Facts
@@ -97,6 +99,8 @@ class DatabaseSessionStore:
             set_={k: insert.excluded[k] for k in ("id", "seq", "expires_at", "data")},
             where=session_rows.c.expires_at < bindparam("now"),
         ).returning(session_rows.c.id)
+        #: On PostgreSQL the Inform's INSERT is run by psycopg itself (``DriverStatement``).
+        self._take_fast = DriverStatement(self._take) if db.is_postgres else None
         self._delete_rows = delete(session_rows).where(
             session_rows.c.id.in_(bindparam("sessions", expanding=True))
         )
@@ -150,7 +154,13 @@ class DatabaseSessionStore:
             "data": encode(session),
             "now": now,
         }
-        if db.connection().execute(self._take, values).first() is None:
+        connection = db.connection()
+        if self._take_fast is not None:
+            values["data"] = Jsonb(values["data"])
+            taken = self._take_fast.execute(connection, values).fetchone()
+        else:
+            taken = connection.execute(self._take, values).first()
+        if taken is None:
             return False
         self._keep(session)
         return True
