@@ -13,6 +13,7 @@ from typing import Any
 
 from rjchronos.ai.context import DiagnosisContext
 from rjchronos.ai.contracts import Cause, DiagnosisRule, SuggestedAction, Verification, texts
+from rjchronos.ai.scoring import timed
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 #: Below this an ONU's received power is out of the GPON class B+ budget.
@@ -356,16 +357,51 @@ def _streaming_analyzers(ctx: DiagnosisContext) -> list[tuple[str, Any, Any]]:
     return found
 
 
+def _complete(now: datetime) -> datetime:
+    """The end of the last whole :data:`ANALYZER_STEP` before ``now`` (buckets are
+    aligned to the epoch): a bucket is scored once, when its minutes are over."""
+    step = ANALYZER_STEP.total_seconds()
+    return datetime.fromtimestamp(now.timestamp() // step * step, tz=now.tzinfo)
+
+
+def _series_scores(
+    ctx: DiagnosisContext,
+    name: str,
+    spec: Any,
+    driver: Any,
+    entity: str,
+    metric: str,
+    times: list[float],
+    values: list[float],
+) -> list[float | None] | None:
+    """One analyzer's scores of a series: from scratch on demand; in a scan, from the
+    kept model, and ``None`` when the scan's budget leaves an expensive one out."""
+    scoring = ctx.scoring
+    if scoring is None:
+        return driver().score_series(entity, metric, times, values)
+    if spec.expensive and not scoring.expensive:
+        scoring.counts["skipped"] += 1
+        return None
+    since = (ctx.now - HOUR).timestamp()
+    scores, hit = timed(
+        scoring,
+        spec.expensive,
+        lambda: scoring.cache.scores(name, driver, entity, metric, times, values, since),
+    )
+    scoring.counts["cached" if hit else "scored"] += 1
+    return scores
+
+
 def _analyzed(ctx: DiagnosisContext) -> list[Cause]:
     """Score the device's own series with every installed streaming analyzer, causally."""
     causes: list[Cause] = []
     analyzers = _streaming_analyzers(ctx)
+    end = _complete(ctx.now)
     for suffix, metric in SCORED_SERIES.get(ctx.device.kind, ()) if analyzers else ():
         entity = ctx.device.id + suffix
         points = ctx.kernel.telemetry.series(
-            entity, metric, ctx.now - ANALYZER_HISTORY, ctx.now + timedelta(seconds=1),
-            resolution=ANALYZER_STEP,
-        )  # fmt: skip
+            entity, metric, end - ANALYZER_HISTORY, end, resolution=ANALYZER_STEP
+        )
         if len(points) < 2:
             continue
         times = [t.timestamp() for t, _ in points]
@@ -373,7 +409,9 @@ def _analyzed(ctx: DiagnosisContext) -> list[Cause]:
         for name, spec, driver in analyzers:
             if spec.metrics and metric not in spec.metrics:
                 continue
-            scores = driver().score_series(entity, metric, times, values)
+            scores = _series_scores(ctx, name, spec, driver, entity, metric, times, values)
+            if scores is None:
+                continue
             recent = [
                 s or 0.0 for (t, _), s in zip(points, scores, strict=True) if t >= ctx.now - HOUR
             ]
