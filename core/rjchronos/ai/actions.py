@@ -579,14 +579,14 @@ def scan(
     found = load_devices(kernel, device_ids)
     # Those that waited longest for the expensive analyzers first (never: first of all).
     order = sorted(found, key=lambda i: (state.analyzed.get(i, 0), i))
-    for position, device_id in enumerate(order):
+    for device_id in order:
         device = found[device_id]
         counts["devices"] += 1
-        if scoring.allow_next(position == 0):
+        if scoring.allow_next():
             state.analyzed[device_id] = state.scans
-        else:
-            deferred += 1
+        skipped = scoring.counts["skipped"]
         causes, _ = causes_for(kernel, device, now, rules=rules, scoring=scoring)
+        deferred += scoring.counts["skipped"] > skipped
         for cause, rule in causes:
             if cause.score < threshold:
                 continue

@@ -83,8 +83,8 @@ class SeriesCache:
 class ScanScoring:
     """What one scan allows the analyzers, and what they did.
 
-    :param budget: seconds of expensive analyzers per scan; the first device
-        always gets them, so every scan makes progress.
+    :param budget: seconds of expensive analyzers per scan; they run at least once a
+        scan, so every scan makes progress.
     """
 
     cache: SeriesCache
@@ -92,11 +92,13 @@ class ScanScoring:
     #: Whether the device under diagnosis gets the expensive analyzers (the scan sets it).
     expensive: bool = True
     spent: float = 0.0
+    #: Series the expensive analyzers scored in this scan.
+    runs: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {"scored": 0, "cached": 0, "skipped": 0})
 
-    def allow_next(self, first: bool) -> bool:
+    def allow_next(self) -> bool:
         """Decide (and remember) whether the next device gets the expensive analyzers."""
-        self.expensive = first or self.spent < self.budget
+        self.expensive = self.runs == 0 or self.spent < self.budget
         return self.expensive
 
 
@@ -109,6 +111,7 @@ def timed(scoring: ScanScoring | None, expensive: bool, run: Callable[[], Any]) 
         return run()
     finally:
         scoring.spent += time.perf_counter() - started
+        scoring.runs += 1
 
 
 @dataclass
