@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-Scores = list[float | None]
+Scores = dict[float, float | None]
 
 
 @dataclass
@@ -43,6 +43,11 @@ class SeriesCache:
     def __len__(self) -> int:
         return len(self._kept)
 
+    def last(self, name: str, entity: str, metric: str) -> float | None:
+        """The time of the last sample the kept analyzer of a series saw, if one is kept."""
+        kept = self._kept.get((name, entity, metric))
+        return None if kept is None else kept.last
+
     def scores(
         self,
         name: str,
@@ -53,8 +58,8 @@ class SeriesCache:
         values: Sequence[float],
         since: float,
     ) -> tuple[Scores, bool]:
-        """The score of each sample of ``times`` from ``since`` on (``None`` before it), and
-        whether a kept analyzer gave them.
+        """The scores of the series' samples from ``since`` on, by time (those of earlier
+        scans included), and whether a kept analyzer gave them.
 
         A kept analyzer that saw the series up to a time within ``times`` scores
         only the later samples; otherwise (new series, a gap, an earlier time) a
@@ -76,7 +81,7 @@ class SeriesCache:
         self._kept[key] = kept
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
-        return [kept.scores.get(t) for t in times], hit
+        return dict(kept.scores), hit
 
 
 @dataclass

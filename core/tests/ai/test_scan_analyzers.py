@@ -141,4 +141,4 @@ def test_the_cache_keeps_at_most_its_size_least_recently_used_out() -> None:
     assert len(made) == 4 and len(cache) == 2
     # A series asked about earlier than what its model saw is scored afresh.
     scores, hit = cache.scores("probe", make, "a", "m", [-600.0, -300.0], [1.0, 2.0], since=-600.0)
-    assert not hit and scores == [0.0, 0.0] and len(made) == 5
+    assert not hit and scores == {-600.0: 0.0, -300.0: 0.0} and len(made) == 5
