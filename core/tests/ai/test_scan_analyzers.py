@@ -142,3 +142,19 @@ def test_the_cache_keeps_at_most_its_size_least_recently_used_out() -> None:
     # A series asked about earlier than what its model saw is scored afresh.
     scores, hit = cache.scores("probe", make, "a", "m", [-600.0, -300.0], [1.0, 2.0], since=-600.0)
     assert not hit and scores == {-600.0: 0.0, -300.0: 0.0} and len(made) == 5
+
+
+def test_devices_beyond_scan_max_devices_take_their_turn(
+    rjc_kernel_factory: Callable[..., Any], tools: SimpleNamespace
+) -> None:
+    kernel = _kernel(rjc_kernel_factory, scan_max_devices=2, analyzer_cache_series=0)
+    site = tools.plant(kernel, onus=4)
+    _rx_days(tools, kernel, site.onus, 1)
+    turns: dict[str, int] = {}
+    for _ in range(5):
+        Probe.seen.clear()
+        assert actions.scan(kernel)["devices"] == 2
+        for entity in {entity for entity, _ in Probe.seen}:
+            turns[entity] = turns.get(entity, 0) + 1
+    # Five scans of two, over five devices (the CPE has no ONU Rx): every ONU twice.
+    assert turns == dict.fromkeys(site.onus, 2)
