@@ -12,8 +12,12 @@
    - **kept**: the next scans, 5 minutes apart: each kept model scores one new 5-minute mean.
 
    No time budget applies (``scan_expensive_seconds`` is very large): every series is scored.
+   Each scan with torch is timed right after a scan of the rules alone over the same ONUs at
+   the same time (``--chunk`` ONUs a pair for the long scans from scratch and first scans),
+   so that both see the same load on a shared machine.
 
-The last line is one JSON object with the seconds per 1,000 series and the ratios.
+The last line is one JSON object with the seconds per 1,000 series and each figure's ratio to
+the rules (median, lowest and highest of its pairs).
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--onus", type=int, default=500, help="two series each")
     parser.add_argument("--repeat", type=int, default=3, help="scans with kept models (and rules)")
+    parser.add_argument("--chunk", type=int, default=50, help="ONUs per timed scan from scratch")
     parser.add_argument("--cpu", type=int, default=0, help="the core to run on")
     options = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -118,17 +123,25 @@ def main() -> None:
             kept_kernel = kernel_for(url, home, torch=True, cache=10 * series)
             # torch imported and its first model run before anything is timed.
             TorchAnalyzer().score_series("warm-up", "m", list(range(300)), [0.0] * 300)
-            floor = [timed(rules, ids, at)[0] for at in scans[1:]]
-            scratch, result = timed(scratch_kernel, ids, scans[1])
-            assert result["analyzers"]["scored"] == series, result
-            cold, result = timed(kept_kernel, ids, scans[0])
-            assert result["analyzers"]["scored"] == series, result
-            kept = []
+            pairs: dict[str, list[tuple[float, float]]] = {"scratch": [], "kept_first": []}
+            # Chunks of --chunk ONUs, each timed right after the rules on the same ONUs, so
+            # that both see the same machine load; ratios are taken per pair.
+            for offset in range(0, len(ids), options.chunk):
+                chunk = ids[offset : offset + options.chunk]
+                for name, kernel, at in (
+                    ("scratch", scratch_kernel, scans[1]),
+                    ("kept_first", kept_kernel, scans[0]),
+                ):
+                    floor = timed(rules, chunk, at)[0]
+                    seconds, result = timed(kernel, chunk, at)
+                    assert result["analyzers"]["scored"] == 2 * len(chunk), result
+                    pairs[name].append((floor, seconds))
+            pairs["kept"] = []
             for at in scans[1:]:
+                floor = timed(rules, ids, at)[0]
                 seconds, result = timed(kept_kernel, ids, at)
                 assert result["analyzers"]["cached"] == series, result
-                kept.append(seconds)
-            floor += [timed(rules, ids, at)[0] for at in scans[1:]]
+                pairs["kept"].append((floor, seconds))
             for kernel in (rules, scratch_kernel, kept_kernel):
                 kernel.db.dispose()
     finally:
@@ -136,26 +149,36 @@ def main() -> None:
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
     per = 1000 / series
+    # Scratch and first scans: the chunks add up to every ONU; kept scans: the median scan.
     figures = {
-        "rules": statistics.median(floor) * per,
-        "scratch": scratch * per,
-        "kept_first": cold * per,
-        "kept": statistics.median(kept) * per,
+        "rules": statistics.median(f for f, _ in pairs["kept"]) * per,
+        "scratch": sum(s for _, s in pairs["scratch"]) * per,
+        "kept_first": sum(s for _, s in pairs["kept_first"]) * per,
+        "kept": statistics.median(s for _, s in pairs["kept"]) * per,
     }
+    ratios = {name: [s / f for f, s in found] for name, found in pairs.items()}
     ratio = {
-        "scratch_over_rules": round(figures["scratch"] / figures["rules"], 2),
-        "kept_over_rules": round(figures["kept"] / figures["rules"], 2),
-        "scratch_over_kept": round(figures["scratch"] / figures["kept"], 2),
+        f"{name}_over_rules": {
+            "median": round(statistics.median(found), 2),
+            "min": round(min(found), 2),
+            "max": round(max(found), 2),
+        }
+        for name, found in ratios.items()
     }
+    scratch_over_kept = round(
+        statistics.median(ratios["scratch"]) / statistics.median(ratios["kept"]), 1
+    )
     print(
         f"ai.scan of {len(ids):,} ONUs ({series:,} series), PostgreSQL, one core, per 1,000 series:"
     )
-    print(f"  rules only (no analyzer)       {figures['rules']:8.2f} s   (median of {len(floor)})")
-    print(f"  torch from scratch             {figures['scratch']:8.2f} s")
-    print(f"  torch, models kept: first scan {figures['kept_first']:8.2f} s")
-    print(f"  torch, models kept: next scans {figures['kept']:8.2f} s   (median of {len(kept)})")
-    print(f"  scratch / rules {ratio['scratch_over_rules']}, kept / rules "
-          f"{ratio['kept_over_rules']}, scratch / kept {ratio['scratch_over_kept']}")  # fmt: skip
+    print(f"  rules only (no analyzer)       {figures['rules']:8.2f} s")
+    for name, title in (("scratch", "torch from scratch            "),
+                        ("kept_first", "torch, models kept: first scan"),
+                        ("kept", "torch, models kept: next scans")):  # fmt: skip
+        r = ratio[f"{name}_over_rules"]
+        print(f"  {title} {figures[name]:8.2f} s   {r['median']:6.2f} x the rules "
+              f"({r['min']}-{r['max']}, {len(ratios[name])} pairs)")  # fmt: skip
+    print(f"  from scratch / kept (ratios to the rules): {scratch_over_kept} x")
     print(
         json.dumps(
             {
@@ -163,7 +186,8 @@ def main() -> None:
                 "onus": len(ids),
                 "series": series,
                 "seconds_per_1000_series": {k: round(v, 3) for k, v in figures.items()},
-                "ratio": ratio,
+                "ratio_to_rules": ratio,
+                "scratch_over_kept": scratch_over_kept,
             }
         )
     )
