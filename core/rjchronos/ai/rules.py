@@ -380,6 +380,7 @@ def _scores(
     entity: str,
     metric: str,
     points: list[tuple[datetime, float]],
+    start: datetime,
 ) -> dict[float, float | None]:
     """One analyzer's scores of a series' last hour, by time: from scratch on demand, from
     the kept model in a scan."""
@@ -393,7 +394,9 @@ def _scores(
     kept, hit = timed(
         scoring,
         spec.expensive,
-        lambda: scoring.cache.scores(name, driver, entity, metric, times, values, since),
+        lambda: scoring.cache.scores(
+            name, driver, entity, metric, times, values, since, start.timestamp()
+        ),
     )
     scoring.counts["cached" if hit else "scored"] += 1
     return kept
@@ -433,7 +436,7 @@ def _analyzed(ctx: DiagnosisContext) -> list[Cause]:
         if len(points) < (2 if start == day else 1):
             continue
         for name, spec, driver in run:
-            scores = _scores(ctx, name, spec, driver, entity, metric, points)
+            scores = _scores(ctx, name, spec, driver, entity, metric, points, start)
             score = max((s or 0.0 for s in scores.values()), default=0.0)
             if score < 0.5:
                 continue

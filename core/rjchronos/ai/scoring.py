@@ -57,17 +57,21 @@ class SeriesCache:
         times: Sequence[float],
         values: Sequence[float],
         since: float,
+        start: float | None = None,
     ) -> tuple[Scores, bool]:
         """The scores of the series' samples from ``since`` on, by time (those of earlier
         scans included), and whether a kept analyzer gave them.
 
-        A kept analyzer that saw the series up to a time within ``times`` scores
-        only the later samples; otherwise (new series, a gap, an earlier time) a
-        new analyzer scores them all and is kept, with its scores since ``since``.
+        A kept analyzer that saw the series up to a time from ``start`` (where the
+        series was read from; the first of ``times`` by default) to the last of
+        ``times`` scores only the later samples; otherwise (new series, a gap, an
+        earlier time) a new analyzer scores them all and is kept, with its scores
+        since ``since``.
         """
         key = (name, entity, metric)
         kept = self._kept.pop(key, None)
-        hit = kept is not None and times[0] <= kept.last <= times[-1]
+        first = times[0] if start is None else start
+        hit = kept is not None and first <= kept.last <= times[-1]
         if kept is None or not hit:
             kept = _Kept(make(), float("-inf"), {})
         fresh = [i for i, t in enumerate(times) if t > kept.last]

@@ -142,6 +142,10 @@ def test_the_cache_keeps_at_most_its_size_least_recently_used_out() -> None:
     # A series asked about earlier than what its model saw is scored afresh.
     scores, hit = cache.scores("probe", make, "a", "m", [-600.0, -300.0], [1.0, 2.0], since=-600.0)
     assert not hit and scores == {-600.0: 0.0, -300.0: 0.0} and len(made) == 5
+    # Read from where its model stopped, a series goes on with it (even were that sample gone).
+    scores, hit = cache.scores("probe", make, "b", "m", [900.0], [4.0], since=300.0, start=600.0)
+    assert hit and len(made) == 5
+    assert scores == {300.0: 0.0, 600.0: 0.0, 900.0: 0.0}
 
 
 def test_devices_beyond_scan_max_devices_take_their_turn(
