@@ -27,6 +27,7 @@ from rjchronos.ai.context import DiagnosedDevice, load_devices
 from rjchronos.ai.contracts import ActionError, ActionExecutor, Cause, SuggestedAction
 from rjchronos.ai.models import EXECUTED_STATUSES, OPEN_STATUSES, AiAction, ai_actions
 from rjchronos.ai.policy import Policy, policy_of
+from rjchronos.ai.scoring import ScanScoring, ScanState, scan_state
 from rjchronos.db.types import utcnow
 
 if TYPE_CHECKING:
@@ -526,29 +527,66 @@ def stats(
     }
 
 
-def scan(kernel: Kernel, device_ids: list[str] | None = None) -> dict[str, int]:
-    """Diagnose devices (those given, or those seen lately) and record their suggestions."""
-    from rjchronos.ai.diagnosis import causes_for, diagnosis_rules
+def _seen_lately(kernel: Kernel, state: ScanState, since: datetime, limit: int) -> list[str]:
+    """CPEs and ONUs seen since ``since``: ``limit`` of them after the last one scanned,
+    wrapping around, so that every device takes its turn when they outnumber a scan."""
     from rjchronos.inventory.models import devices
 
-    own = settings(kernel)
-    if device_ids is None:
-        since = utcnow() - timedelta(seconds=float(own.get("scan_lookback_seconds", 900)))
+    def after(cursor: str, count: int) -> list[str]:
         with kernel.db.session() as session:
-            device_ids = list(
+            return list(
                 session.execute(
                     select(devices.c.id)
-                    .where(devices.c.kind.in_(("cpe", "onu")), devices.c.last_seen >= since)
+                    .where(
+                        devices.c.kind.in_(("cpe", "onu")),
+                        devices.c.last_seen >= since,
+                        devices.c.id > cursor,
+                    )
                     .order_by(devices.c.id)
-                    .limit(int(own.get("scan_max_devices", 5000)))
+                    .limit(count)
                 ).scalars()
             )
+
+    found = after(state.cursor, limit)
+    if len(found) < limit and state.cursor:
+        seen = set(found)
+        found += [i for i in after("", limit - len(found)) if i not in seen]
+    state.cursor = found[-1] if len(found) == limit else ""
+    return found
+
+
+def scan(
+    kernel: Kernel, device_ids: list[str] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Diagnose devices (those given, or those seen lately) and record their suggestions.
+
+    Expensive analyzers run within ``scan_expensive_seconds``, devices that waited
+    longest for them first; the others are ``deferred`` to a later scan.
+    """
+    from rjchronos.ai.diagnosis import causes_for, diagnosis_rules
+
+    own = settings(kernel)
+    state = scan_state(kernel, int(own.get("analyzer_cache_series", 5000)))
+    state.scans += 1
+    if device_ids is None:
+        since = utcnow() - timedelta(seconds=float(own.get("scan_lookback_seconds", 900)))
+        device_ids = _seen_lately(kernel, state, since, int(own.get("scan_max_devices", 5000)))
     threshold = float(own.get("suggest_min_score", 0.5))
-    counts = {"devices": 0, "causes": 0, "suggested": 0, "scheduled": 0}
+    scoring = ScanScoring(state.cache, float(own.get("scan_expensive_seconds", 120)))
+    counts: dict[str, Any] = {"devices": 0, "causes": 0, "suggested": 0, "scheduled": 0}
+    deferred = 0
     rules = diagnosis_rules(kernel)
-    for device in load_devices(kernel, device_ids).values():
+    found = load_devices(kernel, device_ids)
+    # Those that waited longest for the expensive analyzers first (never: first of all).
+    order = sorted(found, key=lambda i: (state.analyzed.get(i, 0), i))
+    for device_id in order:
+        device = found[device_id]
         counts["devices"] += 1
-        causes, _ = causes_for(kernel, device, rules=rules)
+        if scoring.allow_next():
+            state.analyzed[device_id] = state.scans
+        skipped = scoring.counts["skipped"]
+        causes, _ = causes_for(kernel, device, now, rules=rules, scoring=scoring)
+        deferred += scoring.counts["skipped"] > skipped
         for cause, rule in causes:
             if cause.score < threshold:
                 continue
@@ -558,4 +596,27 @@ def scan(kernel: Kernel, device_ids: list[str] | None = None) -> dict[str, int]:
                 if made is not None:
                     counts["suggested"] += 1
                     counts["scheduled"] += made.status == "scheduled"
+    counts["analyzers"] = {
+        **scoring.counts,
+        "deferred_devices": deferred,
+        "expensive_seconds": round(scoring.spent, 3),
+    }
+    series = kernel.metrics.counter(
+        "rjc_ai_scan_analyzer_series_total",
+        "Series the ai.scan job gave its analyzers: scored from scratch, by a kept model, "
+        "or skipped (an expensive analyzer out of the scan's budget)",
+        ["outcome"],
+    )
+    for outcome, count in scoring.counts.items():
+        series.labels(outcome).inc(count)
+    kernel.metrics.counter(
+        "rjc_ai_scan_deferred_devices_total",
+        "Devices an ai.scan left to a later scan's expensive analyzers",
+    ).inc(deferred)
+    log.info(
+        "ai scan: %d devices, %d causes, %d suggested; series scored %d, from kept models "
+        "%d, skipped %d (%d devices deferred, %.1f s of expensive analyzers)",
+        counts["devices"], counts["causes"], counts["suggested"], scoring.counts["scored"],
+        scoring.counts["cached"], scoring.counts["skipped"], deferred, scoring.spent,
+    )  # fmt: skip
     return counts

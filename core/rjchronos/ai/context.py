@@ -14,6 +14,7 @@ from sqlalchemy import select
 from rjchronos.inventory.models import DeviceEventRecord, devices
 
 if TYPE_CHECKING:
+    from rjchronos.ai.scoring import ScanScoring
     from rjchronos.kernel import Kernel
 
 #: Telemetry metrics analyzers write about a device (scores in [0, 1]).
@@ -64,11 +65,16 @@ def load_devices(kernel: Kernel, ids: Iterable[str]) -> dict[str, DiagnosedDevic
 
 @dataclass
 class DiagnosisContext:
-    """One device under diagnosis, at ``now``; reads are cached for the rules that follow."""
+    """One device under diagnosis, at ``now``; reads are cached for the rules that follow.
+
+    :param scoring: how a scan runs the analyzers (``None``: on demand, every analyzer
+        from scratch).
+    """
 
     kernel: Kernel
     device: DiagnosedDevice
     now: datetime
+    scoring: ScanScoring | None = None
     _series: dict[tuple[str, str, datetime, datetime], list[tuple[datetime, float]]] = field(
         default_factory=dict, repr=False
     )

@@ -17,6 +17,7 @@ from rjchronos.ai.contracts import Cause, DiagnosisRule, texts
 from rjchronos.db.types import utcnow
 
 if TYPE_CHECKING:
+    from rjchronos.ai.scoring import ScanScoring
     from rjchronos.kernel import Kernel
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,14 @@ def causes_for(
     device: DiagnosedDevice,
     now: datetime | None = None,
     rules: list[tuple[str, DiagnosisRule]] | None = None,
+    scoring: ScanScoring | None = None,
 ) -> tuple[list[tuple[Cause, str]], list[dict[str, str]]]:
     """The causes every rule finds for ``device``, best first, and the rules that failed.
 
     :param rules: :func:`diagnosis_rules` when already collected (a scan of many devices).
+    :param scoring: a scan's kept models and budget for the analyzers.
     """
-    context = DiagnosisContext(kernel, device, now or utcnow())
+    context = DiagnosisContext(kernel, device, now or utcnow(), scoring)
     found: list[tuple[Cause, str]] = []
     failed: list[dict[str, str]] = []
     for plugin, rule in rules if rules is not None else diagnosis_rules(kernel):

@@ -13,6 +13,7 @@ from typing import Any
 
 from rjchronos.ai.context import DiagnosisContext
 from rjchronos.ai.contracts import Cause, DiagnosisRule, SuggestedAction, Verification, texts
+from rjchronos.ai.scoring import timed
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 #: Below this an ONU's received power is out of the GPON class B+ budget.
@@ -356,31 +357,95 @@ def _streaming_analyzers(ctx: DiagnosisContext) -> list[tuple[str, Any, Any]]:
     return found
 
 
+def _complete(now: datetime) -> datetime:
+    """The end of the last whole :data:`ANALYZER_STEP` before ``now`` (buckets are
+    aligned to the epoch): a bucket is scored once, when its minutes are over."""
+    step = ANALYZER_STEP.total_seconds()
+    return datetime.fromtimestamp(now.timestamp() // step * step, tz=now.tzinfo)
+
+
+def _runs(ctx: DiagnosisContext, spec: Any) -> bool:
+    """Whether an analyzer runs on this device now (a scan's budget may leave it out)."""
+    if ctx.scoring is None or not spec.expensive or ctx.scoring.expensive:
+        return True
+    ctx.scoring.counts["skipped"] += 1
+    return False
+
+
+def _scores(
+    ctx: DiagnosisContext,
+    name: str,
+    spec: Any,
+    driver: Any,
+    entity: str,
+    metric: str,
+    points: list[tuple[datetime, float]],
+    start: datetime,
+) -> dict[float, float | None]:
+    """One analyzer's scores of a series' last hour, by time: from scratch on demand, from
+    the kept model in a scan."""
+    times = [t.timestamp() for t, _ in points]
+    values = [v for _, v in points]
+    since = (ctx.now - HOUR).timestamp()
+    scoring = ctx.scoring
+    if scoring is None:
+        scores = driver().score_series(entity, metric, times, values)
+        return {t: s for t, s in zip(times, scores, strict=True) if t >= since}
+    kept, hit = timed(
+        scoring,
+        spec.expensive,
+        lambda: scoring.cache.scores(
+            name, driver, entity, metric, times, values, since, start.timestamp()
+        ),
+    )
+    scoring.counts["cached" if hit else "scored"] += 1
+    return kept
+
+
+def _read_from(
+    ctx: DiagnosisContext, run: list[tuple[str, Any, Any]], entity: str, metric: str, day: datetime
+) -> datetime:
+    """Where to read a series from: the last mean its kept models saw, when each has one
+    within the day (they need only the later means), else a day back."""
+    if ctx.scoring is None:
+        return day
+    lasts = [ctx.scoring.cache.last(name, entity, metric) for name, _, _ in run]
+    kept = [last for last in lasts if last is not None and last >= day.timestamp()]
+    if len(kept) < len(lasts):
+        return day
+    return datetime.fromtimestamp(min(kept), tz=day.tzinfo)
+
+
 def _analyzed(ctx: DiagnosisContext) -> list[Cause]:
     """Score the device's own series with every installed streaming analyzer, causally."""
     causes: list[Cause] = []
     analyzers = _streaming_analyzers(ctx)
+    end = _complete(ctx.now)
+    day = end - ANALYZER_HISTORY
     for suffix, metric in SCORED_SERIES.get(ctx.device.kind, ()) if analyzers else ():
         entity = ctx.device.id + suffix
-        points = ctx.kernel.telemetry.series(
-            entity, metric, ctx.now - ANALYZER_HISTORY, ctx.now + timedelta(seconds=1),
-            resolution=ANALYZER_STEP,
-        )  # fmt: skip
-        if len(points) < 2:
+        run = [
+            (name, spec, driver)
+            for name, spec, driver in analyzers
+            if (not spec.metrics or metric in spec.metrics) and _runs(ctx, spec)
+        ]
+        if not run:
             continue
-        times = [t.timestamp() for t, _ in points]
-        values = [v for _, v in points]
-        for name, spec, driver in analyzers:
-            if spec.metrics and metric not in spec.metrics:
-                continue
-            scores = driver().score_series(entity, metric, times, values)
-            recent = [
-                s or 0.0 for (t, _), s in zip(points, scores, strict=True) if t >= ctx.now - HOUR
-            ]
-            score = max(recent, default=0.0)
+        start = _read_from(ctx, run, entity, metric, day)
+        points = ctx.kernel.telemetry.series(entity, metric, start, end, resolution=ANALYZER_STEP)
+        if len(points) < (2 if start == day else 1):
+            continue
+        for name, spec, driver in run:
+            scores = _scores(ctx, name, spec, driver, entity, metric, points, start)
+            score = max((s or 0.0 for s in scores.values()), default=0.0)
             if score < 0.5:
                 continue
-            typical = median(values)
+            if start != day:
+                points = ctx.kernel.telemetry.series(
+                    entity, metric, day, end, resolution=ANALYZER_STEP
+                )
+                start = day
+            now, typical = points[-1][1], median(v for _, v in points)
             causes.append(
                 Cause(
                     "telemetry_anomaly",
@@ -388,9 +453,9 @@ def _analyzed(ctx: DiagnosisContext) -> list[Cause]:
                     texts("Unusual telemetry", "Telemetria fora do padrão"),
                     texts(
                         f"analyzer {name} scored {metric} {score:.2f} (of 1) in the last hour: "
-                        f"now {values[-1]:.1f}, 24 h median {typical:.1f}",
+                        f"now {now:.1f}, 24 h median {typical:.1f}",
                         f"o analisador {name} deu nota {score:.2f} (de 1) a {metric} na última "
-                        f"hora: agora {values[-1]:.1f}, mediana de 24 h {typical:.1f}",
+                        f"hora: agora {now:.1f}, mediana de 24 h {typical:.1f}",
                     ),
                     facts={"analyzer": name, "metric": metric, "anomaly_score": round(score, 3)},
                 )

@@ -51,6 +51,8 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "scan_seconds": {"type": "integer", "minimum": 10, "default": 300},
         "scan_lookback_seconds": {"type": "integer", "minimum": 60, "default": 900},
         "scan_max_devices": {"type": "integer", "minimum": 1, "default": 5000},
+        "scan_expensive_seconds": {"type": "number", "minimum": 0, "default": 120},
+        "analyzer_cache_series": {"type": "integer", "minimum": 0, "default": 5000},
         "suggest_min_score": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5},
         "verify_after_seconds": {"type": "number", "minimum": 0, "default": 600},
         "verify_window_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 3600},
@@ -286,7 +288,7 @@ async def open_ticket(kernel: Kernel, device_id: str, params: Mapping[str, Any])
 # -- jobs ------------------------------------------------------------------------------
 
 
-def _scan(kernel: Kernel, params: Any) -> dict[str, int]:
+def _scan(kernel: Kernel, params: Any) -> dict[str, Any]:
     return actions.scan(kernel, params.get("device_ids"))
 
 

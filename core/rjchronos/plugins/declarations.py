@@ -34,12 +34,16 @@ class AnalyzerSpec:
     :param name: the analyzer's name (also its ``rjchronos.analyzers`` driver).
     :param metrics: the metrics it scores; empty means any.
     :param mode: ``streaming`` (score each sample) or ``batch``.
+    :param expensive: a series costs it milliseconds or more (training a model): the
+        ``ai.scan`` job runs it within its time budget, taking the devices it did not
+        reach first in the next scan.
     """
 
     name: str
     metrics: tuple[str, ...] = ()
     mode: str = "streaming"
     description: str = ""
+    expensive: bool = False
 
 
 @dataclass(frozen=True)

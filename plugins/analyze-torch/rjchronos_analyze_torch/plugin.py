@@ -18,5 +18,6 @@ def rjc_analyzers(kernel: Kernel) -> list[AnalyzerSpec]:
             "torch",
             mode="streaming",
             description="Forecast error of a small neural network retrained on each series' past",
+            expensive=True,
         )
     ]
