@@ -210,12 +210,17 @@ class DatabaseSessionStore:
         them all: under load one statement (and one worker hop) ends many sessions.
         """
         self._drop(session_id)
+        loop = asyncio.get_running_loop()
+        if self._deleting is not None and self._deleting.get_loop() is not loop:
+            # The loop of the last batch stopped (a server restarted in this process): its
+            # sessions are deleted with this one, and their waiters are gone with their loop.
+            self._ended = self._deleting = None
         if self._ended is None:
-            self._ended = asyncio.get_running_loop().create_future()
+            self._ended = loop.create_future()
         deleted = self._ended
         self._ending.append(session_id)
         if self._deleting is None:
-            self._deleting = asyncio.create_task(self._delete_ended())
+            self._deleting = loop.create_task(self._delete_ended())
         await deleted
 
     async def _delete_ended(self) -> None:
