@@ -51,8 +51,22 @@ class BaselineParams:
     #: CUSUM slack and decision limit, in robust standard deviations.
     cusum_drift: float = 0.5
     cusum_limit: float = 20.0
+    #: Weight of the recent mean absolute deviation (the spread change); 0 turns it off.
+    spread_alpha: float = 0.02
+    #: Surprise per unit of |log(recent spread / long spread)|.
+    spread_gain: float = 4.0
+    #: Width of a quantisation bucket, in long-run standard deviations; 0 turns novelty off.
+    bucket_width: float = 0.0
+    #: Buckets beyond which values are clipped, either side of the long-run mean.
+    bucket_max: int = 8
+    #: Samples in a context (a sequence of buckets).
+    context: int = 3
+    #: Surprise of a context never seen before.
+    novelty: float = 4.0
     #: Samples whose mean surprise is scored.
     short: int = 3
+    #: Decades of tail probability that make a score of 1.
+    decades: float = 16.0
     #: Score of an alarm, and samples scored 0 after one.
     alarm: float = 0.5
     quiet: int = 300
@@ -66,9 +80,12 @@ class _Series:
         "ew_mean",
         "ew_var",
         "mad",
+        "recent_mad",
         "ordered",
         "raw_recent",
         "raw_sum",
+        "contexts",
+        "context_key",
         "s_high",
         "s_low",
         "seasonal",
@@ -80,6 +97,7 @@ class _Series:
         self.window: deque[float] = deque([value])
         self.ordered = [value]
         self.mad = 0.0
+        self.recent_mad = 0.0
         self.ew_mean = value
         self.ew_var = 0.0
         self.seasonal: dict[int, list[float]] = {}
@@ -89,6 +107,8 @@ class _Series:
         self.raw_sum = 0.0
         self.seen = 1
         self.cooldown = 0
+        self.contexts: set[int] = set()
+        self.context_key = 0
 
 
 class BaselineAnalyzer(Analyzer):
@@ -149,7 +169,21 @@ class BaselineAnalyzer(Analyzer):
             s.s_high = s.s_low = 0.0
         if shift > surprise:
             surprise = shift
+        if p.spread_alpha and s.mad > floor and s.recent_mad > floor:
+            spread = p.spread_gain * abs(math.log(s.recent_mad / s.mad))
+            if spread > surprise:
+                surprise = spread
 
+        if p.bucket_width:
+            level = int((value - s.ew_mean) / (p.bucket_width * ew_spread))
+            level = max(-p.bucket_max, min(p.bucket_max, level)) + p.bucket_max
+            span = 2 * p.bucket_max + 1
+            key = (s.context_key * span + level) % span**p.context
+            s.context_key = key
+            if s.seen > p.context and key not in s.contexts:
+                s.contexts.add(key)
+                if s.seen > p.warmup and p.novelty > surprise:
+                    surprise = p.novelty
         self._learn(s, timestamp, value, median, bucket_key, bucket)
         return self._alarm_score(s, surprise)
 
@@ -163,10 +197,14 @@ class BaselineAnalyzer(Analyzer):
         bucket: list[float] | None,
     ) -> None:
         p = self.params
-        s.mad += p.mad_alpha * (abs(value - median) - s.mad)
+        deviation = abs(value - median)
+        s.mad += p.mad_alpha * (deviation - s.mad)
+        s.recent_mad += p.spread_alpha * (deviation - s.recent_mad)
+        # A running mean until 1/alpha samples: the first value does not weigh for long.
+        alpha = max(p.ewma_alpha, 1.0 / (s.seen + 1))
         delta = value - s.ew_mean
-        s.ew_mean += p.ewma_alpha * delta
-        s.ew_var = (1.0 - p.ewma_alpha) * (s.ew_var + p.ewma_alpha * delta * delta)
+        s.ew_mean += alpha * delta
+        s.ew_var = (1.0 - alpha) * (s.ew_var + alpha * delta * delta)
         if bucket is None:
             s.seasonal[bucket_key] = [value, 0.0, 1.0]
         else:
@@ -187,15 +225,15 @@ class BaselineAnalyzer(Analyzer):
         s.raw_sum += surprise
         if len(s.raw_recent) > p.short:
             s.raw_sum -= s.raw_recent.popleft()
+        recent = s.raw_sum / len(s.raw_recent)
         if s.seen <= p.warmup:
             return None
         if s.cooldown > 0:
             s.cooldown -= 1
             return 0.0
-        recent = s.raw_sum / len(s.raw_recent)
         # -log10 of the Gaussian tail of the mean surprise, over 16: 0.5 at one in 10^8.
         tail = 0.5 * math.erfc(recent / math.sqrt(2.0))
-        result = min(1.0, -math.log10(max(tail, 1e-300)) / 16.0)
+        result = min(1.0, -math.log10(max(tail, 1e-300)) / p.decades)
         if result >= p.alarm:
             s.cooldown = p.quiet
         return result
