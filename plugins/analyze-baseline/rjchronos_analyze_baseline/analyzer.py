@@ -43,26 +43,28 @@ class BaselineParams:
     window: int = 256
     #: Samples scored None while a series is new.
     warmup: int = 32
-    ewma_alpha: float = 0.005
+    ewma_alpha: float = 0.001
     mad_alpha: float = 0.01
     seasonal_alpha: float = 0.1
     #: Samples an hour-of-week bucket needs before it counts.
     seasonal_min: int = 8
     #: CUSUM slack and decision limit, in robust standard deviations.
     cusum_drift: float = 0.5
-    cusum_limit: float = 20.0
+    cusum_limit: float = 30.0
     #: Weight of the recent mean absolute deviation (the spread change); 0 turns it off.
     spread_alpha: float = 0.02
     #: Surprise per unit of |log(recent spread / long spread)|.
-    spread_gain: float = 4.0
+    spread_gain: float = 3.0
     #: Width of a quantisation bucket, in long-run standard deviations; 0 turns novelty off.
-    bucket_width: float = 0.0
+    bucket_width: float = 2.0
     #: Buckets beyond which values are clipped, either side of the long-run mean.
     bucket_max: int = 8
     #: Samples in a context (a sequence of buckets).
-    context: int = 3
+    context: int = 2
     #: Surprise of a context never seen before.
-    novelty: float = 4.0
+    novelty: float = 6.0
+    #: Samples before a new context counts as a surprise (the first ones are all new).
+    novelty_after: int = 128
     #: Samples whose mean surprise is scored.
     short: int = 3
     #: Decades of tail probability that make a score of 1.
@@ -182,7 +184,7 @@ class BaselineAnalyzer(Analyzer):
             s.context_key = key
             if s.seen > p.context and key not in s.contexts:
                 s.contexts.add(key)
-                if s.seen > p.warmup and p.novelty > surprise:
+                if s.seen > p.novelty_after and p.novelty > surprise:
                     surprise = p.novelty
         self._learn(s, timestamp, value, median, bucket_key, bucket)
         return self._alarm_score(s, surprise)
