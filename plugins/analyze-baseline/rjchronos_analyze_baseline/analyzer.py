@@ -8,12 +8,18 @@ costs a few microseconds:
 - an EWMA of level and variance, with a longer memory than the window;
 - an hour-of-week seasonal baseline (level and spread per hour of the week);
 - a two-sided CUSUM of the robust residual, which fires on level shifts too
-  small for a single-sample z-score.
+  small for a single-sample z-score;
+- a recent mean absolute deviation (about 50 samples) beside the long one:
+  their log ratio is a change of spread, as when a series turns noisy or flat;
+- the novelty of the recent pattern: each value falls in a bucket 2 long-run
+  standard deviations wide around the EWMA, and a pair of consecutive buckets
+  never seen before in the series is a surprise (a shape it has not shown).
 
 A sample's surprise is the largest of those z-scores (the CUSUM's scaled to
-at most 4). The score is the Gaussian tail probability of the mean surprise
-of the last few samples, on a log scale in [0, 1] so that a threshold can
-tell rare from very rare. After an alarm the analyzer scores 0 for a while:
+at most 4, the spread's 3 per unit of log ratio, a new pattern's 6). The
+score is the Gaussian tail probability of the mean surprise of the last few
+samples, on a log scale in [0, 1] so that a threshold can tell rare from very
+rare. After an alarm the analyzer scores 0 for a while:
 one incident, one alert.
 """
 
@@ -55,20 +61,18 @@ class BaselineParams:
     spread_alpha: float = 0.02
     #: Surprise per unit of |log(recent spread / long spread)|.
     spread_gain: float = 3.0
-    #: Width of a quantisation bucket, in long-run standard deviations; 0 turns novelty off.
+    #: Width of a pattern bucket, in EWMA standard deviations; 0 turns novelty off.
     bucket_width: float = 2.0
-    #: Buckets beyond which values are clipped, either side of the long-run mean.
+    #: Buckets either side of the EWMA; values beyond fall in the outermost.
     bucket_max: int = 8
-    #: Samples in a context (a sequence of buckets).
+    #: Consecutive buckets that make a pattern.
     context: int = 2
-    #: Surprise of a context never seen before.
+    #: Surprise of a pattern the series has never shown.
     novelty: float = 6.0
-    #: Samples before a new context counts as a surprise (the first ones are all new).
+    #: Samples before a new pattern counts (at first every pattern is new).
     novelty_after: int = 128
     #: Samples whose mean surprise is scored.
     short: int = 3
-    #: Decades of tail probability that make a score of 1.
-    decades: float = 16.0
     #: Score of an alarm, and samples scored 0 after one.
     alarm: float = 0.5
     quiet: int = 300
@@ -82,12 +86,12 @@ class _Series:
         "ew_mean",
         "ew_var",
         "mad",
-        "recent_mad",
         "ordered",
+        "pattern",
+        "patterns",
         "raw_recent",
         "raw_sum",
-        "contexts",
-        "context_key",
+        "recent_mad",
         "s_high",
         "s_low",
         "seasonal",
@@ -109,8 +113,8 @@ class _Series:
         self.raw_sum = 0.0
         self.seen = 1
         self.cooldown = 0
-        self.contexts: set[int] = set()
-        self.context_key = 0
+        self.patterns: set[int] = set()
+        self.pattern = 0
 
 
 class BaselineAnalyzer(Analyzer):
@@ -175,17 +179,10 @@ class BaselineAnalyzer(Analyzer):
             spread = p.spread_gain * abs(math.log(s.recent_mad / s.mad))
             if spread > surprise:
                 surprise = spread
-
         if p.bucket_width:
-            level = int((value - s.ew_mean) / (p.bucket_width * ew_spread))
-            level = max(-p.bucket_max, min(p.bucket_max, level)) + p.bucket_max
-            span = 2 * p.bucket_max + 1
-            key = (s.context_key * span + level) % span**p.context
-            s.context_key = key
-            if s.seen > p.context and key not in s.contexts:
-                s.contexts.add(key)
-                if s.seen > p.novelty_after and p.novelty > surprise:
-                    surprise = p.novelty
+            novel = self._novel_pattern(s, value, ew_spread)
+            if novel and s.seen > p.novelty_after and p.novelty > surprise:
+                surprise = p.novelty
         self._learn(s, timestamp, value, median, bucket_key, bucket)
         return self._alarm_score(s, surprise)
 
@@ -221,6 +218,19 @@ class BaselineAnalyzer(Analyzer):
             del s.ordered[bisect_left(s.ordered, old)]
         s.seen += 1
 
+    def _novel_pattern(self, s: _Series, value: float, ew_spread: float) -> bool:
+        """Add ``value``'s bucket to the recent pattern; True when the series never showed it."""
+        p = self.params
+        level = int((value - s.ew_mean) / (p.bucket_width * ew_spread))
+        level = max(-p.bucket_max, min(p.bucket_max, level)) + p.bucket_max
+        span = 2 * p.bucket_max + 1
+        # The last ``context`` buckets as the digits of one integer, base ``span``.
+        s.pattern = (s.pattern * span + level) % span**p.context
+        if s.seen <= p.context or s.pattern in s.patterns:
+            return False
+        s.patterns.add(s.pattern)
+        return True
+
     def _alarm_score(self, s: _Series, surprise: float) -> float | None:
         p = self.params
         s.raw_recent.append(surprise)
@@ -235,7 +245,7 @@ class BaselineAnalyzer(Analyzer):
             return 0.0
         # -log10 of the Gaussian tail of the mean surprise, over 16: 0.5 at one in 10^8.
         tail = 0.5 * math.erfc(recent / math.sqrt(2.0))
-        result = min(1.0, -math.log10(max(tail, 1e-300)) / p.decades)
+        result = min(1.0, -math.log10(max(tail, 1e-300)) / 16.0)
         if result >= p.alarm:
             s.cooldown = p.quiet
         return result
