@@ -11,16 +11,17 @@ costs a few microseconds:
   small for a single-sample z-score;
 - a recent mean absolute deviation (about 50 samples) beside the long one:
   their log ratio is a change of spread, as when a series turns noisy or flat;
-- the novelty of the recent pattern: each value falls in a bucket 2 long-run
-  standard deviations wide around the EWMA, and a pair of consecutive buckets
-  never seen before in the series is a surprise (a shape it has not shown).
+- the novelty of the recent pattern: each value's bucket is its distance from
+  the EWMA in units of 2 EWMA standard deviations, truncated to an integer,
+  and a pair of consecutive buckets never seen before in the series is a
+  surprise (a jump or shape it has not shown).
 
 A sample's surprise is the largest of those z-scores (the CUSUM's scaled to
 at most 4, the spread's 3 per unit of log ratio, a new pattern's 6). The
 score is the Gaussian tail probability of the mean surprise of the last few
 samples, on a log scale in [0, 1] so that a threshold can tell rare from very
-rare. After an alarm the analyzer scores 0 for a while:
-one incident, one alert.
+rare. After an alarm the analyzer scores 0 for a while: one incident, one
+alert.
 """
 
 from __future__ import annotations
@@ -221,8 +222,9 @@ class BaselineAnalyzer(Analyzer):
     def _novel_pattern(self, s: _Series, value: float, ew_spread: float) -> bool:
         """Add ``value``'s bucket to the recent pattern; True when the series never showed it."""
         p = self.params
-        level = int((value - s.ew_mean) / (p.bucket_width * ew_spread))
-        level = max(-p.bucket_max, min(p.bucket_max, level)) + p.bucket_max
+        # Clipped before int(): a huge distance over a tiny spread may be infinite.
+        distance = (value - s.ew_mean) / (p.bucket_width * ew_spread)
+        level = int(max(-p.bucket_max, min(p.bucket_max, distance))) + p.bucket_max
         span = 2 * p.bucket_max + 1
         # The last ``context`` buckets as the digits of one integer, base ``span``.
         s.pattern = (s.pattern * span + level) % span**p.context
@@ -237,12 +239,12 @@ class BaselineAnalyzer(Analyzer):
         s.raw_sum += surprise
         if len(s.raw_recent) > p.short:
             s.raw_sum -= s.raw_recent.popleft()
-        recent = s.raw_sum / len(s.raw_recent)
         if s.seen <= p.warmup:
             return None
         if s.cooldown > 0:
             s.cooldown -= 1
             return 0.0
+        recent = s.raw_sum / len(s.raw_recent)
         # -log10 of the Gaussian tail of the mean surprise, over 16: 0.5 at one in 10^8.
         tail = 0.5 * math.erfc(recent / math.sqrt(2.0))
         result = min(1.0, -math.log10(max(tail, 1e-300)) / 16.0)

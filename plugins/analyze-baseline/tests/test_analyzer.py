@@ -100,3 +100,9 @@ def test_a_pattern_never_seen_raises_the_score() -> None:
     scores = [s or 0.0 for s in stream(BaselineAnalyzer(), jump)]
     without = [s or 0.0 for s in stream(BaselineAnalyzer(bucket_width=0.0), jump)]
     assert max(scores[798:812]) > max(without[798:812]) + 0.05
+
+
+def test_a_flat_series_then_an_enormous_value_scores_an_alarm() -> None:
+    # The spread is tiny and the distance huge: their ratio overflows to infinity.
+    scores = stream(BaselineAnalyzer(), [1.0] * 300 + [1e303])
+    assert scores[-1] == 1.0
