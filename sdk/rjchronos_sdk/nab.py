@@ -38,6 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 PROBATION_FRACTION = 0.15
+#: The two halves of a corpus (see :meth:`Corpus.half`).
+HALVES = ("even", "odd")
 #: NAB caps the probationary period at 15% of 5,000 rows.
 PROBATION_MAX_ROWS = 750
 
@@ -156,6 +158,16 @@ class Corpus:
     @property
     def window_count(self) -> int:
         return sum(len(f.windows) for f in self.files)
+
+    def half(self, which: str) -> Corpus:
+        """Every other file in name order: ``even`` (1st, 3rd...) or ``odd`` (2nd, 4th...).
+
+        Settings tuned on one half and scored on the other show how much a
+        score owes to over-fitting.
+        """
+        if which not in HALVES:
+            raise ValueError(f"half is one of {', '.join(HALVES)}, not {which!r}")
+        return Corpus(self.root, self.files[HALVES.index(which) :: 2])
 
 
 def _parse_time(text: str, where: str) -> float:

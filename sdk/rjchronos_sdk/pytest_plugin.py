@@ -11,6 +11,9 @@ Fixtures:
 ``rjc_client_factory`` / ``rjc_client``
     A Starlette ``TestClient`` (the app's lifespan runs) authenticated as a
     user of the given role; ``rjc_client`` is an admin.
+``rjc_cli``
+    ``rjc_cli(command, *args)``: invoke a click command as ``rjchronos``
+    would, on this test's home and database, without a configuration file.
 ``rjc_empty_database_url``
     A database without tables on the same backend (restores, migrate jobs).
 ``rjc_database_url``
@@ -238,6 +241,27 @@ def rjc_kernel_factory(rjc_database_url: str, tmp_path: Path) -> Iterator[Callab
     yield factory
     for kernel in kernels:
         kernel.db.dispose()
+
+
+@pytest.fixture
+def rjc_cli(rjc_database_url: str, tmp_path: Path) -> Callable[..., Any]:
+    """``rjc_cli(command, *args)``: click's ``Result`` of ``command`` run with ``args``.
+
+    The command sees ``RJC_HOME`` = ``tmp_path / "home"``, this test's database
+    and no configuration file (``RJC_CONFIG`` names a missing one).
+    """
+    from click.testing import CliRunner
+
+    env = {
+        "RJC_HOME": str(tmp_path / "home"),
+        "RJC_DATABASE_URL": rjc_database_url,
+        "RJC_CONFIG": str(tmp_path / "absent.toml"),
+    }
+
+    def invoke(command: Any, *args: str) -> Any:
+        return CliRunner(env=env).invoke(command, list(args))
+
+    return invoke
 
 
 @pytest.fixture

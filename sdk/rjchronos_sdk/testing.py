@@ -6,16 +6,21 @@
   synchronous test (and the API's TestClient) can drive asyncio simulators.
 - :class:`RoundRobinBalancer` spreads requests over several servers, as a load
   balancer without session affinity would.
+- :func:`write_spike_corpus` writes a small corpus in NAB's layout, for
+  analyzer plugins' ``rjchronos ai eval nab`` tests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
@@ -148,3 +153,33 @@ class RoundRobinBalancer:
             self.served[backend] += 1
             return response
         return httpx.Response(503, content=b"no backend accepts connections")
+
+
+def write_spike_corpus(root: Path, rows: int = 2000, spike: int = 1500, seed: int = 5) -> None:
+    """Two files in NAB's layout under ``root``, sampled every 5 minutes from 2024-01-01.
+
+    ``synthetic/spiky.csv``: noise (50 +- 2) with a +40 spike at row ``spike``,
+    labelled by a 200-row window from ``spike - 100``; ``synthetic/flat.csv``:
+    the same noise and no window. A good analyzer finds the spike early in its
+    window and raises nothing on the noise: a standard score near 100.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    start = datetime(2024, 1, 1)
+    times = [start + timedelta(minutes=5 * i) for i in range(rows)]
+    spiky = 50 + rng.normal(0, 2, rows)
+    spiky[spike] += 40
+    flat = 50 + rng.normal(0, 2, rows)
+    folder = root / "data" / "synthetic"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, values in (("spiky", spiky), ("flat", flat)):
+        lines = "".join(
+            f"{t:%Y-%m-%d %H:%M:%S},{v:.3f}\n" for t, v in zip(times, values, strict=True)
+        )
+        (folder / f"{name}.csv").write_text("timestamp,value\n" + lines)
+    (root / "labels").mkdir(exist_ok=True)
+    window = [f"{times[i]:%Y-%m-%d %H:%M:%S}.000000" for i in (spike - 100, spike + 99)]
+    (root / "labels" / "combined_windows.json").write_text(
+        json.dumps({"synthetic/spiky.csv": [window], "synthetic/flat.csv": []})
+    )

@@ -129,6 +129,16 @@ def test_null_and_perfect_detectors_on_real_nab_files() -> None:
     assert always["standard"].threshold > 1.0  # never firing beats firing everywhere
 
 
+def test_halves_take_every_other_file_in_name_order() -> None:
+    corpus = load_corpus(NAB_DIR)
+    even, odd = corpus.half("even"), corpus.half("odd")
+    assert [f.name for f in even.files] == [corpus.files[0].name]
+    assert [f.name for f in odd.files] == [corpus.files[1].name]
+    assert even.window_count + odd.window_count == corpus.window_count
+    with pytest.raises(ValueError, match="half is one of even, odd"):
+        corpus.half("first")
+
+
 def test_bad_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "data" / "c").mkdir(parents=True)
     (tmp_path / "labels").mkdir()

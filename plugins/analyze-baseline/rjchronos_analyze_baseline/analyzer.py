@@ -8,13 +8,20 @@ costs a few microseconds:
 - an EWMA of level and variance, with a longer memory than the window;
 - an hour-of-week seasonal baseline (level and spread per hour of the week);
 - a two-sided CUSUM of the robust residual, which fires on level shifts too
-  small for a single-sample z-score.
+  small for a single-sample z-score;
+- a recent mean absolute deviation (about 50 samples) beside the long one:
+  their log ratio is a change of spread, as when a series turns noisy or flat;
+- the novelty of the recent pattern: each value's bucket is its distance from
+  the EWMA in units of 2 EWMA standard deviations, truncated to an integer,
+  and a pair of consecutive buckets never seen before in the series is a
+  surprise (a jump or shape it has not shown).
 
 A sample's surprise is the largest of those z-scores (the CUSUM's scaled to
-at most 4). The score is the Gaussian tail probability of the mean surprise
-of the last few samples, on a log scale in [0, 1] so that a threshold can
-tell rare from very rare. After an alarm the analyzer scores 0 for a while:
-one incident, one alert.
+at most 4, the spread's 3 per unit of log ratio, a new pattern's 6). The
+score is the Gaussian tail probability of the mean surprise of the last few
+samples, on a log scale in [0, 1] so that a threshold can tell rare from very
+rare. After an alarm the analyzer scores 0 for a while: one incident, one
+alert.
 """
 
 from __future__ import annotations
@@ -43,14 +50,28 @@ class BaselineParams:
     window: int = 256
     #: Samples scored None while a series is new.
     warmup: int = 32
-    ewma_alpha: float = 0.005
+    ewma_alpha: float = 0.001
     mad_alpha: float = 0.01
     seasonal_alpha: float = 0.1
     #: Samples an hour-of-week bucket needs before it counts.
     seasonal_min: int = 8
     #: CUSUM slack and decision limit, in robust standard deviations.
     cusum_drift: float = 0.5
-    cusum_limit: float = 20.0
+    cusum_limit: float = 30.0
+    #: Weight of the recent mean absolute deviation (the spread change); 0 turns it off.
+    spread_alpha: float = 0.02
+    #: Surprise per unit of |log(recent spread / long spread)|.
+    spread_gain: float = 3.0
+    #: Width of a pattern bucket, in EWMA standard deviations; 0 turns novelty off.
+    bucket_width: float = 2.0
+    #: Buckets either side of the EWMA; values beyond fall in the outermost.
+    bucket_max: int = 8
+    #: Consecutive buckets that make a pattern.
+    context: int = 2
+    #: Surprise of a pattern the series has never shown.
+    novelty: float = 6.0
+    #: Samples before a new pattern counts (at first every pattern is new).
+    novelty_after: int = 128
     #: Samples whose mean surprise is scored.
     short: int = 3
     #: Score of an alarm, and samples scored 0 after one.
@@ -67,8 +88,11 @@ class _Series:
         "ew_var",
         "mad",
         "ordered",
+        "pattern",
+        "patterns",
         "raw_recent",
         "raw_sum",
+        "recent_mad",
         "s_high",
         "s_low",
         "seasonal",
@@ -80,6 +104,7 @@ class _Series:
         self.window: deque[float] = deque([value])
         self.ordered = [value]
         self.mad = 0.0
+        self.recent_mad = 0.0
         self.ew_mean = value
         self.ew_var = 0.0
         self.seasonal: dict[int, list[float]] = {}
@@ -89,6 +114,8 @@ class _Series:
         self.raw_sum = 0.0
         self.seen = 1
         self.cooldown = 0
+        self.patterns: set[int] = set()
+        self.pattern = 0
 
 
 class BaselineAnalyzer(Analyzer):
@@ -149,7 +176,14 @@ class BaselineAnalyzer(Analyzer):
             s.s_high = s.s_low = 0.0
         if shift > surprise:
             surprise = shift
-
+        if p.spread_alpha and s.mad > floor and s.recent_mad > floor:
+            spread = p.spread_gain * abs(math.log(s.recent_mad / s.mad))
+            if spread > surprise:
+                surprise = spread
+        if p.bucket_width:
+            novel = self._novel_pattern(s, value, ew_spread)
+            if novel and s.seen > p.novelty_after and p.novelty > surprise:
+                surprise = p.novelty
         self._learn(s, timestamp, value, median, bucket_key, bucket)
         return self._alarm_score(s, surprise)
 
@@ -163,10 +197,14 @@ class BaselineAnalyzer(Analyzer):
         bucket: list[float] | None,
     ) -> None:
         p = self.params
-        s.mad += p.mad_alpha * (abs(value - median) - s.mad)
+        deviation = abs(value - median)
+        s.mad += p.mad_alpha * (deviation - s.mad)
+        s.recent_mad += p.spread_alpha * (deviation - s.recent_mad)
+        # A running mean until 1/alpha samples: the first value does not weigh for long.
+        alpha = max(p.ewma_alpha, 1.0 / (s.seen + 1))
         delta = value - s.ew_mean
-        s.ew_mean += p.ewma_alpha * delta
-        s.ew_var = (1.0 - p.ewma_alpha) * (s.ew_var + p.ewma_alpha * delta * delta)
+        s.ew_mean += alpha * delta
+        s.ew_var = (1.0 - alpha) * (s.ew_var + alpha * delta * delta)
         if bucket is None:
             s.seasonal[bucket_key] = [value, 0.0, 1.0]
         else:
@@ -180,6 +218,20 @@ class BaselineAnalyzer(Analyzer):
             old = s.window.popleft()
             del s.ordered[bisect_left(s.ordered, old)]
         s.seen += 1
+
+    def _novel_pattern(self, s: _Series, value: float, ew_spread: float) -> bool:
+        """Add ``value``'s bucket to the recent pattern; True when the series never showed it."""
+        p = self.params
+        # Clipped before int(): a huge distance over a tiny spread may be infinite.
+        distance = (value - s.ew_mean) / (p.bucket_width * ew_spread)
+        level = int(max(-p.bucket_max, min(p.bucket_max, distance))) + p.bucket_max
+        span = 2 * p.bucket_max + 1
+        # The last ``context`` buckets as the digits of one integer, base ``span``.
+        s.pattern = (s.pattern * span + level) % span**p.context
+        if s.seen <= p.context or s.pattern in s.patterns:
+            return False
+        s.patterns.add(s.pattern)
+        return True
 
     def _alarm_score(self, s: _Series, surprise: float) -> float | None:
         p = self.params

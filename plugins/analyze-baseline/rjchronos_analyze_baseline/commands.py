@@ -15,6 +15,7 @@ from rich.table import Table
 
 from rjchronos_sdk.models import ModelRegistry, ModelRegistryError
 from rjchronos_sdk.nab import (
+    HALVES,
     PROFILES,
     Corpus,
     NabDataError,
@@ -98,12 +99,20 @@ def _register(
 )
 @click.option("--analyzer", "only", multiple=True, help="Evaluate only this analyzer (repeatable).")
 @click.option(
+    "--half",
+    type=click.Choice(HALVES),
+    help="Score only every other file in name order (the 1st, 3rd... or the 2nd, 4th...): "
+    "tune on one half, check on the other.",
+)
+@click.option(
     "--register",
     is_flag=True,
     help="Record each analyzer's settings and scores in the model registry (<home>/models).",
 )
 @click.pass_context
-def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...], register: bool) -> None:
+def nab(
+    ctx: click.Context, data_dir: str, only: tuple[str, ...], half: str | None, register: bool
+) -> None:
     """Each analyzer's NAB scores on the three profiles; the last line is JSON."""
     analyzers, models_root = _analyzers(ctx, only)
     registry = ModelRegistry(models_root)
@@ -111,12 +120,22 @@ def nab(ctx: click.Context, data_dir: str, only: tuple[str, ...], register: bool
         corpus = load_corpus(data_dir)
     except NabDataError as exc:
         raise click.ClickException(str(exc)) from exc
-    table = Table(title=f"NAB scores: {len(corpus.files)} files, {corpus.window_count} windows")
+    if half:
+        corpus = corpus.half(half)
+    part = f", {half} half" if half else ""
+    table = Table(
+        title=f"NAB scores: {len(corpus.files)} files{part}, {corpus.window_count} windows"
+    )
     table.add_column("analyzer")
     for profile in PROFILES:
         table.add_column(profile, justify="right")
     table.add_column("seconds", justify="right")
-    report: dict[str, Any] = {"data": data_dir, "files": len(corpus.files), "analyzers": {}}
+    report: dict[str, Any] = {
+        "data": data_dir,
+        "half": half,
+        "files": len(corpus.files),
+        "analyzers": {},
+    }
     for name, driver in analyzers.items():
         started = time.perf_counter()
         results = score_detector(corpus, analyzer_scores(corpus, driver))

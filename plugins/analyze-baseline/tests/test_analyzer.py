@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rjchronos_analyze_baseline.analyzer import BaselineAnalyzer, BaselineParams
@@ -79,3 +81,28 @@ def test_missing_readings_are_skipped_without_harm() -> None:
     assert gaps.score("e", "m", times[200] - 1, float("inf")) is None
     after = gaps.score_series("e", "m", times[200:], values[200:])
     assert before + after == plain
+
+
+def test_a_change_of_spread_raises_the_score() -> None:
+    # The level stays and the noise falls tenfold: no sample is far from the median.
+    values = noisy(1200)
+    calmer = values[:900] + [10.0 + 0.1 * (v - 10.0) for v in values[900:]]
+    scores = [s or 0.0 for s in stream(BaselineAnalyzer(), calmer)]
+    without = [s or 0.0 for s in stream(BaselineAnalyzer(spread_alpha=0.0), calmer)]
+    assert max(scores[900:]) > 1.2 * max(without[900:])
+
+
+def test_a_pattern_never_seen_raises_the_score() -> None:
+    # A sine of amplitude 3, then three samples at 9: a jump the series never made.
+    rng = np.random.default_rng(2)
+    sine = [3 * math.sin(i * 2 * math.pi / 50) + rng.normal(0, 0.05) for i in range(1000)]
+    jump = sine[:800] + [9.0] * 3 + sine[803:]
+    scores = [s or 0.0 for s in stream(BaselineAnalyzer(), jump)]
+    without = [s or 0.0 for s in stream(BaselineAnalyzer(bucket_width=0.0), jump)]
+    assert max(scores[798:812]) > max(without[798:812]) + 0.05
+
+
+def test_a_flat_series_then_an_enormous_value_scores_an_alarm() -> None:
+    # The spread is tiny and the distance huge: their ratio overflows to infinity.
+    scores = stream(BaselineAnalyzer(), [1.0] * 300 + [1e303])
+    assert scores[-1] == 1.0

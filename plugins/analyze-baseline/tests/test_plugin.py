@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from rjchronos_analyze_baseline.analyzer import BaselineAnalyzer
 from rjchronos_analyze_baseline.commands import ai
 from rjchronos_sdk import Kernel
+from rjchronos_sdk.testing import write_spike_corpus
 
 PLUGIN = "analyze-baseline"
 
@@ -31,46 +31,15 @@ def test_loads_with_its_analyzer_and_command(kernel: Kernel) -> None:
     assert kernel.drivers.get("rjchronos.analyzers", "baseline") is BaselineAnalyzer
 
 
-def write_corpus(root: Path) -> None:
-    """Two files in NAB's layout: a spike inside a window, and plain noise."""
-    rng = np.random.default_rng(5)
-    start = datetime(2024, 1, 1, tzinfo=UTC).replace(tzinfo=None)
-    times = [start + timedelta(minutes=5 * i) for i in range(2000)]
-    spiky = 50 + rng.normal(0, 2, 2000)
-    spiky[1500] += 40
-    flat = 50 + rng.normal(0, 2, 2000)
-    for name, values in (("spiky", spiky), ("flat", flat)):
-        folder = root / "data" / "synthetic"
-        folder.mkdir(parents=True, exist_ok=True)
-        rows = "".join(
-            f"{t:%Y-%m-%d %H:%M:%S},{v:.3f}\n" for t, v in zip(times, values, strict=True)
-        )
-        (folder / f"{name}.csv").write_text("timestamp,value\n" + rows)
-    (root / "labels").mkdir()
-    window = [f"{times[1400]:%Y-%m-%d %H:%M:%S}.000000", f"{times[1599]:%Y-%m-%d %H:%M:%S}.000000"]
-    (root / "labels" / "combined_windows.json").write_text(
-        json.dumps({"synthetic/spiky.csv": [window], "synthetic/flat.csv": []})
-    )
-
-
 @pytest.fixture
-def run(tmp_path: Path, rjc_database_url: str) -> Callable[..., Result]:
-    env = {
-        "RJC_HOME": str(tmp_path / "home"),
-        "RJC_DATABASE_URL": rjc_database_url,
-        "RJC_CONFIG": str(tmp_path / "absent.toml"),
-    }
-
-    def invoke(*args: str) -> Result:
-        return CliRunner(env=env).invoke(ai, list(args))
-
-    return invoke
+def run(rjc_cli: Callable[..., Result]) -> Callable[..., Result]:
+    return partial(rjc_cli, ai)
 
 
 def test_eval_nab_prints_each_analyzer_and_json_last(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    write_corpus(tmp_path / "nab")
+    write_spike_corpus(tmp_path / "nab")
     result = run("eval", "nab", "--data", str(tmp_path / "nab"), "--analyzer", "baseline")
     assert result.exit_code == 0, result.output
     assert "baseline" in result.output and "reward_low_FN_rate" in result.output
@@ -82,8 +51,24 @@ def test_eval_nab_prints_each_analyzer_and_json_last(
     assert scores["standard"]["score"] > 80
 
 
+def test_eval_nab_scores_one_half_of_the_files(run: Callable[..., Result], tmp_path: Path) -> None:
+    write_spike_corpus(tmp_path / "nab")
+    halves = {}
+    for half in ("even", "odd"):
+        result = run("eval", "nab", "--data", str(tmp_path / "nab"), "--half", half)
+        assert result.exit_code == 0, result.output
+        assert f"1 files, {half} half" in result.output
+        halves[half] = json.loads(result.output.strip().splitlines()[-1])
+    # Files in name order: flat.csv (no window, nothing to score) then spiky.csv.
+    assert halves["even"]["half"] == "even" and halves["even"]["files"] == 1
+    assert halves["even"]["analyzers"]["baseline"]["standard"]["score"] == 0.0
+    assert halves["odd"]["analyzers"]["baseline"]["standard"]["score"] > 80
+    wrong = run("eval", "nab", "--data", str(tmp_path / "nab"), "--half", "first")
+    assert wrong.exit_code == 2
+
+
 def test_eval_nab_names_what_is_wrong(run: Callable[..., Result], tmp_path: Path) -> None:
-    write_corpus(tmp_path / "nab")
+    write_spike_corpus(tmp_path / "nab")
     unknown = run("eval", "nab", "--data", str(tmp_path / "nab"), "--analyzer", "nope")
     assert unknown.exit_code == 2
     assert "no analyzer nope; installed:" in unknown.output and "baseline" in unknown.output
@@ -96,7 +81,7 @@ def test_eval_nab_names_what_is_wrong(run: Callable[..., Result], tmp_path: Path
 def test_registered_scores_become_model_versions(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    write_corpus(tmp_path / "nab")
+    write_spike_corpus(tmp_path / "nab")
     for _ in range(2):
         result = run("eval", "nab", "--data", str(tmp_path / "nab"), "--register")
         assert result.exit_code == 0, result.output

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from rjchronos_analyze_baseline.commands import ai
 from rjchronos_analyze_torch.analyzer import TorchAnalyzer
 from rjchronos_analyze_torch.predictor import TorchPredictor
 from rjchronos_sdk import Kernel
 from rjchronos_sdk.models import ModelRegistry
+from rjchronos_sdk.testing import write_spike_corpus
 
 PLUGIN = "analyze-torch"
 
@@ -33,46 +33,15 @@ def test_rjc_analyzers_declares_the_torch_analyzer(kernel: Kernel) -> None:
     assert kernel.drivers.get("rjchronos.analyzers", "torch") is TorchAnalyzer
 
 
-def write_corpus(root: Path) -> None:
-    """Two files in NAB's layout: a spike inside a window, and plain noise."""
-    rng = np.random.default_rng(5)
-    start = datetime(2024, 1, 1, tzinfo=UTC).replace(tzinfo=None)
-    times = [start + timedelta(minutes=5 * i) for i in range(1500)]
-    spiky = 50 + rng.normal(0, 2, 1500)
-    spiky[1100] += 40
-    flat = 50 + rng.normal(0, 2, 1500)
-    folder = root / "data" / "synthetic"
-    folder.mkdir(parents=True)
-    for name, values in (("spiky", spiky), ("flat", flat)):
-        rows = "".join(
-            f"{t:%Y-%m-%d %H:%M:%S},{v:.3f}\n" for t, v in zip(times, values, strict=True)
-        )
-        (folder / f"{name}.csv").write_text("timestamp,value\n" + rows)
-    (root / "labels").mkdir()
-    window = [f"{times[1000]:%Y-%m-%d %H:%M:%S}.000000", f"{times[1199]:%Y-%m-%d %H:%M:%S}.000000"]
-    (root / "labels" / "combined_windows.json").write_text(
-        json.dumps({"synthetic/spiky.csv": [window], "synthetic/flat.csv": []})
-    )
-
-
 @pytest.fixture
-def run(tmp_path: Path, rjc_database_url: str) -> Callable[..., Result]:
-    env = {
-        "RJC_HOME": str(tmp_path / "home"),
-        "RJC_DATABASE_URL": rjc_database_url,
-        "RJC_CONFIG": str(tmp_path / "absent.toml"),
-    }
-
-    def invoke(*args: str) -> Result:
-        return CliRunner(env=env).invoke(ai, list(args))
-
-    return invoke
+def run(rjc_cli: Callable[..., Result]) -> Callable[..., Result]:
+    return partial(rjc_cli, ai)
 
 
 def test_eval_nab_scores_and_registers_the_torch_analyzer(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    write_corpus(tmp_path / "nab")
+    write_spike_corpus(tmp_path / "nab", rows=1500, spike=1100)
     args = ("eval", "nab", "--data", str(tmp_path / "nab"), "--register")
     result = run(*args, "--analyzer", "torch", "--analyzer", "baseline")
     assert result.exit_code == 0, result.output
