@@ -7,8 +7,9 @@ only after that transaction commits (a rolled-back change emits nothing):
 2. live subscribers (:meth:`EventBus.subscribe`, the SSE stream) get it
    through a bounded buffer each; a slow subscriber loses its oldest events
    and is told how many, and never slows the emitter;
-3. plugins' ``rjc_device_event`` listeners get it, concurrently and under a
-   timeout, through :func:`rjchronos.plugins.await_hook`.
+3. plugins' ``rjc_device_event`` listeners get it, and their
+   ``rjc_device_events`` listeners get the events of its commit in one call,
+   concurrently and under a timeout, through :func:`rjchronos.plugins.await_hook`.
 
 Listeners are coroutines, so they need an event loop. The server binds its
 loop at start-up (``rjc_startup`` of the inventory plugin). An event
@@ -295,21 +296,19 @@ class EventBus:
 
     def deliver(self, event: DeviceEvent) -> None:
         """Count ``event`` and hand it to subscribers and listeners (after it is stored)."""
-        self.kernel.metrics.events.labels(event.type).inc()
-        self._offer(event)
-        if self.kernel.hook.rjc_device_event.get_hookimpls():
-            self._start_listeners(event)
+        self.deliver_many([event])
 
     def deliver_many(self, events: Sequence[DeviceEvent]) -> None:
-        """:meth:`deliver` for the events of one commit: their listeners start as one batch."""
-        if len(events) == 1:
-            self.deliver(events[0])
-            return
+        """Hand the events of one commit to subscribers, then to listeners as one batch."""
         for event in events:
             self.kernel.metrics.events.labels(event.type).inc()
             self._offer(event)
-        if events and self.kernel.hook.rjc_device_event.get_hookimpls():
-            self._start_listeners_many(events)
+        if events and self._has_listeners():
+            self._start_listeners(events)
+
+    def _has_listeners(self) -> bool:
+        hook = self.kernel.hook
+        return bool(hook.rjc_device_events.get_hookimpls() or hook.rjc_device_event.get_hookimpls())
 
     def _offer(self, event: DeviceEvent) -> None:
         here = _running_loop()
@@ -324,49 +323,49 @@ class EventBus:
             except RuntimeError:  # its loop is closed: nobody reads it any more
                 subscription.close()
 
-    def _start_listeners(self, event: DeviceEvent) -> None:
+    def delivers_later(self) -> bool:
+        """Whether listeners run on the bound loop, after the emitting thread moves on."""
+        loop = self._loop
+        return _running_loop() is None and loop is not None and loop.is_running()
+
+    def _start_listeners(self, events: Sequence[DeviceEvent]) -> None:
         here = _running_loop()
         if here is not None:
-            self._track(here.create_task(self._call_listeners(event)))
+            self._track(here.create_task(self._call_listeners(events)))
             return
         loop = self._loop
         if loop is not None and loop.is_running():
             try:
-                self._track(asyncio.run_coroutine_threadsafe(self._call_listeners(event), loop))
+                self._track(asyncio.run_coroutine_threadsafe(self._call_listeners(events), loop))
                 return
             except RuntimeError:  # closed between the check and the call
                 pass
-        asyncio.run(self._call_listeners(event))
+        asyncio.run(self._call_listeners(events))
 
-    def _start_listeners_many(self, events: Sequence[DeviceEvent]) -> None:
-        here = _running_loop()
-        if here is not None:
-            self._track(here.create_task(self._call_listeners_many(events)))
-            return
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            try:
-                self._track(
-                    asyncio.run_coroutine_threadsafe(self._call_listeners_many(events), loop)
+    async def _call_listeners(self, events: Sequence[DeviceEvent]) -> None:
+        # One wake-up of the loop for the whole commit: batch listeners get every event in
+        # one call; each event's own listeners run concurrently, each under its own timeout.
+        hook, timeout = self.kernel.hook, self.listener_timeout
+        calls = []
+        if hook.rjc_device_events.get_hookimpls():
+            calls.append(
+                await_hook(
+                    hook,
+                    "rjc_device_events",
+                    timeout=timeout,
+                    kernel=self.kernel,
+                    events=list(events),
                 )
-                return
-            except RuntimeError:  # closed between the check and the call
-                pass
-        asyncio.run(self._call_listeners_many(events))
-
-    async def _call_listeners_many(self, events: Sequence[DeviceEvent]) -> None:
-        # One wake-up of the loop for the whole batch; each event's listeners still run
-        # concurrently with the others', each under its own timeout, in order of start.
-        await asyncio.gather(*(self._call_listeners(event) for event in events))
-
-    async def _call_listeners(self, event: DeviceEvent) -> None:
-        await await_hook(
-            self.kernel.hook,
-            "rjc_device_event",
-            timeout=self.listener_timeout,
-            kernel=self.kernel,
-            event=event,
-        )
+            )
+        if hook.rjc_device_event.get_hookimpls():
+            calls += [
+                await_hook(hook, "rjc_device_event", timeout=timeout, kernel=self.kernel, event=e)
+                for e in events
+            ]
+        if len(calls) == 1:
+            await calls[0]
+        elif calls:
+            await asyncio.gather(*calls)
 
     def _track(self, delivery: concurrent.futures.Future[Any] | asyncio.Task[Any]) -> None:
         with self._lock:
@@ -487,16 +486,22 @@ class _GroupCommit:
                         following[0].woken.set()
                     else:
                         self._writers -= 1
+            if self.bus.delivers_later():  # the emitters need not wait for the hand-off
+                self._wake(batch)
             # After the connection went back to the pool (see _deliver_committed).
             try:
                 self.bus.deliver_many(stored)
             except Exception:  # the events are stored; a failed delivery must not fail emitters
                 log.exception("delivering %d events failed", len(stored))
         finally:
-            for waiting in batch:
-                if waiting.stored is None and waiting.error is None:
-                    waiting.error = RuntimeError("the event was not stored")
-                waiting.woken.set()
+            self._wake(batch)
+
+    @staticmethod
+    def _wake(batch: list[_Waiting]) -> None:
+        for waiting in batch:
+            if waiting.stored is None and waiting.error is None:
+                waiting.error = RuntimeError("the event was not stored")
+            waiting.woken.set()
 
     def _insert(self, batch: list[_Waiting]) -> list[DeviceEvent]:
         engine = self.bus.kernel.db.engine

@@ -18,7 +18,7 @@ here is missing there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -47,7 +47,7 @@ PROJECT = "rjchronos"
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 #: Hooks whose implementations may be ``async def``: events core awaits.
-ASYNC_HOOKS = frozenset({"rjc_startup", "rjc_shutdown", "rjc_device_event"})
+ASYNC_HOOKS = frozenset({"rjc_startup", "rjc_shutdown", "rjc_device_event", "rjc_device_events"})
 
 
 # ---------------------------------------------------------------------------
@@ -239,6 +239,20 @@ def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
 
     :param kernel: the application kernel.
     :param event: the stored event.
+    """
+
+
+@hookspec
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> None:
+    """Called once for the device events of one commit, in the order they were stored.
+
+    May be ``async def``. For a listener that handles events in batches: a
+    burst costs it one call, not one per event. Runs beside
+    ``rjc_device_event`` (under the same timeout, with the same error
+    handling); a plugin implements whichever suits it.
+
+    :param kernel: the application kernel.
+    :param events: the stored events of one transaction or group commit.
     """
 
 

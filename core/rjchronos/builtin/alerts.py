@@ -1,6 +1,6 @@
 """Built-in plugin: alert rules, alerts and their lifecycle, silences.
 
-Event rules are evaluated on every device event (``rjc_device_event``);
+Event rules are evaluated on every device event (``rjc_device_events``);
 telemetry, absence, anomaly and compound rules by the ``alerts.evaluate``
 job, which also escalates alerts nobody acknowledged in time.
 """
@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -430,16 +430,21 @@ def rjc_shutdown(kernel: Kernel) -> None:
 
 
 @hookimpl
-def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> Awaitable[None] | None:
-    # Plain ``def``: the many events no rule concerns (the alerts' own among them) cost no task.
-    if event.type.startswith(engine.OWN_PREFIXES):
-        return None
-    outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
-    if not (outage or rules):
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Awaitable[None] | None:
+    # Plain ``def``: a commit of events no rule concerns (the alerts' own among them)
+    # costs no task; the others go to the evaluator thread in one hand-off.
+    concerned = []
+    for event in events:
+        if event.type.startswith(engine.OWN_PREFIXES):
+            continue
+        outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
+        if outage or rules:
+            concerned.append((event, outage, rules))
+    if not concerned:
         return None
     # Shielded: when the bus's listener timeout runs out the evaluation still happens
     # (queued on the evaluator thread), it is only no longer awaited.
-    queued = _evaluator(kernel).submit(event, outage, rules)
+    queued = _evaluator(kernel).submit(concerned)
     return asyncio.shield(asyncio.wrap_future(queued))
 
 
