@@ -7,9 +7,12 @@ only after that transaction commits (a rolled-back change emits nothing):
 2. live subscribers (:meth:`EventBus.subscribe`, the SSE stream) get it
    through a bounded buffer each; a slow subscriber loses its oldest events
    and is told how many, and never slows the emitter;
-3. plugins' ``rjc_device_event`` listeners get it, and their
-   ``rjc_device_events`` listeners get the events of its commit in one call,
-   concurrently and under a timeout, through :func:`rjchronos.plugins.await_hook`.
+3. plugins' ``rjc_device_event`` listeners get it, concurrently and under a
+   timeout, through :func:`rjchronos.plugins.await_hook`;
+4. plugins' ``rjc_device_events`` listeners get the events of its commit in
+   one plain call on the committing thread, and hand the work on (a listener
+   may return a ``concurrent.futures.Future`` of it, which :meth:`EventBus.drain`
+   waits for).
 
 Listeners are coroutines, so they need an event loop. The server binds its
 loop at start-up (``rjc_startup`` of the inventory plugin). An event
@@ -166,7 +169,7 @@ class EventBus:
         self.keepalive = float(settings.get("stream_keepalive_seconds", DEFAULT_KEEPALIVE))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[Subscription] = set()
-        self._deliveries: set[concurrent.futures.Future[Any] | asyncio.Task[Any]] = set()
+        self._deliveries: set[concurrent.futures.Future[Any] | asyncio.Future[Any]] = set()
         self._lock = threading.Lock()
         self._validators: dict[str, jsonschema.protocols.Validator | None] = {}
         self._group = _GroupCommit(self)
@@ -299,16 +302,43 @@ class EventBus:
         self.deliver_many([event])
 
     def deliver_many(self, events: Sequence[DeviceEvent]) -> None:
-        """Hand the events of one commit to subscribers, then to listeners as one batch."""
+        """Hand the events of one commit to subscribers and listeners.
+
+        ``rjc_device_events`` listeners are called at once on this thread, once
+        for them all; ``rjc_device_event`` listeners run as one batch on the loop.
+        """
         for event in events:
             self.kernel.metrics.events.labels(event.type).inc()
             self._offer(event)
-        if events and self._has_listeners():
+        if not events:
+            return
+        self._call_batch_listeners(events)
+        if self.kernel.hook.rjc_device_event.get_hookimpls():
             self._start_listeners(events)
 
-    def _has_listeners(self) -> bool:
-        hook = self.kernel.hook
-        return bool(hook.rjc_device_events.get_hookimpls() or hook.rjc_device_event.get_hookimpls())
+    def _call_batch_listeners(self, events: Sequence[DeviceEvent]) -> None:
+        impls = self.kernel.hook.rjc_device_events.get_hookimpls()
+        if not impls:
+            return
+        arguments = {"kernel": self.kernel, "events": list(events)}
+        waiting: list[concurrent.futures.Future[Any]] = []
+        for impl in reversed(impls):
+            try:
+                result = impl.function(**{name: arguments[name] for name in impl.argnames})
+            except Exception:  # the events are stored; a listener must not fail the emitter
+                log.exception("plugin %s failed in rjc_device_events", impl.plugin_name)
+                continue
+            if isinstance(result, concurrent.futures.Future):
+                waiting.append(result)
+        here = _running_loop()
+        if here is not None:  # a job's loop closes when it returns: drain(this_loop=True) waits
+            for future in waiting:
+                self._track(asyncio.wrap_future(future, loop=here))
+        elif self.delivers_later():
+            for future in waiting:
+                self._track(future)
+        elif waiting:  # no loop (CLI, worker, script): wait here, as for the other listeners
+            concurrent.futures.wait(waiting, timeout=self.listener_timeout)
 
     def _offer(self, event: DeviceEvent) -> None:
         here = _running_loop()
@@ -343,31 +373,24 @@ class EventBus:
         asyncio.run(self._call_listeners(events))
 
     async def _call_listeners(self, events: Sequence[DeviceEvent]) -> None:
-        # One wake-up of the loop for the whole commit: batch listeners get every event in
-        # one call; each event's own listeners run concurrently, each under its own timeout.
-        hook, timeout = self.kernel.hook, self.listener_timeout
-        calls = []
-        if hook.rjc_device_events.get_hookimpls():
-            calls.append(
-                await_hook(
-                    hook,
-                    "rjc_device_events",
-                    timeout=timeout,
-                    kernel=self.kernel,
-                    events=list(events),
-                )
+        # One wake-up of the loop for the whole commit; each event's listeners still run
+        # concurrently with the others', each under its own timeout.
+        calls = [
+            await_hook(
+                self.kernel.hook,
+                "rjc_device_event",
+                timeout=self.listener_timeout,
+                kernel=self.kernel,
+                event=event,
             )
-        if hook.rjc_device_event.get_hookimpls():
-            calls += [
-                await_hook(hook, "rjc_device_event", timeout=timeout, kernel=self.kernel, event=e)
-                for e in events
-            ]
+            for event in events
+        ]
         if len(calls) == 1:
             await calls[0]
-        elif calls:
+        else:
             await asyncio.gather(*calls)
 
-    def _track(self, delivery: concurrent.futures.Future[Any] | asyncio.Task[Any]) -> None:
+    def _track(self, delivery: concurrent.futures.Future[Any] | asyncio.Future[Any]) -> None:
         with self._lock:
             self._deliveries.add(delivery)
         delivery.add_done_callback(self._untrack)
@@ -386,7 +409,7 @@ class EventBus:
             pending = list(self._deliveries)
         if this_loop:
             here = asyncio.get_running_loop()
-            pending = [d for d in pending if isinstance(d, asyncio.Task) and d.get_loop() is here]
+            pending = [d for d in pending if isinstance(d, asyncio.Future) and d.get_loop() is here]
         if not pending:
             return
         waiting = [d if isinstance(d, asyncio.Future) else asyncio.wrap_future(d) for d in pending]

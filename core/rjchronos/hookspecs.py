@@ -47,7 +47,7 @@ PROJECT = "rjchronos"
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 #: Hooks whose implementations may be ``async def``: events core awaits.
-ASYNC_HOOKS = frozenset({"rjc_startup", "rjc_shutdown", "rjc_device_event", "rjc_device_events"})
+ASYNC_HOOKS = frozenset({"rjc_startup", "rjc_shutdown", "rjc_device_event"})
 
 
 # ---------------------------------------------------------------------------
@@ -243,13 +243,17 @@ def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
 
 
 @hookspec
-def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> None:
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Any:
     """Called once for the device events of one commit, in the order they were stored.
 
-    May be ``async def``. For a listener that handles events in batches: a
-    burst costs it one call, not one per event. Runs beside
-    ``rjc_device_event`` (under the same timeout, with the same error
-    handling); a plugin implements whichever suits it.
+    A plain ``def``, called on the thread that committed the events right
+    after the commit: it must return at once, handing any work on (to a
+    thread or queue of its own). It may return a ``concurrent.futures.Future``
+    of that work, which ``kernel.events.drain`` waits for (and, with no event
+    loop bound, the emitter, under the listener timeout). An exception is
+    logged with the plugin's name and never reaches the emitter. For
+    listeners that work in batches: a burst costs one call and no event loop
+    wake-up.
 
     :param kernel: the application kernel.
     :param events: the stored events of one transaction or group commit.

@@ -7,11 +7,11 @@ job, which also escalates alerts nobody acknowledged in time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -430,9 +430,9 @@ def rjc_shutdown(kernel: Kernel) -> None:
 
 
 @hookimpl
-def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Awaitable[None] | None:
-    # Plain ``def``: a commit of events no rule concerns (the alerts' own among them)
-    # costs no task; the others go to the evaluator thread in one hand-off.
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Future[None] | None:
+    # Called on the committing thread: the events some rule or the outage analysis
+    # concerns go to the evaluator thread in one hand-off; the alerts' own never do.
     concerned = []
     for event in events:
         if event.type.startswith(engine.OWN_PREFIXES):
@@ -440,12 +440,7 @@ def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Awaitabl
         outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
         if outage or rules:
             concerned.append((event, outage, rules))
-    if not concerned:
-        return None
-    # Shielded: when the bus's listener timeout runs out the evaluation still happens
-    # (queued on the evaluator thread), it is only no longer awaited.
-    queued = _evaluator(kernel).submit(concerned)
-    return asyncio.shield(asyncio.wrap_future(queued))
+    return _evaluator(kernel).submit(concerned) if concerned else None
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:
