@@ -9,7 +9,7 @@ it started as another process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -239,6 +239,13 @@ def rjc_event_types() -> list[EventType]:
 async def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
     if event.type == "dummy.ping":
         note(kernel, f"event {event.type} n={event.payload['n']} device={event.device_id}")
+
+
+@hookimpl
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> None:
+    pings = [str(event.payload["n"]) for event in events if event.type == "dummy.ping"]
+    if pings:
+        note(kernel, f"events dummy.ping n={','.join(pings)} in one call")
 
 
 def add(kernel: Kernel, params: Mapping[str, Any]) -> int:

@@ -183,9 +183,19 @@ def test_rjc_event_types_and_rjc_device_event(kernel: Kernel) -> None:
     assert kernel.catalog.event_types["dummy.ping"].severity == "info"
     stored = kernel.events.emit("dummy.ping", None, {"n": 3}, actor="test")
     assert stored.type == "dummy.ping"
-    assert calls(kernel)[-1] == "event dummy.ping n=3 device=None"
+    assert "event dummy.ping n=3 device=None" in calls(kernel)[-2:]
     with pytest.raises(ValueError, match="payload"):
         kernel.events.emit("dummy.ping", None, {"n": "three"})
+
+
+def test_rjc_device_events_gets_the_events_of_one_commit_in_one_call(kernel: Kernel) -> None:
+    with kernel.db.session() as session:
+        kernel.events.emit_many(
+            [("dummy.ping", None, {"n": n}) for n in (4, 5, 6)], actor="test", session=session
+        )
+        session.commit()
+    assert "events dummy.ping n=4,5,6 in one call" in calls(kernel)
+    assert {f"event dummy.ping n={n} device=None" for n in (4, 5, 6)} <= set(calls(kernel))
 
 
 def test_rjc_task_handlers_run_through_the_job_queue(kernel: Kernel) -> None:

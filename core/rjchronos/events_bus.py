@@ -8,7 +8,11 @@ only after that transaction commits (a rolled-back change emits nothing):
    through a bounded buffer each; a slow subscriber loses its oldest events
    and is told how many, and never slows the emitter;
 3. plugins' ``rjc_device_event`` listeners get it, concurrently and under a
-   timeout, through :func:`rjchronos.plugins.await_hook`.
+   timeout, through :func:`rjchronos.plugins.await_hook`;
+4. plugins' ``rjc_device_events`` listeners get the events of its commit in
+   one plain call on the committing thread, and hand the work on (a listener
+   may return a ``concurrent.futures.Future`` of it, which :meth:`EventBus.drain`
+   waits for).
 
 Listeners are coroutines, so they need an event loop. The server binds its
 loop at start-up (``rjc_startup`` of the inventory plugin). An event
@@ -165,7 +169,7 @@ class EventBus:
         self.keepalive = float(settings.get("stream_keepalive_seconds", DEFAULT_KEEPALIVE))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[Subscription] = set()
-        self._deliveries: set[concurrent.futures.Future[Any] | asyncio.Task[Any]] = set()
+        self._deliveries: set[concurrent.futures.Future[Any] | asyncio.Future[Any]] = set()
         self._lock = threading.Lock()
         self._validators: dict[str, jsonschema.protocols.Validator | None] = {}
         self._group = _GroupCommit(self)
@@ -295,21 +299,46 @@ class EventBus:
 
     def deliver(self, event: DeviceEvent) -> None:
         """Count ``event`` and hand it to subscribers and listeners (after it is stored)."""
-        self.kernel.metrics.events.labels(event.type).inc()
-        self._offer(event)
-        if self.kernel.hook.rjc_device_event.get_hookimpls():
-            self._start_listeners(event)
+        self.deliver_many([event])
 
     def deliver_many(self, events: Sequence[DeviceEvent]) -> None:
-        """:meth:`deliver` for the events of one commit: their listeners start as one batch."""
-        if len(events) == 1:
-            self.deliver(events[0])
-            return
+        """Hand the events of one commit to subscribers and listeners.
+
+        ``rjc_device_events`` listeners are called at once on this thread, once
+        for them all; ``rjc_device_event`` listeners run as one batch on the loop.
+        """
         for event in events:
             self.kernel.metrics.events.labels(event.type).inc()
             self._offer(event)
-        if events and self.kernel.hook.rjc_device_event.get_hookimpls():
-            self._start_listeners_many(events)
+        if not events:
+            return
+        self._call_batch_listeners(events)
+        if self.kernel.hook.rjc_device_event.get_hookimpls():
+            self._start_listeners(events)
+
+    def _call_batch_listeners(self, events: Sequence[DeviceEvent]) -> None:
+        impls = self.kernel.hook.rjc_device_events.get_hookimpls()
+        if not impls:
+            return
+        arguments = {"kernel": self.kernel, "events": list(events)}
+        waiting: list[concurrent.futures.Future[Any]] = []
+        for impl in reversed(impls):
+            try:
+                result = impl.function(**{name: arguments[name] for name in impl.argnames})
+            except Exception:  # the events are stored; a listener must not fail the emitter
+                log.exception("plugin %s failed in rjc_device_events", impl.plugin_name)
+                continue
+            if isinstance(result, concurrent.futures.Future):
+                waiting.append(result)
+        here = _running_loop()
+        if here is not None:  # a job's loop closes when it returns: drain(this_loop=True) waits
+            for future in waiting:
+                self._track(asyncio.wrap_future(future, loop=here))
+        elif self.delivers_later():
+            for future in waiting:
+                self._track(future)
+        elif waiting:  # no loop (CLI, worker, script): wait here, as for the other listeners
+            concurrent.futures.wait(waiting, timeout=self.listener_timeout)
 
     def _offer(self, event: DeviceEvent) -> None:
         here = _running_loop()
@@ -324,51 +353,44 @@ class EventBus:
             except RuntimeError:  # its loop is closed: nobody reads it any more
                 subscription.close()
 
-    def _start_listeners(self, event: DeviceEvent) -> None:
+    def delivers_later(self) -> bool:
+        """Whether listeners run on the bound loop, after the emitting thread moves on."""
+        loop = self._loop
+        return _running_loop() is None and loop is not None and loop.is_running()
+
+    def _start_listeners(self, events: Sequence[DeviceEvent]) -> None:
         here = _running_loop()
         if here is not None:
-            self._track(here.create_task(self._call_listeners(event)))
+            self._track(here.create_task(self._call_listeners(events)))
             return
         loop = self._loop
         if loop is not None and loop.is_running():
             try:
-                self._track(asyncio.run_coroutine_threadsafe(self._call_listeners(event), loop))
+                self._track(asyncio.run_coroutine_threadsafe(self._call_listeners(events), loop))
                 return
             except RuntimeError:  # closed between the check and the call
                 pass
-        asyncio.run(self._call_listeners(event))
+        asyncio.run(self._call_listeners(events))
 
-    def _start_listeners_many(self, events: Sequence[DeviceEvent]) -> None:
-        here = _running_loop()
-        if here is not None:
-            self._track(here.create_task(self._call_listeners_many(events)))
-            return
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            try:
-                self._track(
-                    asyncio.run_coroutine_threadsafe(self._call_listeners_many(events), loop)
-                )
-                return
-            except RuntimeError:  # closed between the check and the call
-                pass
-        asyncio.run(self._call_listeners_many(events))
+    async def _call_listeners(self, events: Sequence[DeviceEvent]) -> None:
+        # One wake-up of the loop for the whole commit; each event's listeners still run
+        # concurrently with the others', each under its own timeout.
+        calls = [
+            await_hook(
+                self.kernel.hook,
+                "rjc_device_event",
+                timeout=self.listener_timeout,
+                kernel=self.kernel,
+                event=event,
+            )
+            for event in events
+        ]
+        if len(calls) == 1:
+            await calls[0]
+        else:
+            await asyncio.gather(*calls)
 
-    async def _call_listeners_many(self, events: Sequence[DeviceEvent]) -> None:
-        # One wake-up of the loop for the whole batch; each event's listeners still run
-        # concurrently with the others', each under its own timeout, in order of start.
-        await asyncio.gather(*(self._call_listeners(event) for event in events))
-
-    async def _call_listeners(self, event: DeviceEvent) -> None:
-        await await_hook(
-            self.kernel.hook,
-            "rjc_device_event",
-            timeout=self.listener_timeout,
-            kernel=self.kernel,
-            event=event,
-        )
-
-    def _track(self, delivery: concurrent.futures.Future[Any] | asyncio.Task[Any]) -> None:
+    def _track(self, delivery: concurrent.futures.Future[Any] | asyncio.Future[Any]) -> None:
         with self._lock:
             self._deliveries.add(delivery)
         delivery.add_done_callback(self._untrack)
@@ -387,7 +409,7 @@ class EventBus:
             pending = list(self._deliveries)
         if this_loop:
             here = asyncio.get_running_loop()
-            pending = [d for d in pending if isinstance(d, asyncio.Task) and d.get_loop() is here]
+            pending = [d for d in pending if isinstance(d, asyncio.Future) and d.get_loop() is here]
         if not pending:
             return
         waiting = [d if isinstance(d, asyncio.Future) else asyncio.wrap_future(d) for d in pending]
@@ -487,16 +509,22 @@ class _GroupCommit:
                         following[0].woken.set()
                     else:
                         self._writers -= 1
+            if self.bus.delivers_later():  # the emitters need not wait for the hand-off
+                self._wake(batch)
             # After the connection went back to the pool (see _deliver_committed).
             try:
                 self.bus.deliver_many(stored)
             except Exception:  # the events are stored; a failed delivery must not fail emitters
                 log.exception("delivering %d events failed", len(stored))
         finally:
-            for waiting in batch:
-                if waiting.stored is None and waiting.error is None:
-                    waiting.error = RuntimeError("the event was not stored")
-                waiting.woken.set()
+            self._wake(batch)
+
+    @staticmethod
+    def _wake(batch: list[_Waiting]) -> None:
+        for waiting in batch:
+            if waiting.stored is None and waiting.error is None:
+                waiting.error = RuntimeError("the event was not stored")
+            waiting.woken.set()
 
     def _insert(self, batch: list[_Waiting]) -> list[DeviceEvent]:
         engine = self.bus.kernel.db.engine

@@ -18,7 +18,7 @@ here is missing there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -239,6 +239,24 @@ def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> None:
 
     :param kernel: the application kernel.
     :param event: the stored event.
+    """
+
+
+@hookspec
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Any:
+    """Called once for the device events of one commit, in the order they were stored.
+
+    A plain ``def``, called on the thread that committed the events right
+    after the commit: it must return at once, handing any work on (to a
+    thread or queue of its own). It may return a ``concurrent.futures.Future``
+    of that work, which ``kernel.events.drain`` waits for (and, with no event
+    loop bound, the emitter, under the listener timeout). An exception is
+    logged with the plugin's name and never reaches the emitter. For
+    listeners that work in batches: a burst costs one call and no event loop
+    wake-up.
+
+    :param kernel: the application kernel.
+    :param events: the stored events of one transaction or group commit.
     """
 
 

@@ -1,9 +1,12 @@
 """One thread per kernel evaluates device events in arrival order, many at a time.
 
 A burst (a PON going down, a thousand ONUs rebooting) is drained from the
-queue in batches of up to :data:`MAX_BATCH` and evaluated with bulk reads and
-writes (:func:`rjchronos.alerts.engine.on_events`); a quiet stream goes one
-event at a time with no added wait.
+queue in batches of up to :data:`MAX_BATCH` events and evaluated with bulk
+reads and writes (:func:`rjchronos.alerts.engine.on_events`); a quiet stream
+goes one event at a time with no added wait. Events are submitted as they
+were committed, many at once, with one future for each submission: a burst
+costs the submitting loop and this thread one hand-off per commit, not one
+per event.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import queue
 import threading
 import weakref
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +37,11 @@ class _Item:
     event: DeviceEvent
     outage: bool
     rules: bool
+
+
+@dataclass
+class _Submission:
+    items: list[_Item]
     done: Future[None] = field(default_factory=Future)
 
 
@@ -42,15 +51,16 @@ class Evaluator:
     def __init__(self, kernel: Kernel) -> None:
         # Weak: an evaluator must not keep a kernel nobody shut down alive.
         self._kernel = weakref.ref(kernel)
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Submission | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="rjc-alerts", daemon=True)
         self._thread.start()
 
-    def submit(self, event: DeviceEvent, outage: bool, rules: bool) -> Future[None]:
-        """Queue ``event`` for the outage analysis and/or the rules; done once evaluated."""
-        item = _Item(event, outage, rules)
-        self._queue.put(item)
-        return item.done
+    def submit(self, events: Sequence[tuple[DeviceEvent, bool, bool]]) -> Future[None]:
+        """Queue ``(event, outage, rules)`` in order: each event for the outage analysis
+        and/or the rules. The future is done once all of them are evaluated."""
+        submission = _Submission([_Item(*entry) for entry in events])
+        self._queue.put(submission)
+        return submission.done
 
     def shutdown(self) -> None:
         """Evaluate what is queued, then stop the thread."""
@@ -67,21 +77,23 @@ class Evaluator:
                 continue
             if first is None:
                 return
-            batch, stop = [first], False
-            while len(batch) < MAX_BATCH:
+            taken, stop = [first], False
+            size = len(first.items)
+            while size < MAX_BATCH:
                 try:
-                    item = self._queue.get_nowait()
+                    submission = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is None:
+                if submission is None:
                     stop = True
                     break
-                batch.append(item)
+                taken.append(submission)
+                size += len(submission.items)
             try:
-                self._evaluate(batch)
+                self._evaluate([item for submission in taken for item in submission.items])
             finally:
-                for item in batch:
-                    item.done.set_result(None)
+                for submission in taken:
+                    submission.done.set_result(None)
             if stop:
                 return
 

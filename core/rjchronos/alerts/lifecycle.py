@@ -406,21 +406,31 @@ def escalate_due(kernel: Kernel, now: datetime | None = None) -> int:
     """Escalate open (unacknowledged) alerts past their rule's escalation delay."""
     now = now or utcnow()
     escalated = 0
+    candidates: list[tuple[Alert, AlertRule]] = []
     with kernel.db.session() as session:
-        candidates = list(
-            session.execute(
-                select(Alert, AlertRule)
-                .join(AlertRule, AlertRule.id == Alert.rule_id)  # type: ignore[arg-type]
-                .where(alerts.c.status == "open", alerts.c.escalated_at.is_(None))
-            ).all()
-        )
+        # Only the alerts that are due, rule by rule: an outage leaves thousands of open
+        # alerts, and this runs every minute in a process that also evaluates events.
+        for rule in session.execute(select(AlertRule)).scalars():
+            escalation = rule.document.get("escalation")
+            if not escalation:
+                continue
+            due = now - timedelta(seconds=escalation["after_seconds"])
+            candidates += [
+                (alert, rule)
+                for alert in session.execute(
+                    select(Alert).where(
+                        alerts.c.rule_id == rule.id,
+                        alerts.c.status == "open",
+                        alerts.c.escalated_at.is_(None),
+                        alerts.c.silenced.is_(False),
+                        alerts.c.flapping.is_(False),
+                        alerts.c.opened_at <= due,
+                    )
+                ).scalars()
+            ]
         session.expunge_all()
     for alert, rule in candidates:
-        escalation = rule.document.get("escalation")
-        if not escalation or alert.silenced or alert.flapping:
-            continue
-        if alert.opened_at + timedelta(seconds=escalation["after_seconds"]) > now:
-            continue
+        escalation = rule.document["escalation"]
         with kernel.db.session() as session:
             claimed = (
                 session.connection()

@@ -1,17 +1,17 @@
 """Built-in plugin: alert rules, alerts and their lifecycle, silences.
 
-Event rules are evaluated on every device event (``rjc_device_event``);
+Event rules are evaluated on every device event (``rjc_device_events``);
 telemetry, absence, anomaly and compound rules by the ``alerts.evaluate``
 job, which also escalates alerts nobody acknowledged in time.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -430,17 +430,17 @@ def rjc_shutdown(kernel: Kernel) -> None:
 
 
 @hookimpl
-def rjc_device_event(kernel: Kernel, event: DeviceEvent) -> Awaitable[None] | None:
-    # Plain ``def``: the many events no rule concerns (the alerts' own among them) cost no task.
-    if event.type.startswith(engine.OWN_PREFIXES):
-        return None
-    outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
-    if not (outage or rules):
-        return None
-    # Shielded: when the bus's listener timeout runs out the evaluation still happens
-    # (queued on the evaluator thread), it is only no longer awaited.
-    queued = _evaluator(kernel).submit(event, outage, rules)
-    return asyncio.shield(asyncio.wrap_future(queued))
+def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Future[None] | None:
+    # Called on the committing thread: the events some rule or the outage analysis
+    # concerns go to the evaluator thread in one hand-off; the alerts' own never do.
+    concerned = []
+    for event in events:
+        if event.type.startswith(engine.OWN_PREFIXES):
+            continue
+        outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
+        if outage or rules:
+            concerned.append((event, outage, rules))
+    return _evaluator(kernel).submit(concerned) if concerned else None
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:

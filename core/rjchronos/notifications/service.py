@@ -508,8 +508,8 @@ async def _send(
     notifications = [_notification(kernel, channel, delivery) for delivery in waiting]
     try:
         notifier = driver(open_config(kernel, channel))
-        if len(notifications) == 1:
-            return [await notifier.send(notifications[0])]
+        # One delivery too: a notifier's batch path may be the cheaper one (the webhook's
+        # kept-alive connections); the default ``send_many`` calls ``send``.
         results = await notifier.send_many(notifications)
     except Exception as exc:  # a notifier must not raise; one that does is retried
         log.exception("notifier %s raised", channel.type)

@@ -10,7 +10,7 @@ from rjchronos.drivers.contracts import Attachment
 from rjchronos.notifications import service
 from rjchronos.notifications.models import NotificationChannel, NotificationDelivery
 
-from .conftest import NOTIFIER, Receiver
+from .conftest import NOTIFIER, HttpTestNotifier, Receiver
 
 
 def test_channel_secret_is_encrypted_and_masked(api: Any, alerts_kernel: Any, channel: Any) -> None:
@@ -161,3 +161,23 @@ def test_attachments_go_only_to_types_that_take_them(
         row = session.get(NotificationDelivery, delivery_id)
         assert row is not None
         assert row.variables[service.ATTACHMENTS][0]["filename"] == "r.pdf"
+
+
+def test_a_single_delivery_goes_through_the_notifiers_batch_path(
+    alerts_kernel: Any, channel: Any, receiver: Receiver, monkeypatch: Any
+) -> None:
+    # A notifier's send_many may be its cheaper path (the webhook's kept-alive pool).
+    batches: list[int] = []
+    default = HttpTestNotifier.send_many
+
+    async def send_many(self: HttpTestNotifier, notifications: Any) -> Any:
+        batches.append(len(notifications))
+        return await default(self, notifications)
+
+    monkeypatch.setattr(HttpTestNotifier, "send_many", send_many)
+    delivery_id = service.notify(alerts_kernel, channel["id"], "test", {}, idempotency_key="one")
+    with alerts_kernel.db.session() as session:
+        delivery = session.get(NotificationDelivery, delivery_id)
+        assert delivery is not None and delivery.status == "delivered"
+    assert batches == [1]
+    assert len(receiver.received) == 1

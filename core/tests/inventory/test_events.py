@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from rjchronos.events import DeviceEvent, EventType
 from rjchronos.events_bus import Missed, UnknownEventType
 from rjchronos.inventory import service
 from rjchronos.inventory.models import device_events
+from rjchronos_sdk.testing import LoopThread
 
 API = "/api/v1"
 
@@ -267,3 +270,55 @@ def test_the_event_history_of_every_device_newest_first_filtered_and_scoped(
     }
     assert n.cpe["id"] in seen
     assert n.south_onu["id"] not in seen and None not in seen
+
+
+class BatchListener:
+    """An ``rjc_device_events`` listener handing each commit's events to a thread of its own."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], int]] = []
+        self.done: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=1)
+
+    @hookimpl
+    def rjc_device_events(self, kernel: Any, events: Any) -> Future[None]:
+        self.calls.append(([e.type for e in events], threading.get_ident()))
+
+        def work() -> None:
+            time.sleep(0.2)
+            self.done += [e.id for e in events]
+
+        return self._pool.submit(work)
+
+
+class FailingBatch:
+    @hookimpl
+    def rjc_device_events(self, kernel: Any, events: Any) -> None:
+        raise RuntimeError("batch listener bug")
+
+
+def test_a_commits_events_reach_a_batch_listener_in_one_call_and_drain_waits_for_its_work(
+    rjc_kernel_factory: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = BatchListener()
+    kernel = rjc_kernel_factory(
+        plugins={"batch": listener, "failing": FailingBatch(), "types": AnyPayload()}
+    )
+    loop = LoopThread()
+    try:
+        kernel.events.bind_loop(loop.loop)
+        with (
+            caplog.at_level(logging.ERROR, logger="rjchronos.events_bus"),
+            kernel.db.session() as session,
+        ):
+            stored = kernel.events.emit_many(
+                [("test.ping", None, {"n": n}) for n in range(3)], session=session
+            )
+            session.commit()
+        # One call for the commit, on the committing thread; the failing listener is only logged.
+        assert listener.calls == [(["test.ping"] * 3, threading.get_ident())]
+        assert "plugin failing failed in rjc_device_events" in caplog.text
+        asyncio.run_coroutine_threadsafe(kernel.events.drain(10), loop.loop).result(15)
+        assert listener.done == [e.id for e in stored]
+    finally:
+        loop.close()
