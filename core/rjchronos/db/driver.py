@@ -27,10 +27,10 @@ class DriverStatement:
 
     Values go to psycopg as they are, so only types psycopg adapts itself may
     be passed: strings, numbers, timezone-aware datetimes, lists of those, and
-    ``psycopg.types.json.Jsonb``. Rows come back as named tuples. The engine's
-    ``before_cursor_execute`` listeners still hear of each execution, and
-    errors are SQLAlchemy's (a lost connection is invalidated, as SQLAlchemy
-    does when it runs a statement).
+    JSON text for a JSON column (the statement casts it). Rows come back as
+    named tuples. The engine's ``before_cursor_execute`` listeners still hear
+    of each execution, and errors are SQLAlchemy's (a lost connection is
+    invalidated, as SQLAlchemy does when it runs a statement).
     """
 
     def __init__(self, statement: Executable) -> None:
