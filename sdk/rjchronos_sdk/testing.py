@@ -8,6 +8,7 @@
   balancer without session affinity would.
 - :func:`write_spike_corpus` writes a small corpus in NAB's layout, for
   analyzer plugins' ``rjchronos ai eval nab`` tests.
+- :func:`scrape_metrics` reads every sample of ``GET /metrics``.
 """
 
 from __future__ import annotations
@@ -183,3 +184,16 @@ def write_spike_corpus(root: Path, rows: int = 2000, spike: int = 1500, seed: in
     (root / "labels" / "combined_windows.json").write_text(
         json.dumps({"synthetic/spiky.csv": [window], "synthetic/flat.csv": []})
     )
+
+
+def scrape_metrics(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample ``client.get("/metrics")`` serves: (name, sorted labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics")
+    assert response.status_code == 200, response.text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }

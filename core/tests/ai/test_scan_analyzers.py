@@ -7,14 +7,13 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from rjchronos import hookimpl
 from rjchronos.ai import actions
 from rjchronos.ai.scoring import SeriesCache
 from rjchronos.db.types import utcnow
 from rjchronos.drivers.contracts import Analyzer
 from rjchronos.plugins.declarations import AnalyzerSpec
+from rjchronos_sdk.testing import scrape_metrics
 
 STEP = timedelta(minutes=5)
 
@@ -60,16 +59,6 @@ def _rx_days(tools: SimpleNamespace, kernel: Any, onus: Sequence[str], days: flo
         )
 
 
-def _scrape(api: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = api.get("/metrics")
-    assert response.status_code == 200, response.text
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
 def test_with_no_budget_each_scan_reaches_one_more_device_until_every_one_is_analyzed(
     rjc_kernel_factory: Callable[..., Any],
     rjc_client_factory: Callable[..., Any],
@@ -95,7 +84,7 @@ def test_with_no_budget_each_scan_reaches_one_more_device_until_every_one_is_ana
     Probe.seen.clear()
     actions.scan(kernel)
     assert {entity for entity, _ in Probe.seen} == reached[0]
-    metrics = _scrape(rjc_client_factory("admin", kernel=kernel))
+    metrics = scrape_metrics(rjc_client_factory("admin", kernel=kernel))
     assert metrics[("rjc_ai_scan_analyzer_series_total", (("outcome", "skipped"),))] == 15
     assert metrics[("rjc_ai_scan_deferred_devices_total", ())] == 15
     # On demand, every analyzer runs, whatever the scans' budget.

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from rjchronos.alerts import engine
 from rjchronos.db.types import utcnow
 from rjchronos.events import DeviceEvent
+from rjchronos_sdk.testing import scrape_metrics
 
 from .conftest import NOTIFIER, Receiver, add_device
-
-
-def scrape(api: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = api.get("/metrics")
-    assert response.status_code == 200, response.text
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
 
 
 def test_an_alert_its_delivery_and_its_job_show_in_the_metrics(
@@ -36,10 +25,10 @@ def test_an_alert_its_delivery_and_its_job_show_in_the_metrics(
         },
     )
     assert response.status_code == 201, response.text
-    before = scrape(api)
+    before = scrape_metrics(api)
     onu = add_device(alerts_kernel, "onu-1")
     engine.on_events(alerts_kernel, [DeviceEvent(1, "onu.los", onu, utcnow(), {})])
-    after = scrape(api)
+    after = scrape_metrics(api)
 
     def moved(name: str, **labels: str) -> float:
         key = (name, tuple(sorted(labels.items())))

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client.parser import text_string_to_metric_families
 from simkit import start_sim
 
-
-def scrape(api: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample of ``GET /metrics``: (name, sorted labels) -> value."""
-    response = api.get("/metrics")
-    assert response.status_code == 200, response.text
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
+from rjchronos_sdk.testing import scrape_metrics
 
 
 def test_sessions_rpc_latency_and_faults_are_counted(
@@ -33,7 +23,7 @@ def test_sessions_rpc_latency_and_faults_are_counted(
             cpe, {"type": "set_parameter_values", "values": {"Device.DeviceInfo.NoSuchThing": "1"}}
         )
         assert bad["status"] == "fault", bad
-        samples = scrape(sim.api)
+        samples = scrape_metrics(sim.api)
     finally:
         sim.fleet.stop()
         listener.__exit__(None, None, None)
