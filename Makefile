@@ -64,4 +64,4 @@ bench: setup test-services
 	@scripts/ensure-torch
 	@scripts/ensure-snmpbulkwalk
 	@scripts/ensure-chromium
-	@set -e; for bench in bench/*.py; do echo "==> $$bench"; $(PY) "$$bench"; done
+	@set -e; for bench in bench/[!_]*.py; do echo "==> $$bench"; $(PY) "$$bench"; done

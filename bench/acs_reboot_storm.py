@@ -29,12 +29,10 @@ import multiprocessing
 import random
 import tempfile
 import time
-import uuid
 from typing import Any
 
-import psycopg
-from acs_sessions import admin_url, free_port, serve_acs, serve_bare, settings_for, wait_for_port
-from sqlalchemy.engine import make_url
+from _scratch import scratch_database
+from acs_sessions import free_port, serve_acs, serve_bare, settings_for, wait_for_port
 
 from rjchronos.db.migrate import upgrade
 from rjchronos.kernel import Kernel
@@ -156,20 +154,12 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=900.0, help="seconds to wait at most")
     options = vars(parser.parse_args())
 
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = make_url(admin_url()).set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            kernel = Kernel(settings_for(home, url))
-            upgrade(kernel)
-            kernel.db.dispose()
-            bare = measure(serve_bare, (), options, None)
-            app = measure(serve_acs, (home, url), options, (home, url))
-    finally:
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with scratch_database() as url, tempfile.TemporaryDirectory() as home:
+        kernel = Kernel(settings_for(home, url))
+        upgrade(kernel)
+        kernel.db.dispose()
+        bare = measure(serve_bare, (), options, None)
+        app = measure(serve_acs, (home, url), options, (home, url))
 
     ratio = round(app["seconds"] / bare["seconds"], 2) if bare["seconds"] else None
     print(

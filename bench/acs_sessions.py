@@ -36,28 +36,19 @@ import os
 import socket
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import uvicorn
-from sqlalchemy.engine import make_url
+from _scratch import scratch_database
 
 from rjchronos.config import Settings
 from rjchronos.db.migrate import upgrade
 from rjchronos.kernel import Kernel
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_RATIO = 0.5
 TARGET_CPU_PER_1000 = 1.8
 ACS_SETTINGS = {"cpe_auth": "none"}
-
-
-def admin_url() -> str:
-    return os.environ.get(
-        "RJC_BENCH_DATABASE_URL", os.environ.get("RJC_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    )
 
 
 def settings_for(home: str, url: str) -> Settings:
@@ -242,23 +233,14 @@ def main() -> None:
     options = vars(parser.parse_args())
     options["warmup_limit"] = 600.0
 
-    server_url = make_url(admin_url())
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = server_url.set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
-            kernel = Kernel(settings_for(home, url))
-            upgrade(kernel)
-            kernel.db.dispose()
-            figures = {
-                "app": measure(serve_acs, (home, url), options),
-                "baseline": measure(serve_bare, (), options),
-            }
-    finally:
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with scratch_database() as url, tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+        kernel = Kernel(settings_for(home, url))
+        upgrade(kernel)
+        kernel.db.dispose()
+        figures = {
+            "app": measure(serve_acs, (home, url), options),
+            "baseline": measure(serve_bare, (), options),
+        }
 
     app, bare = figures["app"], figures["baseline"]
     ratio = round(app["sessions_per_s"] / bare["sessions_per_s"], 3)

@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
+from _scratch import scratch_database
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -53,15 +52,8 @@ from rjchronos.notifications.models import NotificationChannel
 from rjchronos_notify_webhook.notifier import WebhookNotifier
 from rjchronos_sdk.testing import LoopThread, serve_asgi
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 EVENT = "bench.link_down"
 TARGET_P99_MS = 1000.0
-
-
-def admin_url() -> str:
-    return os.environ.get(
-        "RJC_BENCH_DATABASE_URL", os.environ.get("RJC_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    )
 
 
 class Receiver:
@@ -295,19 +287,15 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the rest")
     options: dict[str, Any] = vars(parser.parse_args())
 
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = make_url(admin_url()).set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    try:
-        with receiver_process() as base, tempfile.TemporaryDirectory() as home:
-            options["base"] = base
-            hook = base + "/hook"
-            bare = measure_bare(hook, options)
-            app = measure_alerts(url, home, hook, options)
-    finally:
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with (
+        scratch_database() as url,
+        receiver_process() as base,
+        tempfile.TemporaryDirectory() as home,
+    ):
+        options["base"] = base
+        hook = base + "/hook"
+        bare = measure_bare(hook, options)
+        app = measure_alerts(url, home, hook, options)
 
     where = (
         f"{options['worker_processes']} worker processes of {options['workers']} threads"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import socket
 import tempfile
@@ -40,7 +39,7 @@ from typing import Any
 import httpx
 import psycopg
 import uvicorn
-from sqlalchemy.engine import make_url
+from _scratch import scratch_database
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -56,15 +55,8 @@ from rjchronos.kernel import Kernel
 from rjchronos.security.tokens import issue_access_token
 from rjchronos.security.users import create_user
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PAGE = 100
 BLOCK = 100  # requests per target before switching to the other one
-
-
-def admin_url() -> str:
-    return os.environ.get(
-        "RJC_BENCH_DATABASE_URL", os.environ.get("RJC_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    )
 
 
 # -- data -----------------------------------------------------------------------------
@@ -225,15 +217,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2_000, help="timed requests per endpoint")
     options = parser.parse_args()
 
-    server_url = make_url(admin_url())
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = server_url.set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    kernel: Kernel | None = None
-    servers: list[uvicorn.Server] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+    with scratch_database() as url, tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+        kernel: Kernel | None = None
+        servers: list[uvicorn.Server] = []
+        try:
             settings = Settings(home=Path(home), database_url=url, broker_url="inline:")
             kernel = Kernel(settings)
             upgrade(kernel)
@@ -260,14 +247,12 @@ def main() -> None:
             }
             with multiprocessing.get_context("spawn").Pool(1) as pool:
                 timings = pool.apply(load, (targets, token, cursors, options.requests))
-    finally:
-        for server in servers:
-            server.should_exit = True
-        time.sleep(0.5)
-        if kernel is not None:
-            kernel.db.dispose()
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            for server in servers:
+                server.should_exit = True
+            time.sleep(0.5)
+            if kernel is not None:
+                kernel.db.dispose()
 
     figures = {
         name: {

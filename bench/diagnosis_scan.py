@@ -28,14 +28,12 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import psycopg
+from _scratch import scratch_database
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
 from rjchronos.ai import actions
 from rjchronos.config import Settings
@@ -46,15 +44,8 @@ from rjchronos.kernel import Kernel
 from rjchronos.telemetry.store import Sample
 from rjchronos_analyze_torch.analyzer import TorchAnalyzer
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 STEP = timedelta(minutes=5)
 METRICS = ("onu.rx_dbm", "onu.olt_rx_dbm")
-
-
-def admin_url() -> str:
-    return os.environ.get(
-        "RJC_BENCH_DATABASE_URL", os.environ.get("RJC_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    )
 
 
 def load(kernel: Kernel, onus: int, first: datetime, last: datetime) -> list[str]:
@@ -109,44 +100,36 @@ def main() -> None:
     # Scans at a minute past a 5-minute mark: each later scan has one more whole bucket.
     start = datetime.fromtimestamp(time.time() // step * step, tz=UTC) + timedelta(minutes=1)
     scans = [start + k * STEP for k in range(options.repeat + 1)]
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = make_url(admin_url()).set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            rules = kernel_for(url, home, torch=False, cache=0)
-            upgrade(rules)
-            ids = load(rules, options.onus, start - timedelta(days=1, hours=1), scans[-1])
-            series = 2 * len(ids)
-            scratch_kernel = kernel_for(url, home, torch=True, cache=0)
-            kept_kernel = kernel_for(url, home, torch=True, cache=10 * series)
-            # torch imported and its first model run before anything is timed.
-            TorchAnalyzer().score_series("warm-up", "m", list(range(300)), [0.0] * 300)
-            pairs: dict[str, list[tuple[float, float]]] = {"scratch": [], "kept_first": []}
-            # Chunks of --chunk ONUs, each timed right after the rules on the same ONUs, so
-            # that both see the same machine load; ratios are taken per pair.
-            for offset in range(0, len(ids), options.chunk):
-                chunk = ids[offset : offset + options.chunk]
-                for name, kernel, at in (
-                    ("scratch", scratch_kernel, scans[1]),
-                    ("kept_first", kept_kernel, scans[0]),
-                ):
-                    floor = timed(rules, chunk, at)[0]
-                    seconds, result = timed(kernel, chunk, at)
-                    assert result["analyzers"]["scored"] == 2 * len(chunk), result
-                    pairs[name].append((floor, seconds))
-            pairs["kept"] = []
-            for at in scans[1:]:
-                floor = timed(rules, ids, at)[0]
-                seconds, result = timed(kept_kernel, ids, at)
-                assert result["analyzers"]["cached"] == series, result
-                pairs["kept"].append((floor, seconds))
-            for kernel in (rules, scratch_kernel, kept_kernel):
-                kernel.db.dispose()
-    finally:
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with scratch_database() as url, tempfile.TemporaryDirectory() as home:
+        rules = kernel_for(url, home, torch=False, cache=0)
+        upgrade(rules)
+        ids = load(rules, options.onus, start - timedelta(days=1, hours=1), scans[-1])
+        series = 2 * len(ids)
+        scratch_kernel = kernel_for(url, home, torch=True, cache=0)
+        kept_kernel = kernel_for(url, home, torch=True, cache=10 * series)
+        # torch imported and its first model run before anything is timed.
+        TorchAnalyzer().score_series("warm-up", "m", list(range(300)), [0.0] * 300)
+        pairs: dict[str, list[tuple[float, float]]] = {"scratch": [], "kept_first": []}
+        # Chunks of --chunk ONUs, each timed right after the rules on the same ONUs, so
+        # that both see the same machine load; ratios are taken per pair.
+        for offset in range(0, len(ids), options.chunk):
+            chunk = ids[offset : offset + options.chunk]
+            for name, kernel, at in (
+                ("scratch", scratch_kernel, scans[1]),
+                ("kept_first", kept_kernel, scans[0]),
+            ):
+                floor = timed(rules, chunk, at)[0]
+                seconds, result = timed(kernel, chunk, at)
+                assert result["analyzers"]["scored"] == 2 * len(chunk), result
+                pairs[name].append((floor, seconds))
+        pairs["kept"] = []
+        for at in scans[1:]:
+            floor = timed(rules, ids, at)[0]
+            seconds, result = timed(kept_kernel, ids, at)
+            assert result["analyzers"]["cached"] == series, result
+            pairs["kept"].append((floor, seconds))
+        for kernel in (rules, scratch_kernel, kept_kernel):
+            kernel.db.dispose()
 
     per = 1000 / series
     # Scratch and first scans: the chunks add up to every ONU; kept scans: the median scan.

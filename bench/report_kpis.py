@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
+from _scratch import scratch_database
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 
 from rjchronos.config import Settings
 from rjchronos.customers.models import Customer, Plan
@@ -36,14 +33,7 @@ from rjchronos.kernel import Kernel
 from rjchronos.telemetry.store import Sample
 from rjchronos_reports import kpis
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DAYS = 30
-
-
-def admin_url() -> str:
-    return os.environ.get(
-        "RJC_BENCH_DATABASE_URL", os.environ.get("RJC_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    )
 
 
 def load(kernel: Kernel, options: dict[str, Any], start: datetime) -> int:
@@ -132,24 +122,16 @@ def main() -> None:
 
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start = end - timedelta(days=DAYS)
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = make_url(admin_url()).set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            kernel = Kernel(
-                Settings(home=home, database_url=url, broker_url="inline:", secret_key=""),
-                entrypoints=["reports"],
-            )
-            upgrade(kernel)
-            rows = load(kernel, options, start)
-            baseline, read = best(options["repeat"], lambda: bare_read(kernel, start, end))
-            seconds, found = best(options["repeat"], lambda: kpis.compute(kernel, start, end))
-            kernel.db.dispose()
-    finally:
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with scratch_database() as url, tempfile.TemporaryDirectory() as home:
+        kernel = Kernel(
+            Settings(home=home, database_url=url, broker_url="inline:", secret_key=""),
+            entrypoints=["reports"],
+        )
+        upgrade(kernel)
+        rows = load(kernel, options, start)
+        baseline, read = best(options["repeat"], lambda: bare_read(kernel, start, end))
+        seconds, found = best(options["repeat"], lambda: kpis.compute(kernel, start, end))
+        kernel.db.dispose()
 
     assert read == rows
     assert len(found["availability"]["customers"]) == options["onus"]

@@ -30,17 +30,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from _scratch import scratch_database
 from psycopg.types.json import Jsonb
 from sqlalchemy.engine import make_url
 
@@ -50,7 +49,6 @@ from rjchronos.kernel import Kernel
 from rjchronos.telemetry import partitions
 from rjchronos.telemetry.store import Sample
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 METRIC = "onu.rx_power_dbm"
 COLUMNS = "entity, metric, time, value, labels"
 PLAIN = (
@@ -63,12 +61,6 @@ RAW_SERIES = (
     "avg(value) FROM telemetry_samples WHERE entity = %s AND metric = %s "
     "AND time >= %s AND time < %s GROUP BY b ORDER BY b"
 )
-
-
-def admin_url() -> str:
-    return os.environ.get(
-        "RJC_BENCH_DATABASE_URL", os.environ.get("RJC_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -196,19 +188,12 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=200, help="timed series reads of each")
     options = parser.parse_args()
 
-    server_url = make_url(admin_url())
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = server_url.set(drivername="postgresql+psycopg", database=database).render_as_string(
-        hide_password=False
-    )
-    dsn = server_url.set(drivername="postgresql", database=database).render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    kernel: Kernel | None = None
-    try:
-        with tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+    with scratch_database() as scratch, tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+        server = make_url(scratch)
+        url = server.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        kernel: Kernel | None = None
+        try:
             settings = Settings(home=Path(home), database_url=url, broker_url="inline:")
             kernel = Kernel(settings)
             upgrade(kernel)
@@ -216,11 +201,9 @@ def main() -> None:
             end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             bulk = load_bulk(kernel, dsn, options.rows, options.interval, end)
             read = reads(kernel, dsn, bulk["onus"], options.reads, end)
-    finally:
-        if kernel is not None:
-            kernel.db.dispose()
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            if kernel is not None:
+                kernel.db.dispose()
 
     store_rate = options.samples / ingested["store_s"]
     raw_rate = options.samples / ingested["raw_s"]

@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
+from _scratch import scratch_database
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -44,7 +43,7 @@ from rjchronos.kernel import Kernel
 from rjchronos.security.users import create_user
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_list import admin_url, free_port, load_devices, serve
+from api_list import free_port, load_devices, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -117,15 +116,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     subprocess.run([ROOT / "scripts" / "webui", "build"], check=True)
-    server_url = make_url(admin_url())
-    database = f"rjc_bench_{uuid.uuid4().hex[:10]}"
-    url = server_url.set(database=database).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    kernel: Kernel | None = None
-    servers = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+    with scratch_database() as url, tempfile.TemporaryDirectory(prefix="rjc-bench-") as home:
+        kernel: Kernel | None = None
+        servers = []
+        try:
             settings = Settings(
                 home=Path(home), database_url=url, broker_url="inline:", map_tile_url=""
             )
@@ -167,13 +161,11 @@ def main() -> None:
                 found = api.get("/api/v1/devices", params={"q": serial, "limit": 25}).json()
                 api_ms.append((time.perf_counter() - begun) * 1000)
                 assert [d["serial"] for d in found["items"]] == [serial], found
-    finally:
-        for server in servers:
-            server.should_exit = True
-        if kernel is not None:
-            kernel.db.engine.dispose()
-        with psycopg.connect(admin_url(), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            for server in servers:
+                server.should_exit = True
+            if kernel is not None:
+                kernel.db.engine.dispose()
 
     medians = {key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0]}
     medians["search_api_ms"] = round(statistics.median(api_ms), 1)
