@@ -240,7 +240,9 @@ def main() -> None:
             ).json()["items"]
             servers.append(serve(bare_app(first_page), bare_port))
 
-            cursors = [encode_cursor(i) for i in random.Random(3).sample(sorted(ids)[:-PAGE], 500)]
+            starts = sorted(ids)[:-PAGE]  # a cursor with a whole page after it
+            picked = random.Random(3).sample(starts, min(500, len(starts)))
+            cursors = [encode_cursor(i) for i in picked]
             targets = {
                 "app": f"http://127.0.0.1:{app_port}/api/v1/devices",
                 "baseline": f"http://127.0.0.1:{bare_port}/api/v1/bare/devices",
