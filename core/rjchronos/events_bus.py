@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 from rjchronos.db.types import utcnow
 from rjchronos.events import DeviceEvent, EventType
 from rjchronos.inventory.models import DeviceEventRecord
-from rjchronos.plugins import await_hook
+from rjchronos.plugins.awaiting import await_hook, call_each
 
 if TYPE_CHECKING:
     from rjchronos.kernel import Kernel
@@ -317,19 +317,13 @@ class EventBus:
             self._start_listeners(events)
 
     def _call_batch_listeners(self, events: Sequence[DeviceEvent]) -> None:
-        impls = self.kernel.hook.rjc_device_events.get_hookimpls()
-        if not impls:
+        if not self.kernel.hook.rjc_device_events.get_hookimpls():
             return
-        arguments = {"kernel": self.kernel, "events": list(events)}
-        waiting: list[concurrent.futures.Future[Any]] = []
-        for impl in reversed(impls):
-            try:
-                result = impl.function(**{name: arguments[name] for name in impl.argnames})
-            except Exception:  # the events are stored; a listener must not fail the emitter
-                log.exception("plugin %s failed in rjc_device_events", impl.plugin_name)
-                continue
-            if isinstance(result, concurrent.futures.Future):
-                waiting.append(result)
+        # The events are stored: a listener that raises is logged and never fails the emitter.
+        called = call_each(
+            self.kernel.hook, "rjc_device_events", kernel=self.kernel, events=list(events)
+        )
+        waiting = [r for _, r in called if isinstance(r, concurrent.futures.Future)]
         here = _running_loop()
         if here is not None:  # a job's loop closes when it returns: drain(this_loop=True) waits
             for future in waiting:

@@ -19,6 +19,21 @@ async def await_me_maybe(value: Any) -> Any:
     return value
 
 
+def call_each(caller: Any, hook_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
+    """Call every implementation of ``hook_name``, first registered first.
+
+    ``(hookimpl, result)`` for each that returned; one that raised is logged
+    with its plugin's name and left out, so one plugin never breaks the others.
+    """
+    called = []
+    for impl in reversed(getattr(caller, hook_name).get_hookimpls()):
+        try:
+            called.append((impl, impl.function(**{name: kwargs[name] for name in impl.argnames})))
+        except Exception:
+            log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+    return called
+
+
 async def await_hook(
     caller: Any, hook_name: str, *, timeout: float = 30.0, **kwargs: Any
 ) -> list[Any]:
@@ -30,16 +45,11 @@ async def await_hook(
     """
     if hook_name not in ASYNC_HOOKS:
         raise ValueError(f"{hook_name} is not one of the async hooks {sorted(ASYNC_HOOKS)}")
-    hook = getattr(caller, hook_name)
-    impls = list(reversed(hook.get_hookimpls()))
+    called = call_each(caller, hook_name, **kwargs)
+    impls = [impl for impl, _ in called]
     results: list[Any] = [None] * len(impls)
     waiting: dict[asyncio.Future[Any], int] = {}
-    for index, impl in enumerate(impls):
-        try:
-            value = impl.function(**{name: kwargs[name] for name in impl.argnames})
-        except Exception:
-            log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-            continue
+    for index, (_, value) in enumerate(called):
         if inspect.isawaitable(value):
             waiting[asyncio.ensure_future(value)] = index
         else:
