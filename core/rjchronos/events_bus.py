@@ -129,7 +129,9 @@ class Subscription:
         while not self._items and not self._missed:
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), timeout)
+                # Not wait_for: on 3.11 it can swallow a cancellation that meets an offer.
+                async with asyncio.timeout(timeout):
+                    await self._ready.wait()
             except TimeoutError:
                 return None
         if self._missed:

@@ -118,6 +118,27 @@ def test_a_rolled_back_change_emits_nothing(rjc_kernel_factory: Callable[..., An
     assert [e.type for e in recorder.events] == ["device.created"]
 
 
+def test_a_cancelled_wait_stays_cancelled_when_an_event_arrives_with_it(rjc_kernel: Any) -> None:
+    device = service.create_device(rjc_kernel, {"kind": "onu"})
+
+    async def scenario() -> None:
+        bus = rjc_kernel.events
+        subscription = bus.subscribe()
+        await bus.publish("device.updated", device.id, {"fields": ["name"]})
+        event = await subscription.get(timeout=5)
+        assert isinstance(event, DeviceEvent)
+        waiting = asyncio.ensure_future(subscription.get(timeout=60))
+        await asyncio.sleep(0)
+        # The event and the cancellation reach the waiting get in one turn of the loop.
+        subscription.offer(event)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        subscription.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_slow_subscriber_loses_its_oldest_events_and_is_told(rjc_kernel: Any) -> None:
     device = service.create_device(rjc_kernel, {"kind": "onu"})
 

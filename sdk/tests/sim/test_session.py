@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from rjchronos_sdk.sim.cpe.fleet import Fleet
@@ -166,3 +168,17 @@ async def test_crash_on_401_goes_silent_then_reboots() -> None:
         assert acs.auth_headers == []
         assert fleet.counters["sessions_ok"] == 0
         assert "1 BOOT" in cpe.pending_events and "0 BOOTSTRAP" in cpe.pending_events
+
+
+async def test_stop_right_after_a_wake_ends_the_fleet(acs: ScriptedAcs) -> None:
+    fleet = fleet_for(acs, 1)
+    await fleet.start()
+    await fleet.wait_until(lambda: fleet.counters["sessions_ok"] == 1)
+    # The wake and the stop's cancellation reach the scheduler in one turn of the loop.
+    fleet.wake(fleet.cpes[0])
+    stopping = asyncio.ensure_future(fleet.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+    if not done:  # a scheduler that lost its cancellation: end it for the next tests
+        stopping.cancel()
+        await asyncio.gather(stopping, return_exceptions=True)
+    assert done, "stop() is still waiting for the scheduler"

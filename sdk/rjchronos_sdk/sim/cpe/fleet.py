@@ -343,8 +343,11 @@ class Fleet:
                 self._fire(heapq.heappop(self._heap))
             delay = self._heap[0][0] - now if self._heap else None
             self._wakeup.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and then stop() would wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wakeup.wait()
 
     def _fire(self, entry: _Entry) -> None:
         _at, _seq, index, periodic, generation, before = entry
