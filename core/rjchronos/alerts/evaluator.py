@@ -20,7 +20,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqlalchemy.dialects import postgresql, sqlite
+
 from rjchronos.alerts import engine, outages
+from rjchronos.alerts.models import evaluated_events
 from rjchronos.events import DeviceEvent
 
 if TYPE_CHECKING:
@@ -33,15 +36,25 @@ IDLE_CHECK_SECONDS = 30.0
 
 
 @dataclass
-class _Item:
+class Item:
+    """An event to evaluate: for the outage analysis, the rules, or both."""
+
     event: DeviceEvent
     outage: bool
     rules: bool
 
 
+def item_of(kernel: Kernel, event: DeviceEvent) -> Item | None:
+    """``event`` as the evaluator takes it; None when neither the rules nor outages concern it."""
+    if event.type.startswith(engine.OWN_PREFIXES):
+        return None
+    outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
+    return Item(event, outage, rules) if outage or rules else None
+
+
 @dataclass
 class _Submission:
-    items: list[_Item]
+    items: list[Item]
     done: Future[None] = field(default_factory=Future)
 
 
@@ -55,10 +68,9 @@ class Evaluator:
         self._thread = threading.Thread(target=self._run, name="rjc-alerts", daemon=True)
         self._thread.start()
 
-    def submit(self, events: Sequence[tuple[DeviceEvent, bool, bool]]) -> Future[None]:
-        """Queue ``(event, outage, rules)`` in order: each event for the outage analysis
-        and/or the rules. The future is done once all of them are evaluated."""
-        submission = _Submission([_Item(*entry) for entry in events])
+    def submit(self, items: Sequence[Item]) -> Future[None]:
+        """Queue ``items`` in order; the future is done once all of them are evaluated."""
+        submission = _Submission(list(items))
         self._queue.put(submission)
         return submission.done
 
@@ -97,26 +109,46 @@ class Evaluator:
             if stop:
                 return
 
-    def _evaluate(self, batch: list[_Item]) -> None:
+    def _evaluate(self, batch: list[Item]) -> None:
         kernel = self._kernel()
         if kernel is None:
             return
-        for item in batch:
-            if item.outage:
-                try:
-                    outages.on_event(kernel, item.event)
-                except Exception:
-                    log.exception("alerts: outage analysis of event %s failed", item.event.id)
-        events = [item.event for item in batch if item.rules]
+        evaluate(kernel, batch)
         try:
-            engine.on_events(kernel, events)
+            mark(kernel, [item.event.id for item in batch])
         except Exception:
-            if len(events) == 1:
-                log.exception("alerts: evaluating event %s failed", events[0].id)
-                return
-            # One bad event must not cost the others their evaluation.
-            for event in events:
-                try:
-                    engine.on_events(kernel, [event])
-                except Exception:
-                    log.exception("alerts: evaluating event %s (%s) failed", event.id, event.type)
+            # The minute's recovery pass replays them: an occurrence more, nothing lost.
+            log.exception("alerts: marking %d evaluated events failed", len(batch))
+
+
+def evaluate(kernel: Kernel, batch: Sequence[Item]) -> None:
+    """Evaluate ``batch`` in order: the outage analysis of each event, then the rules."""
+    for item in batch:
+        if item.outage:
+            try:
+                outages.on_event(kernel, item.event)
+            except Exception:
+                log.exception("alerts: outage analysis of event %s failed", item.event.id)
+    events = [item.event for item in batch if item.rules]
+    try:
+        engine.on_events(kernel, events)
+    except Exception:
+        if len(events) == 1:
+            log.exception("alerts: evaluating event %s failed", events[0].id)
+            return
+        # One bad event must not cost the others their evaluation.
+        for event in events:
+            try:
+                engine.on_events(kernel, [event])
+            except Exception:
+                log.exception("alerts: evaluating event %s (%s) failed", event.id, event.type)
+
+
+def mark(kernel: Kernel, event_ids: Sequence[int | None]) -> None:
+    """Record ``event_ids`` as evaluated, so that the recovery pass does not replay them."""
+    rows = [{"event_id": event_id} for event_id in event_ids if event_id is not None]
+    if not rows:
+        return
+    dialect_insert = postgresql.insert if kernel.db.is_postgres else sqlite.insert
+    with kernel.db.engine.begin() as connection:
+        connection.execute(dialect_insert(evaluated_events).on_conflict_do_nothing(), rows)

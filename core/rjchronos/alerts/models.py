@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Index, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, Table
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -154,3 +154,28 @@ class Ticket(AlertsModel, table=True):
 
 
 tickets = cast(Table, cast(Any, Ticket).__table__)
+
+
+class EvaluatedEvent(AlertsModel, table=True):
+    """A device event an evaluator has evaluated (kept until the recovery cursor passes it)."""
+
+    __tablename__ = "alert_evaluated_events"
+
+    event_id: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+        )
+    )
+
+
+class RecoveryCursor(AlertsModel, table=True):
+    """Every device event up to ``through`` is evaluated, or was replayed by the recovery."""
+
+    __tablename__ = "alert_recovery_cursors"
+
+    name: str = Field(primary_key=True, max_length=32)
+    through: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+evaluated_events = cast(Table, cast(Any, EvaluatedEvent).__table__)
+recovery_cursors = cast(Table, cast(Any, RecoveryCursor).__table__)

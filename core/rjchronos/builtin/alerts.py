@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from rjchronos import hookimpl
-from rjchronos.alerts import engine, lifecycle, links, outages
-from rjchronos.alerts.evaluator import Evaluator
+from rjchronos.alerts import engine, lifecycle, links, outages, recovery
+from rjchronos.alerts.evaluator import Evaluator, item_of
 from rjchronos.alerts.models import Alert, AlertRule, Incident, Silence, silences
 from rjchronos.alerts.rules import RULE_SCHEMA, SEVERITIES
 from rjchronos.db.types import utcnow
@@ -433,18 +434,12 @@ def rjc_shutdown(kernel: Kernel) -> None:
 def rjc_device_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> Future[None] | None:
     # Called on the committing thread: the events some rule or the outage analysis
     # concerns go to the evaluator thread in one hand-off; the alerts' own never do.
-    concerned = []
-    for event in events:
-        if event.type.startswith(engine.OWN_PREFIXES):
-            continue
-        outage, rules = outages.concerns(event), engine.may_concern(kernel, event)
-        if outage or rules:
-            concerned.append((event, outage, rules))
+    concerned = [item for item in map(partial(item_of, kernel), events) if item is not None]
     return _evaluator(kernel).submit(concerned) if concerned else None
 
 
 def _evaluate(kernel: Kernel, params: Any) -> dict[str, int]:
-    return engine.evaluate_all(kernel)
+    return {**engine.evaluate_all(kernel), **recovery.recover(kernel)}
 
 
 @hookimpl
