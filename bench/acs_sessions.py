@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from _procfs import cpu_seconds
 from _scratch import scratch_database
 
 from rjchronos.config import Settings
@@ -123,12 +124,6 @@ def wait_for_port(port: int, process: multiprocessing.process.BaseProcess) -> No
 
 
 # -- the fleet (in a process of its own) ------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of process ``pid`` and all its threads, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drive(options: dict[str, Any], acs_url: str, server_pid: int) -> dict[str, Any]:

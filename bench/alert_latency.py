@@ -7,7 +7,8 @@
    running loop, the embedded job worker, one event rule with one channel of the
    ``webhook`` notifier plugin posting to the receiver;
 4. emits ``--rate`` events per second for ``--seconds`` seconds, each on its own device,
-   so each opens an alert and queues one delivery, and times event -> arrival;
+   so each opens an alert and queues one delivery, and times event -> arrival and
+   counts the CPU the emitting process and any worker processes spent meanwhile;
 5. baseline, in the same run: a bare httpx client POSTs the same number of messages to the
    same receiver at the same rate over a kept-alive connection, timed send -> arrival.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _procfs import cpu_seconds
 from _scratch import scratch_database
 from sqlalchemy import insert
 from starlette.applications import Starlette
@@ -228,6 +230,7 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
         kernel.jobs.start_in_process()
     wait_for_workers(kernel)
     cpu = time.process_time()
+    workers_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
     try:
 
         def send(index: int) -> None:
@@ -235,6 +238,8 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
 
         started = paced(count, options["rate"], send, options["emitters"])
         arrivals = collect(options["base"], count, options["drain"])
+        workers_cpu = sum(cpu_seconds(worker.pid) for worker in workers) - workers_cpu
+        emitter_cpu = time.process_time() - cpu
     finally:
         for worker in workers:
             worker.terminate()
@@ -246,7 +251,9 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
     return {
         "events": count,
         "delivered": len(latencies),
-        "cpu_s": round(time.process_time() - cpu, 2),
+        "cpu_s": round(emitter_cpu, 2),
+        "worker_cpu_s": round(workers_cpu, 2),
+        "cpu_ms_per_event": round((emitter_cpu + workers_cpu) * 1000 / count, 3),
         **percentiles(latencies),
     }
 
@@ -313,6 +320,10 @@ def main() -> None:
             f"   max {row['max_ms']} ms"
             f"   ({row['delivered']:,} of {row['events']:,} arrived)"
         )
+    print(
+        f"  CPU        {app['cpu_ms_per_event']} ms per event (emitting process {app['cpu_s']} s,"
+        f" worker processes {app['worker_cpu_s']} s)"
+    )
     print(f"  p99 ratio  {ratio}   target: p99 under {TARGET_P99_MS:.0f} ms")
     met = app["p99_ms"] is not None and app["p99_ms"] < TARGET_P99_MS
     print(
