@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -134,3 +137,52 @@ def test_young_events_are_left_to_their_evaluator(api: Any, alerts_kernel: Any) 
     [alert] = open_alerts(api)
     assert alert["details"]["event_id"] == young
     assert alert["occurrences"] == 2
+
+
+CRASHING_EMITTER = """
+import sys, threading, time
+from pathlib import Path
+from rjchronos.alerts import evaluator
+from rjchronos.config import Settings
+from rjchronos.kernel import Kernel
+
+evaluator.evaluate = lambda kernel, batch: time.sleep(3600)  # evaluation never finishes
+kernel = Kernel(Settings(home=Path(sys.argv[1]), database_url=sys.argv[2], broker_url="inline:"))
+for n, device_id in enumerate(sys.argv[3:]):
+    payload = {"olt_id": "olt-1", "port": "0/1/0", "onu_id": n, "serial": f"HWTC{n:08d}"}
+    threading.Thread(target=kernel.events.emit, args=("onu.los", device_id, payload)).start()
+time.sleep(3600)
+"""
+
+
+@pytest.mark.usefixtures("los_rule")
+def test_events_of_a_killed_process_open_their_alerts_at_the_next_pass(
+    api: Any, alerts_kernel: Any, tmp_path: Any
+) -> None:
+    onus = [add_device(alerts_kernel, f"onu-{n}") for n in range(3)]
+    settings = alerts_kernel.settings
+    child = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_EMITTER, str(settings.home), settings.database_url, *onus]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while stored(alerts_kernel, "onu.los") < 3:
+            assert child.poll() is None and time.monotonic() < deadline, (
+                "the events were not stored"
+            )
+            time.sleep(0.1)
+    finally:
+        child.kill()
+        child.wait(10)
+    assert open_alerts(api) == []
+
+    result = recovery.recover(alerts_kernel, now=utcnow() + timedelta(minutes=5))
+    settle(alerts_kernel)
+    assert result == {"replayed": 3, "superseded": 0}
+    assert sorted(a["device_id"] for a in open_alerts(api)) == sorted(onus)
+
+
+def stored(kernel: Any, type: str) -> int:
+    with kernel.db.engine.connect() as connection:
+        count = select(func.count()).where(device_events.c.type == type)
+        return int(connection.execute(count).scalar())
