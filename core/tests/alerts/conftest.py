@@ -149,6 +149,21 @@ def channel(api: Any, receiver: Receiver) -> dict[str, Any]:
     return dict(response.json())
 
 
+def los_rule(api: Any, channels: list[str], name: str = "ONU LOS") -> dict[str, Any]:
+    """An event rule on ``onu.los`` (severity major) notifying ``channels``; as the API answers."""
+    response = api.post(
+        "/api/v1/alert-rules",
+        json={
+            "name": name,
+            "severity": "major",
+            "condition": {"type": "event", "event": "onu.los"},
+            "channels": channels,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 def add_device(kernel: Any, name: str, kind: str = "onu", **fields: Any) -> str:
     """A device row in inventory; its id."""
     from rjchronos.inventory.models import Device

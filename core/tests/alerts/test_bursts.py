@@ -14,20 +14,7 @@ from rjchronos.jobs.models import Job
 from rjchronos.notifications import service
 from rjchronos.notifications.models import NotificationDelivery
 
-from .conftest import NOTIFIER, Receiver, add_device
-
-
-def _los_rule(api: Any, channels: list[str]) -> None:
-    response = api.post(
-        "/api/v1/alert-rules",
-        json={
-            "name": "ONU LOS",
-            "severity": "major",
-            "condition": {"type": "event", "event": "onu.los"},
-            "channels": channels,
-        },
-    )
-    assert response.status_code == 201, response.text
+from .conftest import NOTIFIER, Receiver, add_device, los_rule
 
 
 def _los(device_ids: list[str]) -> list[DeviceEvent]:
@@ -47,7 +34,7 @@ def _delivery_jobs(kernel: Any) -> list[Job]:
 def test_a_burst_opens_each_alert_once_and_sends_in_one_batch(
     api: Any, alerts_kernel: Any, channel: Any, receiver: Receiver
 ) -> None:
-    _los_rule(api, [channel["id"]])
+    los_rule(api, [channel["id"]])
     onus = [add_device(alerts_kernel, f"onu-{n}") for n in range(30)]
     # The first ONU reports twice in the burst: one alert, two occurrences.
     assert engine.on_events(alerts_kernel, _los([*onus, onus[0]])) == 31
@@ -91,7 +78,7 @@ def test_in_a_batch_only_the_failures_are_retried_each_in_a_job_of_its_own(
     )
     assert response.status_code == 201, response.text
     down = response.json()["id"]
-    _los_rule(api, [channel["id"], down])
+    los_rule(api, [channel["id"], down])
     onus = [add_device(alerts_kernel, f"onu-{n}") for n in range(3)]
     engine.on_events(alerts_kernel, _los(onus))
 

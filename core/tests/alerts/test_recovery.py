@@ -17,22 +17,12 @@ from rjchronos.alerts.models import evaluated_events, recovery_cursors
 from rjchronos.db.types import utcnow
 from rjchronos.inventory.models import device_events
 
-from .conftest import Receiver, add_device, emit
+from .conftest import Receiver, add_device, emit, los_rule
 
 
 @pytest.fixture
-def los_rule(api: Any, channel: Any) -> dict[str, Any]:
-    response = api.post(
-        "/api/v1/alert-rules",
-        json={
-            "name": "ONU LOS",
-            "severity": "major",
-            "condition": {"type": "event", "event": "onu.los"},
-            "channels": [channel["id"]],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+def rule(api: Any, channel: Any) -> dict[str, Any]:
+    return los_rule(api, [channel["id"]])
 
 
 def stored_only(kernel: Any, type: str, device_id: str, at: datetime) -> int:
@@ -61,7 +51,7 @@ def settle(kernel: Any) -> None:
         asyncio.run(kernel.events.drain(10))
 
 
-@pytest.mark.usefixtures("los_rule")
+@pytest.mark.usefixtures("rule")
 def test_an_event_nobody_evaluated_opens_its_alert_at_the_next_pass(
     api: Any, alerts_kernel: Any, receiver: Receiver
 ) -> None:
@@ -86,7 +76,7 @@ def test_an_event_nobody_evaluated_opens_its_alert_at_the_next_pass(
     assert open_alerts(api)[0]["occurrences"] == 1
 
 
-@pytest.mark.usefixtures("los_rule")
+@pytest.mark.usefixtures("rule")
 def test_evaluated_events_are_not_replayed_and_their_marks_are_forgotten(
     api: Any, alerts_kernel: Any, receiver: Receiver
 ) -> None:
@@ -106,7 +96,7 @@ def test_evaluated_events_are_not_replayed_and_their_marks_are_forgotten(
     assert cursor(alerts_kernel) == last
 
 
-@pytest.mark.usefixtures("los_rule")
+@pytest.mark.usefixtures("rule")
 def test_an_unevaluated_event_older_than_an_evaluated_one_is_not_replayed(
     api: Any, alerts_kernel: Any
 ) -> None:
@@ -120,7 +110,7 @@ def test_an_unevaluated_event_older_than_an_evaluated_one_is_not_replayed(
     assert open_alerts(api) == []
 
 
-@pytest.mark.usefixtures("los_rule")
+@pytest.mark.usefixtures("rule")
 def test_young_events_are_left_to_their_evaluator(api: Any, alerts_kernel: Any) -> None:
     onu = add_device(alerts_kernel, "onu-1")
     old = stored_only(alerts_kernel, "device.updated", onu, utcnow() - timedelta(minutes=5))
@@ -155,7 +145,7 @@ time.sleep(3600)
 """
 
 
-@pytest.mark.usefixtures("los_rule")
+@pytest.mark.usefixtures("rule")
 def test_events_of_a_killed_process_open_their_alerts_at_the_next_pass(
     api: Any, alerts_kernel: Any, tmp_path: Any
 ) -> None:
