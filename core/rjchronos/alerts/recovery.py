@@ -82,6 +82,13 @@ def recover(kernel: Kernel, now: datetime | None = None, limit: int = MAX_EVENTS
         latest = _latest_evaluated(session, through, {i.event.device_id for i in concerned})
     items = [i for i in concerned if latest.get(i.event.device_id or "", 0) < i.event.id]
     superseded = len(concerned) - len(items)
+    counted = kernel.metrics.counter(
+        "rjc_alert_events_recovered",
+        "Device events no evaluator finished, replayed or skipped by the recovery pass",
+        ["outcome"],
+    )
+    counted.labels("replayed").inc(len(items))
+    counted.labels("superseded").inc(superseded)
     if items:
         log.warning(
             "alerts: replaying %d events no evaluator finished (ids %d to %d)",

@@ -16,6 +16,7 @@ from rjchronos.alerts import engine, recovery
 from rjchronos.alerts.models import evaluated_events, recovery_cursors
 from rjchronos.db.types import utcnow
 from rjchronos.inventory.models import device_events
+from rjchronos_sdk.testing import scrape_metrics
 
 from .conftest import Receiver, add_device, emit, los_rule
 
@@ -108,6 +109,9 @@ def test_an_unevaluated_event_older_than_an_evaluated_one_is_not_replayed(
     settle(alerts_kernel)
     assert result == {"replayed": 0, "superseded": 1}
     assert open_alerts(api) == []
+    recovered = scrape_metrics(api)
+    assert recovered[("rjc_alert_events_recovered_total", (("outcome", "superseded"),))] == 1
+    assert recovered[("rjc_alert_events_recovered_total", (("outcome", "replayed"),))] == 0
 
 
 @pytest.mark.usefixtures("rule")
