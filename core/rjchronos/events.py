@@ -30,3 +30,8 @@ class DeviceEvent:
     time: datetime
     payload: Mapping[str, Any]
     actor: str | None = None
+
+    @classmethod
+    def of_row(cls, row: Any) -> DeviceEvent:
+        """The event of a ``device_events`` row (or a record with the same attributes)."""
+        return cls(row.id, row.type, row.device_id, row.time, row.payload, row.actor)

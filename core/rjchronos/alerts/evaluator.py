@@ -20,8 +20,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from rjchronos.alerts import engine, outages
 from rjchronos.alerts.models import evaluated_events
 from rjchronos.events import DeviceEvent
@@ -144,11 +142,10 @@ def evaluate(kernel: Kernel, batch: Sequence[Item]) -> None:
                 log.exception("alerts: evaluating event %s (%s) failed", event.id, event.type)
 
 
-def mark(kernel: Kernel, event_ids: Sequence[int | None]) -> None:
+def mark(kernel: Kernel, event_ids: Sequence[int]) -> None:
     """Record ``event_ids`` as evaluated, so that the recovery pass does not replay them."""
-    rows = [{"event_id": event_id} for event_id in event_ids if event_id is not None]
-    if not rows:
+    if not event_ids:
         return
-    dialect_insert = postgresql.insert if kernel.db.is_postgres else sqlite.insert
+    statement = kernel.db.insert(evaluated_events).on_conflict_do_nothing()
     with kernel.db.engine.begin() as connection:
-        connection.execute(dialect_insert(evaluated_events).on_conflict_do_nothing(), rows)
+        connection.execute(statement, [{"event_id": event_id} for event_id in event_ids])

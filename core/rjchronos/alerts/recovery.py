@@ -36,20 +36,42 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: Events younger than this are left to the evaluator of the process that stored them.
 GRACE = timedelta(seconds=120)
-#: Events read per pass; a longer backlog is worked off over the next passes.
+#: Events read at a time; a pass reads on until it reaches the young ones.
 MAX_EVENTS = 20_000
 CURSOR = "events"
 
 
 def recover(kernel: Kernel, now: datetime | None = None, limit: int = MAX_EVENTS) -> dict[str, int]:
-    """Replay the unevaluated events of the last pass's span; how many were replayed."""
+    """Replay the unevaluated events stored since the last pass, ``limit`` events at a time.
+
+    How many were replayed, and how many skipped because a later event of
+    their device was evaluated.
+    """
     cutoff = (now or utcnow()) - GRACE
+    totals = {"replayed": 0, "superseded": 0}
+    more = True
+    while more:
+        replayed, superseded, more = _recover_span(kernel, cutoff, limit)
+        totals["replayed"] += replayed
+        totals["superseded"] += superseded
+    counted = kernel.metrics.counter(
+        "rjc_alert_events_recovered",
+        "Device events no evaluator finished, replayed or skipped by the recovery pass",
+        ["outcome"],
+    )
+    for outcome, count in totals.items():
+        counted.labels(outcome).inc(count)
+    return totals
+
+
+def _recover_span(kernel: Kernel, cutoff: datetime, limit: int) -> tuple[int, int, bool]:
+    """Replay up to ``limit`` events after the cursor; (replayed, superseded, more to read)."""
     with kernel.db.session() as session:
         through = session.execute(
             select(recovery_cursors.c.through).where(recovery_cursors.c.name == CURSOR)
         ).scalar_one_or_none()
         if through is None:
-            return {"replayed": 0, "superseded": 0}
+            return 0, 0, False
         rows = session.execute(
             select(device_events)
             .where(device_events.c.id > through)
@@ -61,11 +83,9 @@ def recover(kernel: Kernel, now: datetime | None = None, limit: int = MAX_EVENTS
         for row in rows:
             if row.time >= cutoff:
                 break
-            span.append(
-                DeviceEvent(row.id, row.type, row.device_id, row.time, row.payload, row.actor)
-            )
+            span.append(DeviceEvent.of_row(row))
         if not span:
-            return {"replayed": 0, "superseded": 0}
+            return 0, 0, False
         last = span[-1].id
         marked = set(
             session.execute(
@@ -82,13 +102,6 @@ def recover(kernel: Kernel, now: datetime | None = None, limit: int = MAX_EVENTS
         latest = _latest_evaluated(session, through, {i.event.device_id for i in concerned})
     items = [i for i in concerned if latest.get(i.event.device_id or "", 0) < i.event.id]
     superseded = len(concerned) - len(items)
-    counted = kernel.metrics.counter(
-        "rjc_alert_events_recovered",
-        "Device events no evaluator finished, replayed or skipped by the recovery pass",
-        ["outcome"],
-    )
-    counted.labels("replayed").inc(len(items))
-    counted.labels("superseded").inc(superseded)
     if items:
         log.warning(
             "alerts: replaying %d events no evaluator finished (ids %d to %d)",
@@ -105,7 +118,8 @@ def recover(kernel: Kernel, now: datetime | None = None, limit: int = MAX_EVENTS
         ).rowcount
         if moved:
             connection.execute(delete(evaluated_events).where(evaluated_events.c.event_id <= last))
-    return {"replayed": len(items), "superseded": superseded}
+    # Another pass moved the cursor meanwhile, or a young event ends the span: done for now.
+    return len(items), superseded, bool(moved) and len(span) == limit
 
 
 def _latest_evaluated(

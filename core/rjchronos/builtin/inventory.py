@@ -598,10 +598,7 @@ def _timeline_after(
         statement = statement.where(device_events.c.device_id.in_(devices))
     statement = statement.order_by(device_events.c.id).limit(RESUME_PAGE)
     with _reading(kernel) as session:
-        return [
-            DeviceEvent(r.id, r.type, r.device_id, r.time, r.payload, r.actor)
-            for r in session.execute(statement).scalars()
-        ]
+        return [DeviceEvent.of_row(r) for r in session.execute(statement).scalars()]
 
 
 def _last_event_id(call: ApiCall) -> int | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
@@ -53,6 +54,10 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
+
+    def insert(self, table: Any) -> Any:
+        """This database's own INSERT for ``table``: it has ``on_conflict_do_nothing/update``."""
+        return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -20,7 +20,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, or_, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
@@ -311,9 +310,8 @@ class Scheduler:
         """Insert rows, leaving any another process inserted first."""
         if not rows:
             return
-        dialect_insert = postgresql.insert if self.db.is_postgres else sqlite.insert
         statement = (
-            dialect_insert(ScheduleState)
+            self.db.insert(ScheduleState)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["key"])
         )

@@ -133,6 +133,19 @@ def test_young_events_are_left_to_their_evaluator(api: Any, alerts_kernel: Any) 
     assert alert["occurrences"] == 2
 
 
+@pytest.mark.usefixtures("rule")
+def test_a_backlog_longer_than_one_read_is_worked_off_in_one_pass(
+    api: Any, alerts_kernel: Any
+) -> None:
+    onus = [add_device(alerts_kernel, f"onu-{n}") for n in range(5)]
+    for onu in onus:
+        stored_only(alerts_kernel, "onu.los", onu, utcnow() - timedelta(minutes=5))
+
+    assert recovery.recover(alerts_kernel, limit=2) == {"replayed": 5, "superseded": 0}
+    settle(alerts_kernel)
+    assert sorted(a["device_id"] for a in open_alerts(api)) == sorted(onus)
+
+
 CRASHING_EMITTER = """
 import sys, threading, time
 from pathlib import Path

@@ -25,7 +25,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from rjchronos.db.driver import DriverStatement
 from rjchronos.db.types import utcnow
@@ -93,7 +92,7 @@ class DatabaseSessionStore:
         self.db = db
         self.timeout = timeout
         # Built once, so that their SQL is compiled once (statement cache).
-        insert = (postgresql.insert if db.is_postgres else sqlite.insert)(session_rows)
+        insert = db.insert(session_rows)
         self._take = insert.on_conflict_do_update(
             index_elements=["device_key"],
             set_={k: insert.excluded[k] for k in ("id", "seq", "expires_at", "data")},
