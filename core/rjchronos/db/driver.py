@@ -9,12 +9,13 @@ The statement is still written with SQLAlchemy Core, compiled once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
@@ -57,3 +58,22 @@ class DriverStatement:
             raise DBAPIError.instance(
                 self.sql, parameters, exc, psycopg.Error, connection_invalidated=lost
             ) from exc
+
+
+@contextmanager
+def autocommitted(engine: Engine) -> Iterator[Connection]:
+    """A pooled connection on which each statement commits on its own (PostgreSQL).
+
+    No BEGIN and no COMMIT: one round trip per statement. For a short run of
+    statements each of which stands on its own, such as the ACS's routine
+    Inform (touch the device, then take its session row).
+    """
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        driver.autocommit = True
+        try:
+            yield connection
+        finally:
+            if not driver.closed:
+                driver.autocommit = False

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import (
+    Connection,
     String,
     Table,
     any_,
@@ -98,6 +99,33 @@ class Recorded:
     provision_requested: bool
 
 
+def record_routine(kernel: Kernel, inform: Inform, connection: Connection) -> Recorded | None:
+    """Record a routine Inform on an autocommitted PostgreSQL connection, or return ``None``.
+
+    Routine: only ``2 PERIODIC``, from an online CPE that reports what the
+    inventory holds and has no task queued. Then nothing needs a transaction:
+    the device's ``UPDATE ... RETURNING`` and any refreshed values each commit
+    on their own (one round trip each, no BEGIN or COMMIT). Anything else
+    returns ``None`` (the device may have been touched) for :func:`record_inform`.
+    """
+    settings = kernel.plugin_settings(PLUGIN)
+    if set(inform.event_codes) != {"2 PERIODIC"} or settings.get("periodic_inform_events"):
+        return None
+    fields = inventory_fields(inform)
+    device = _touched_unchanged(connection, fields, [p.name for p in inform.parameters])
+    if device is None or device.tasks_queued:
+        return None
+    refresh = float(settings.get("read_at_refresh_seconds", DEFAULT_READ_AT_REFRESH))
+    write_values(
+        connection,
+        device.id,
+        inform.parameters,
+        refresh_after=refresh,
+        stored=_decode_stored(device.stored),
+    )
+    return _recorded(device, device.customer_id, tasks_queued=False)
+
+
 def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
     """Upsert the device (online), store the reported parameters and emit its events.
 
@@ -143,14 +171,25 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
         tasks_queued, provision_requested = session.execute(
             select(_queued(device.id), _provision_requested(device.id))
         ).one()
+    return _recorded(device, customer_id, bool(tasks_queued), bool(provision_requested))
+
+
+def _recorded(
+    device: Any,
+    customer_id: str | None,
+    tasks_queued: bool,
+    provision_requested: bool | None = None,
+) -> Recorded:
+    if provision_requested is None:
+        provision_requested = bool(device.provision_requested)
     return Recorded(
         device_id=device.id,
         model=device.model or "",
         firmware=device.firmware or "",
         tags=frozenset(device.tags or ()),
         customer_id=customer_id,
-        tasks_queued=bool(tasks_queued),
-        provision_requested=bool(provision_requested),
+        tasks_queued=tasks_queued,
+        provision_requested=provision_requested,
     )
 
 
@@ -258,22 +297,30 @@ def _seen_unchanged(session: Session, fields: dict[str, Any], paths: list[str]) 
     through ``service.upsert_device`` in the same transaction.
     """
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return _touched_unchanged(connection, fields, paths)
     now = utcnow()
-    touched = connection.dialect.name == "postgresql"
-    values = {"d_identity": fields["identity"], "d_now": now}
-    if touched:
-        values["d_paths"] = paths
-        row = _DEVICE_TOUCHED.execute(connection, values).fetchone()
-    else:
-        row = connection.execute(_DEVICE_READ, values).one_or_none()
-    if row is None or row.status != "online":
+    row: Any = connection.execute(
+        _DEVICE_READ, {"d_identity": fields["identity"], "d_now": now}
+    ).one_or_none()
+    if not _unchanged(row, fields):
         return None
-    current = row._asdict()
-    if any(name not in current or current[name] != value for name, value in fields.items()):
-        return None
-    if not touched:
-        connection.execute(_TOUCH, {"d_id": row.id, "d_now": now})
+    connection.execute(_TOUCH, {"d_id": row.id, "d_now": now})
     return row
+
+
+def _touched_unchanged(connection: Connection, fields: dict[str, Any], paths: list[str]) -> Any:
+    """PostgreSQL: touch the device and read it back; the row if it is online and unchanged."""
+    values = {"d_identity": fields["identity"], "d_now": utcnow(), "d_paths": paths}
+    row = _DEVICE_TOUCHED.execute(connection, values).fetchone()
+    return row if _unchanged(row, fields) else None
+
+
+def _unchanged(row: Any, fields: dict[str, Any]) -> bool:
+    if row is None or row.status != "online":
+        return False
+    current = row._asdict()
+    return all(name in current and current[name] == value for name, value in fields.items())
 
 
 class Stored(NamedTuple):
@@ -308,11 +355,24 @@ def store_values(
     Plain statements: one read (none when the caller read ``stored``, the
     values held for these paths), then at most one insert and one update.
     """
+    session.flush()  # the statements below go past the ORM: a new device must exist first
+    return write_values(
+        session.connection(), device_id, values, refresh_after=refresh_after, stored=stored
+    )
+
+
+def write_values(
+    connection: Connection,
+    device_id: str,
+    values: Iterable[ParameterValue],
+    *,
+    refresh_after: float = 0.0,
+    stored: dict[str, Stored] | None = None,
+) -> dict[str, str]:
+    """:func:`store_values` on a connection."""
     reported = {v.name: v for v in values}
     if not reported:
         return {}
-    session.flush()  # the statements below go past the ORM: a new device must exist first
-    connection = session.connection()
     if stored is None:
         query = _STORED_ANY if connection.dialect.name == "postgresql" else _STORED_IN
         rows = connection.execute(query, {"device": device_id, "paths": list(reported)})

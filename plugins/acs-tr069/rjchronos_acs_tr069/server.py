@@ -23,6 +23,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from rjchronos.db.driver import autocommitted
 from rjchronos_acs_tr069 import (
     PLUGIN,
     devices,
@@ -412,8 +413,22 @@ def _record(
     quirk: quirks.Applied,
     open_session: Callable[[devices.Recorded], CwmpSession],
 ) -> CwmpSession:
-    """Record the Inform and start its session in one transaction (one commit); write samples."""
+    """Record the Inform and start its session; write samples.
+
+    A routine Inform on PostgreSQL takes two autocommitted statements (touch the
+    device, take the session row); any other in one transaction (one commit).
+    """
     kernel = acs.kernel
+    if kernel.db.is_postgres and not quirk.conflict:
+        with autocommitted(kernel.db.engine) as connection:
+            routine = devices.record_routine(kernel, inform, connection)
+            if routine is not None:
+                fresh = open_session(routine)
+                if not acs.sessions.begin(fresh, connection):
+                    raise _Busy
+        if routine is not None:
+            _write_samples(kernel, fresh, inform)
+            return fresh
     with kernel.db.session() as session:
         recorded = devices.record_inform(kernel, inform, session)
         fresh = open_session(recorded)
@@ -426,11 +441,15 @@ def _record(
             )
         if recorded.tasks_queued:
             tasks.requeue_interrupted(kernel, recorded.device_id, session)
-    # The Inform's telemetry, once its transaction is committed (in the same worker hop).
-    batch = telemetry.samples_of(fresh.device_id, {p.name: p.value for p in inform.parameters})
+    _write_samples(kernel, fresh, inform)
+    return fresh
+
+
+def _write_samples(kernel: Kernel, session: CwmpSession, inform: messages.Inform) -> None:
+    """The Inform's telemetry, once its device is recorded (in the same worker hop)."""
+    batch = telemetry.samples_of(session.device_id, {p.name: p.value for p in inform.parameters})
     if batch:
         telemetry.write(kernel, batch)
-    return fresh
 
 
 async def _next(acs: Acs, session: CwmpSession) -> Response:

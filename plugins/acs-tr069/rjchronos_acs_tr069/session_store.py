@@ -24,9 +24,10 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Connection, String, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from rjchronos.db.driver import DriverStatement
+from rjchronos.db.driver import DriverStatement, autocommitted
 from rjchronos.db.types import utcnow
 from rjchronos_acs_tr069.models import session_rows
 from rjchronos_acs_tr069.profiles import Facts
@@ -103,6 +104,16 @@ class DatabaseSessionStore:
         self._delete_rows = delete(session_rows).where(
             session_rows.c.id.in_(bindparam("sessions", expanding=True))
         )
+        #: On PostgreSQL the ended sessions go as one array, deleted by psycopg itself.
+        self._delete_fast = (
+            DriverStatement(
+                delete(session_rows).where(
+                    session_rows.c.id == any_(bindparam("sessions", type_=ARRAY(String)))
+                )
+            )
+            if db.is_postgres
+            else None
+        )
         self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._copies: dict[str, CwmpSession] = {}
         self._lock = threading.Lock()
@@ -139,7 +150,10 @@ class DatabaseSessionStore:
         return session
 
     def begin(self, session: CwmpSession, db: Any = None) -> bool:
-        """Take the device's row in the Inform's transaction ``db``: free, or its lease run out."""
+        """Take the device's row in the Inform's transaction ``db``: free, or its lease run out.
+
+        ``db`` is a SQLAlchemy session, or a connection (autocommitted, for a routine Inform).
+        """
         if db is None:
             with self.db.session() as own:
                 return self.begin(session, own)
@@ -153,7 +167,7 @@ class DatabaseSessionStore:
             "data": encode(session),
             "now": now,
         }
-        connection = db.connection()
+        connection = db if isinstance(db, Connection) else db.connection()
         if self._take_fast is not None:
             # JSON text, cast by the statement: cheaper than psycopg's Jsonb adapter.
             values["data"] = json.dumps(values["data"])
@@ -240,6 +254,10 @@ class DatabaseSessionStore:
 
     def _delete(self, session_ids: list[str]) -> None:
         # One statement, committed on its own: no BEGIN and COMMIT round trips around it.
+        if self._delete_fast is not None:
+            with autocommitted(self.db.engine) as connection:
+                self._delete_fast.execute(connection, {"sessions": session_ids})
+            return
         with self._autocommit.connect() as connection:
             connection.execute(self._delete_rows, {"sessions": session_ids})
 

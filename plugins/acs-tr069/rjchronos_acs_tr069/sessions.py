@@ -96,7 +96,8 @@ class SessionStore(Protocol):
     def begin(self, session: CwmpSession, db: Any = None) -> bool:
         """Start ``session``; ``False`` while its device has another live session.
 
-        Called in the Inform's transaction (``db``, a SQLAlchemy session), in a worker thread.
+        Called in the Inform's transaction (``db``, a SQLAlchemy session, or for a routine
+        Inform an autocommitted connection), in a worker thread.
         """
 
     async def get(self, cookie: str) -> CwmpSession | None:

@@ -6,10 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from acs_testkit import DEFAULT_PARAMETERS, ScriptedCpe, acs_settings, read
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from rjchronos.inventory import service
+from rjchronos_acs_tr069 import PLUGIN, hooks
+from rjchronos_acs_tr069.models import session_rows
+from rjchronos_acs_tr069.session_store import DatabaseSessionStore
+from rjchronos_acs_tr069.sessions import CwmpSession
 
 IDENTITY = "00259E-HG8245-485754430A1B2C3D"
 SSID = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"
@@ -77,6 +82,61 @@ def test_a_periodic_session_with_nothing_queued_is_one_short_transaction(
     assert event_types(acs_kernel, device_id) == before
     device = service.get_device(acs_kernel, device_id)
     assert device is not None and device.status == "online"
+
+
+@pytest.mark.rjc_backends("postgresql")
+def test_a_routine_inform_on_postgresql_commits_each_statement_on_its_own(
+    cpe: ScriptedCpe, acs_kernel: Any
+) -> None:
+    known_device(cpe, acs_kernel)
+    ran: list[tuple[str, bool]] = []
+    commits: list[object] = []
+
+    def note(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        autocommit = conn.connection.driver_connection.autocommit
+        ran.append((statement.split(None, 1)[0].upper(), autocommit))
+
+    def committed(conn: Any) -> None:
+        commits.append(conn)
+
+    engine = acs_kernel.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "commit", committed)
+    try:
+        assert read(cpe.inform(events=("2 PERIODIC",))).method == "InformResponse"
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", committed)
+    # Touch the device, take the session's row: no BEGIN, no COMMIT around them.
+    assert ran == [("UPDATE", True), ("INSERT", True)]
+    assert commits == []
+    assert cpe.post().status_code == 204
+    # The pooled connection went back to transactions for everyone else.
+    with engine.connect() as connection:
+        assert connection.connection.driver_connection.autocommit is False
+
+
+def test_a_routine_inform_of_a_device_in_session_elsewhere_is_refused(
+    rjc_kernel_factory: Any,
+) -> None:
+    from starlette.testclient import TestClient
+
+    from rjchronos_acs_tr069.server import build_app
+
+    settings = acs_settings(session_store="database")
+    kernel = rjc_kernel_factory(plugins={PLUGIN: hooks}, plugin_settings={PLUGIN: settings})
+    with TestClient(build_app(kernel), base_url="http://127.0.0.1:7547") as http:
+        cpe = ScriptedCpe(http)
+        device_id = known_device(cpe, kernel)
+        # Another ACS process holds a live session of the device.
+        elsewhere = CwmpSession(IDENTITY, device_id, "urn:dslforum-org:cwmp-1-2", "1.4")
+        assert DatabaseSessionStore(kernel.db, 30).begin(elsewhere)
+        refused = cpe.inform(events=("2 PERIODIC",))
+        assert refused.status_code == 503 and refused.headers["retry-after"]
+    with kernel.db.session() as db:
+        held = db.execute(select(session_rows.c.id)).scalars().all()
+        assert held == [elsewhere.id]
+        assert db.execute(select(func.count()).select_from(session_rows)).scalar_one() == 1
 
 
 def test_unchanged_values_keep_read_at_until_it_is_stale(cpe: ScriptedCpe, acs_kernel: Any) -> None:
