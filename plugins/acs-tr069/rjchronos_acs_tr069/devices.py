@@ -99,31 +99,56 @@ class Recorded:
     provision_requested: bool
 
 
-def record_routine(kernel: Kernel, inform: Inform, connection: Connection) -> Recorded | None:
-    """Record a routine Inform on an autocommitted PostgreSQL connection, or return ``None``.
+class Claim(NamedTuple):
+    """A session row to take in the device's own statement: :data:`DEVICE_TOUCH` with it."""
 
-    Routine: only ``2 PERIODIC``, from an online CPE that reports what the
-    inventory holds and has no task queued. Then nothing needs a transaction:
-    the device's ``UPDATE ... RETURNING`` and any refreshed values each commit
-    on their own (one round trip each, no BEGIN or COMMIT). Anything else
-    returns ``None`` (the device may have been touched) for :func:`record_inform`.
+    statement: DriverStatement
+    values: dict[str, Any]
+
+
+def may_be_routine(kernel: Kernel, inform: Inform) -> bool:
+    """Whether :func:`record_routine` may take ``inform`` (its events alone say no)."""
+    if set(inform.event_codes) != {"2 PERIODIC"}:
+        return False
+    return not kernel.plugin_settings(PLUGIN).get("periodic_inform_events")
+
+
+def record_routine(
+    kernel: Kernel, inform: Inform, connection: Connection, claim: Claim | None = None
+) -> tuple[Recorded | None, bool]:
+    """Record a routine Inform on an autocommitted PostgreSQL connection.
+
+    Routine: only ``2 PERIODIC`` (:func:`may_be_routine`), from an online CPE
+    that reports what the inventory holds and has no task queued. Then nothing
+    needs a transaction: the device's ``UPDATE ... RETURNING`` and any refreshed
+    values each commit on their own (no BEGIN or COMMIT). With ``claim`` the
+    same statement also takes a session's row. Returns what was recorded
+    (``None`` for anything else: the device may have been touched, and goes
+    through :func:`record_inform`) and whether the claim took the row.
     """
     settings = kernel.plugin_settings(PLUGIN)
-    if set(inform.event_codes) != {"2 PERIODIC"} or settings.get("periodic_inform_events"):
-        return None
     fields = inventory_fields(inform)
-    device = _touched_unchanged(connection, fields, [p.name for p in inform.parameters])
+    paths = [p.name for p in inform.parameters]
+    if claim is None:
+        device = _touched_unchanged(connection, fields, paths)
+        taken = False
+    else:
+        values = {**claim.values, "d_identity": fields["identity"], "d_now": utcnow()}
+        values["d_paths"] = paths
+        row = claim.statement.execute(connection, values).fetchone()
+        device = row if _unchanged(row, fields) else None
+        taken = row is not None and row.taken is not None
     if device is None or device.tasks_queued:
-        return None
+        return None, taken
     refresh = float(settings.get("read_at_refresh_seconds", DEFAULT_READ_AT_REFRESH))
-    write_values(
+    store_values(
         connection,
         device.id,
         inform.parameters,
         refresh_after=refresh,
         stored=_decode_stored(device.stored),
     )
-    return _recorded(device, device.customer_id, tasks_queued=False)
+    return _recorded(device, device.customer_id, tasks_queued=False), taken
 
 
 def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
@@ -250,12 +275,13 @@ _STORED_OF_DEVICE = (
 )
 #: On PostgreSQL the device is touched and read, row locked, with the stored values of the
 #: Inform's parameters, in one statement (one round trip).
-_DEVICE_TOUCHED = DriverStatement(
+DEVICE_TOUCH = (
     update(devices)
     .where(devices.c.identity == bindparam("d_identity"))
     .values(last_seen=bindparam("d_now"))
     .returning(*_DEVICE_COLUMNS, _STORED_OF_DEVICE.label("stored"))
 )
+_DEVICE_TOUCHED = DriverStatement(DEVICE_TOUCH)
 #: Elsewhere (SQLite) it is read, then touched when the fast path holds.
 _DEVICE_READ = (
     select(*_DEVICE_COLUMNS)
@@ -341,7 +367,7 @@ def _decode_stored(rows: list[list[Any]] | None) -> dict[str, Stored]:
 
 
 def store_values(
-    session: Session,
+    db: Session | Connection,
     device_id: str,
     values: Iterable[ParameterValue],
     *,
@@ -352,27 +378,18 @@ def store_values(
 
     An unchanged value keeps its ``read_at`` until that is ``refresh_after``
     seconds old, which spares a write of every parameter at every Inform.
-    Plain statements: one read (none when the caller read ``stored``, the
-    values held for these paths), then at most one insert and one update.
+    Plain statements, in ``db`` (a session, or a connection): one read (none
+    when the caller read ``stored``, the values held for these paths), then at
+    most one insert and one update.
     """
-    session.flush()  # the statements below go past the ORM: a new device must exist first
-    return write_values(
-        session.connection(), device_id, values, refresh_after=refresh_after, stored=stored
-    )
-
-
-def write_values(
-    connection: Connection,
-    device_id: str,
-    values: Iterable[ParameterValue],
-    *,
-    refresh_after: float = 0.0,
-    stored: dict[str, Stored] | None = None,
-) -> dict[str, str]:
-    """:func:`store_values` on a connection."""
     reported = {v.name: v for v in values}
     if not reported:
         return {}
+    if isinstance(db, Connection):
+        connection = db
+    else:
+        db.flush()  # the statements below go past the ORM: a new device must exist first
+        connection = db.connection()
     if stored is None:
         query = _STORED_ANY if connection.dialect.name == "postgresql" else _STORED_IN
         rows = connection.execute(query, {"device": device_id, "paths": list(reported)})

@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -70,6 +70,8 @@ class Acs:
     metrics: AcsMetrics
     #: Whether a plugin answers ``rjc_cpe_credentials`` (per-device credentials).
     per_device: bool = False
+    #: What the last routine Inform of each device recorded, in this process (a guess).
+    routine: dict[str, devices.Recorded] = field(default_factory=dict)
 
     @classmethod
     def from_kernel(cls, kernel: Kernel) -> Acs:
@@ -415,20 +417,15 @@ def _record(
 ) -> CwmpSession:
     """Record the Inform and start its session; write samples.
 
-    A routine Inform on PostgreSQL takes two autocommitted statements (touch the
-    device, take the session row); any other in one transaction (one commit).
+    A routine Inform on PostgreSQL takes autocommitted statements
+    (:func:`_record_routine`); any other one transaction (one commit).
     """
     kernel = acs.kernel
-    if kernel.db.is_postgres and not quirk.conflict:
-        with autocommitted(kernel.db.engine) as connection:
-            routine = devices.record_routine(kernel, inform, connection)
-            if routine is not None:
-                fresh = open_session(routine)
-                if not acs.sessions.begin(fresh, connection):
-                    raise _Busy
+    if kernel.db.is_postgres and not quirk.conflict and devices.may_be_routine(kernel, inform):
+        routine = _record_routine(acs, inform, open_session)
         if routine is not None:
-            _write_samples(kernel, fresh, inform)
-            return fresh
+            _write_samples(kernel, routine, inform)
+            return routine
     with kernel.db.session() as session:
         recorded = devices.record_inform(kernel, inform, session)
         fresh = open_session(recorded)
@@ -443,6 +440,50 @@ def _record(
             tasks.requeue_interrupted(kernel, recorded.device_id, session)
     _write_samples(kernel, fresh, inform)
     return fresh
+
+
+#: Devices whose last routine Inform :attr:`Acs.routine` keeps, at most (then it starts over).
+ROUTINE_GUESSES = 200_000
+
+
+def _record_routine(
+    acs: Acs, inform: messages.Inform, open_session: Callable[[devices.Recorded], CwmpSession]
+) -> CwmpSession | None:
+    """A routine Inform on PostgreSQL, with no transaction; ``None`` when it is not one.
+
+    Sessions in the database, and the device's last routine Inform known in
+    this process: the session is opened as if nothing changed since, and its
+    row taken in the device's own statement (one round trip). What the
+    statement reads back checks the guess; a wrong one gives its row back.
+    Otherwise the device is touched, then the session's row taken (two).
+    """
+    store, identity = acs.sessions, inform.identity
+    guessed = acs.routine.get(identity) if isinstance(store, DatabaseSessionStore) else None
+    with autocommitted(acs.kernel.db.engine) as connection:
+        if guessed is None:
+            recorded, _ = devices.record_routine(acs.kernel, inform, connection)
+        else:
+            assert isinstance(store, DatabaseSessionStore)
+            guess = open_session(guessed)
+            claim = devices.Claim(*store.claim(guess, devices.DEVICE_TOUCH))
+            recorded, taken = devices.record_routine(acs.kernel, inform, connection, claim)
+            if recorded == guessed:
+                if not taken:
+                    raise _Busy
+                store.claimed(guess)
+                return guess
+            if taken or recorded is None:
+                store.release(guess, connection)
+        if recorded is None:
+            acs.routine.pop(identity, None)
+            return None
+        if len(acs.routine) >= ROUTINE_GUESSES:
+            acs.routine.clear()
+        acs.routine[identity] = recorded
+        fresh = open_session(recorded)
+        if not store.begin(fresh, connection):
+            raise _Busy
+        return fresh
 
 
 def _write_samples(kernel: Kernel, session: CwmpSession, inform: messages.Inform) -> None:

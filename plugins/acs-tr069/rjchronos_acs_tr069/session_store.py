@@ -24,7 +24,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, String, any_, bindparam, delete, select, update
+from sqlalchemy import Connection, String, Update, any_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from rjchronos.db.driver import DriverStatement, autocommitted
@@ -116,6 +116,7 @@ class DatabaseSessionStore:
         )
         self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._copies: dict[str, CwmpSession] = {}
+        self._claims: dict[Update, DriverStatement] = {}
         self._lock = threading.Lock()
         self._swept = time.monotonic()
         #: Ended sessions whose rows wait for the next DELETE, and the future it completes.
@@ -157,16 +158,7 @@ class DatabaseSessionStore:
         if db is None:
             with self.db.session() as own:
                 return self.begin(session, own)
-        now = utcnow()
-        session.seq = 1
-        values = {
-            "id": session.id,
-            "device_key": session.device_key,
-            "seq": session.seq,
-            "expires_at": now + timedelta(seconds=self.timeout),
-            "data": encode(session),
-            "now": now,
-        }
+        values = self._take_values(session)
         connection = db if isinstance(db, Connection) else db.connection()
         if self._take_fast is not None:
             # JSON text, cast by the statement: cheaper than psycopg's Jsonb adapter.
@@ -178,6 +170,45 @@ class DatabaseSessionStore:
             return False
         self._keep(session)
         return True
+
+    def _take_values(self, session: CwmpSession) -> dict[str, Any]:
+        now = utcnow()
+        session.seq = 1
+        return {
+            "id": session.id,
+            "device_key": session.device_key,
+            "seq": session.seq,
+            "expires_at": now + timedelta(seconds=self.timeout),
+            "data": encode(session),
+            "now": now,
+        }
+
+    def claim(self, session: CwmpSession, statement: Update) -> tuple[DriverStatement, Any]:
+        """``statement`` (an ``UPDATE ... RETURNING``, PostgreSQL) taking ``session``'s row too.
+
+        The statement's rows end with ``taken``: the session's id if its row was
+        taken, else NULL. Then :meth:`claimed` (it was) or :meth:`release` (it is
+        not wanted after all).
+        """
+        if statement not in self._claims:
+            taken = self._take.cte("taken")
+            self._claims[statement] = DriverStatement(
+                statement.add_cte(taken).returning(
+                    select(taken.c.id).scalar_subquery().label("taken")
+                )
+            )
+        values = self._take_values(session)
+        values["data"] = json.dumps(values["data"])
+        return self._claims[statement], values
+
+    def claimed(self, session: CwmpSession) -> None:
+        """``session``'s row was taken by its :meth:`claim`."""
+        self._keep(session)
+
+    def release(self, session: CwmpSession, connection: Connection) -> None:
+        """Give back the row a :meth:`claim` may have taken (autocommitted ``connection``)."""
+        assert self._delete_fast is not None
+        self._delete_fast.execute(connection, {"sessions": [session.id]})
 
     async def get(self, cookie: str) -> CwmpSession | None:
         session_id, seq = parse_cookie(cookie)

@@ -84,13 +84,11 @@ def test_a_periodic_session_with_nothing_queued_is_one_short_transaction(
     assert device is not None and device.status == "online"
 
 
-@pytest.mark.rjc_backends("postgresql")
-def test_a_routine_inform_on_postgresql_commits_each_statement_on_its_own(
-    cpe: ScriptedCpe, acs_kernel: Any
-) -> None:
-    known_device(cpe, acs_kernel)
+@contextmanager
+def autocommitted_statements(kernel: Any) -> Iterator[tuple[list[tuple[str, bool]], list[Any]]]:
+    """The statements run inside the block (first word, whether autocommitted) and commits."""
     ran: list[tuple[str, bool]] = []
-    commits: list[object] = []
+    commits: list[Any] = []
 
     def note(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         autocommit = conn.connection.driver_connection.autocommit
@@ -99,21 +97,64 @@ def test_a_routine_inform_on_postgresql_commits_each_statement_on_its_own(
     def committed(conn: Any) -> None:
         commits.append(conn)
 
-    engine = acs_kernel.db.engine
+    engine = kernel.db.engine
     event.listen(engine, "before_cursor_execute", note)
     event.listen(engine, "commit", committed)
     try:
-        assert read(cpe.inform(events=("2 PERIODIC",))).method == "InformResponse"
+        yield ran, commits
     finally:
         event.remove(engine, "before_cursor_execute", note)
         event.remove(engine, "commit", committed)
+
+
+@pytest.mark.rjc_backends("postgresql")
+def test_a_routine_inform_on_postgresql_commits_each_statement_on_its_own(
+    cpe: ScriptedCpe, acs_kernel: Any
+) -> None:
+    known_device(cpe, acs_kernel)
+    with autocommitted_statements(acs_kernel) as (ran, commits):
+        assert read(cpe.inform(events=("2 PERIODIC",))).method == "InformResponse"
     # Touch the device, take the session's row: no BEGIN, no COMMIT around them.
     assert ran == [("UPDATE", True), ("INSERT", True)]
     assert commits == []
     assert cpe.post().status_code == 204
+    # The next one, the device unchanged, is one statement: the row taken in the UPDATE's.
+    with autocommitted_statements(acs_kernel) as (ran, commits):
+        assert read(cpe.inform(events=("2 PERIODIC",))).method == "InformResponse"
+    assert ran == [("WITH", True)] and commits == []
+    assert cpe.post().status_code == 204
     # The pooled connection went back to transactions for everyone else.
-    with engine.connect() as connection:
+    with acs_kernel.db.engine.connect() as connection:
         assert connection.connection.driver_connection.autocommit is False
+
+
+@pytest.mark.rjc_backends("postgresql")
+def test_a_routine_session_of_a_changed_device_sees_the_change(
+    cpe: ScriptedCpe, acs_kernel: Any, api: Any
+) -> None:
+    device_id = known_device(cpe, acs_kernel)
+    for _ in range(2):  # routine sessions: this process now expects the device as it was
+        cpe.inform(events=("2 PERIODIC",))
+        assert cpe.post().status_code == 204
+    body = {
+        "name": "vip-interval",
+        "preconditions": {"tags": ["vip"]},
+        "triggers": ["2 PERIODIC"],
+        "desired": {"parameters": {"periodic_inform_interval": 900}},
+    }
+    assert api.post("/api/v1/profiles", json=body).status_code == 201
+    cpe.inform(events=("2 PERIODIC",))
+    assert cpe.post().status_code == 204  # not a VIP yet: nothing to do
+    service.update_device(acs_kernel, device_id, {"tags": ["vip"]}, actor="test")
+    with autocommitted_statements(acs_kernel) as (ran, _commits):
+        assert read(cpe.inform(events=("2 PERIODIC",))).method == "InformResponse"
+    # The guess was wrong: its row given back, the session opened as the device now is.
+    assert ran == [("WITH", True), ("DELETE", True), ("INSERT", True)]
+    request = read(cpe.post())
+    assert request.method in ("GetParameterValues", "SetParameterValues")
+    assert INTERVAL in cpe.last.text
+    with acs_kernel.db.session() as db:
+        assert db.execute(select(func.count()).select_from(session_rows)).scalar_one() == 1
 
 
 def test_a_routine_inform_of_a_device_in_session_elsewhere_is_refused(
@@ -128,6 +169,8 @@ def test_a_routine_inform_of_a_device_in_session_elsewhere_is_refused(
     with TestClient(build_app(kernel), base_url="http://127.0.0.1:7547") as http:
         cpe = ScriptedCpe(http)
         device_id = known_device(cpe, kernel)
+        cpe.inform(events=("2 PERIODIC",))  # on PostgreSQL the next one takes its row in one go
+        assert cpe.post().status_code == 204
         # Another ACS process holds a live session of the device.
         elsewhere = CwmpSession(IDENTITY, device_id, "urn:dslforum-org:cwmp-1-2", "1.4")
         assert DatabaseSessionStore(kernel.db, 30).begin(elsewhere)
