@@ -133,8 +133,12 @@ def record_routine(
         device = _touched_unchanged(connection, fields, paths)
         taken = False
     else:
-        values = {**claim.values, "d_identity": fields["identity"], "d_now": utcnow()}
-        values["d_paths"] = paths
+        values = {
+            **claim.values,
+            "d_identity": fields["identity"],
+            "d_now": utcnow(),
+            "d_paths": paths,
+        }
         row = claim.statement.execute(connection, values).fetchone()
         device = row if _unchanged(row, fields) else None
         taken = row is not None and row.taken is not None
@@ -148,7 +152,8 @@ def record_routine(
         refresh_after=refresh,
         stored=_decode_stored(device.stored),
     )
-    return _recorded(device, device.customer_id, tasks_queued=False), taken
+    recorded = _recorded(device, device.customer_id, False, bool(device.provision_requested))
+    return recorded, taken
 
 
 def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
@@ -200,13 +205,8 @@ def record_inform(kernel: Kernel, inform: Inform, session: Session) -> Recorded:
 
 
 def _recorded(
-    device: Any,
-    customer_id: str | None,
-    tasks_queued: bool,
-    provision_requested: bool | None = None,
+    device: Any, customer_id: str | None, tasks_queued: bool, provision_requested: bool
 ) -> Recorded:
-    if provision_requested is None:
-        provision_requested = bool(device.provision_requested)
     return Recorded(
         device_id=device.id,
         model=device.model or "",

@@ -161,8 +161,6 @@ class DatabaseSessionStore:
         values = self._take_values(session)
         connection = db if isinstance(db, Connection) else db.connection()
         if self._take_fast is not None:
-            # JSON text, cast by the statement: cheaper than psycopg's Jsonb adapter.
-            values["data"] = json.dumps(values["data"])
             taken = self._take_fast.execute(connection, values).fetchone()
         else:
             taken = connection.execute(self._take, values).first()
@@ -174,16 +172,22 @@ class DatabaseSessionStore:
     def _take_values(self, session: CwmpSession) -> dict[str, Any]:
         now = utcnow()
         session.seq = 1
+        data: Any = encode(session)
+        if self.db.is_postgres:
+            # JSON text, cast by psycopg's statements: cheaper than its Jsonb adapter.
+            data = json.dumps(data)
         return {
             "id": session.id,
             "device_key": session.device_key,
             "seq": session.seq,
             "expires_at": now + timedelta(seconds=self.timeout),
-            "data": encode(session),
+            "data": data,
             "now": now,
         }
 
-    def claim(self, session: CwmpSession, statement: Update) -> tuple[DriverStatement, Any]:
+    def claim(
+        self, session: CwmpSession, statement: Update
+    ) -> tuple[DriverStatement, dict[str, Any]]:
         """``statement`` (an ``UPDATE ... RETURNING``, PostgreSQL) taking ``session``'s row too.
 
         The statement's rows end with ``taken``: the session's id if its row was
@@ -197,9 +201,7 @@ class DatabaseSessionStore:
                     select(taken.c.id).scalar_subquery().label("taken")
                 )
             )
-        values = self._take_values(session)
-        values["data"] = json.dumps(values["data"])
-        return self._claims[statement], values
+        return self._claims[statement], self._take_values(session)
 
     def claimed(self, session: CwmpSession) -> None:
         """``session``'s row was taken by its :meth:`claim`."""

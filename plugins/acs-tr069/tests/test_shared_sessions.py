@@ -81,12 +81,13 @@ def test_one_session_per_device_across_processes(kernel: Any) -> None:
 
 
 def test_a_device_whose_session_lease_ran_out_is_taken_over(kernel: Any) -> None:
-    dead = DatabaseSessionStore(kernel.db, 0.2)
+    # A lease long enough that a busy machine cannot let it run out before the refusal below.
+    dead = DatabaseSessionStore(kernel.db, 2.0)
     orphan = a_session()
     assert dead.begin(orphan)  # its process dies now, the row stays
-    survivor = DatabaseSessionStore(kernel.db, 0.2)
+    survivor = DatabaseSessionStore(kernel.db, 2.0)
     assert not survivor.begin(a_session())
-    time.sleep(0.3)
+    time.sleep(2.1)
     fresh = a_session()
     assert survivor.begin(fresh)
     assert rows(kernel) == 1
