@@ -6,7 +6,7 @@ What it does, in one run:
 2. serves the ACS (``rjchronos_acs_tr069.server.build_app`` on a kernel of that
    database, CPE authentication ``none``) with uvicorn, one worker, in a
    process of its own;
-3. from another process, runs a fleet of simulated TR-181 CPEs (3,000 by
+3. from another process, runs a fleet of simulated TR-181 CPEs (6,000 by
    default) informing every 2 seconds, at most ``--concurrency`` sessions at
    once, so that the server is saturated; after a warm-up (every CPE has had
    its first, BOOTSTRAP session) it counts the sessions completed in a fixed
@@ -48,6 +48,8 @@ from rjchronos.db.migrate import upgrade
 from rjchronos.kernel import Kernel
 
 TARGET_RATIO = 0.5
+#: A bare stack completing this share of the offered sessions is held back by the fleet.
+OFFERED_SHARE = 0.95
 TARGET_CPU_PER_1000 = 1.8
 ACS_SETTINGS = {"cpe_auth": "none"}
 
@@ -220,7 +222,7 @@ def measure(target: Any, args: tuple[Any, ...], options: dict[str, Any]) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cpes", type=int, default=3_000)
+    parser.add_argument("--cpes", type=int, default=6_000)
     parser.add_argument("--interval", type=int, default=2, help="periodic Inform interval (s)")
     parser.add_argument("--concurrency", type=int, default=100, help="sessions at once")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds after first Informs")
@@ -239,8 +241,10 @@ def main() -> None:
 
     app, bare = figures["app"], figures["baseline"]
     ratio = round(app["sessions_per_s"] / bare["sessions_per_s"], 3)
+    offered = options["cpes"] / options["interval"]
+    capped = bare["sessions_per_s"] >= OFFERED_SHARE * offered
     targets = {
-        "ratio_at_least_0.5": ratio >= TARGET_RATIO,
+        "ratio_at_least_0.5": ratio >= TARGET_RATIO and not capped,
         "cpu_at_most_1.8_per_1000": app["cpu_s_per_1000"] is not None
         and app["cpu_s_per_1000"] <= TARGET_CPU_PER_1000,
     }
@@ -256,6 +260,11 @@ def main() -> None:
             f"   ({row['sessions']:,} ok, {row['failed']:,} failed)"
         )
     print(f"  {'ratio':<10} {ratio:8.3f} (target >= {TARGET_RATIO})")
+    if capped:
+        print(
+            f"  the bare stack ran every session the fleet offered ({offered:,.0f}/s): it was not"
+            " saturated, so the ratio overstates the ACS; raise --cpes"
+        )
     print(
         f"  targets: sessions/s ratio {'met' if targets['ratio_at_least_0.5'] else 'NOT met'}, "
         f"CPU per 1,000 sessions {'met' if targets['cpu_at_most_1.8_per_1000'] else 'NOT met'}"
@@ -268,6 +277,8 @@ def main() -> None:
                 "cpes": options["cpes"],
                 "interval_s": options["interval"],
                 "concurrency": options["concurrency"],
+                "offered_per_s": offered,
+                "baseline_capped_by_fleet": capped,
                 "cpe_auth": ACS_SETTINGS["cpe_auth"],
                 "app": app,
                 "baseline": bare,
