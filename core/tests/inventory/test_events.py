@@ -343,3 +343,32 @@ def test_a_commits_events_reach_a_batch_listener_in_one_call_and_drain_waits_for
         assert listener.done == [e.id for e in stored]
     finally:
         loop.close()
+
+
+def test_the_events_of_one_statement_get_their_own_ids_in_order(
+    rjc_kernel_factory: Callable[..., Any],
+) -> None:
+    kernel = rjc_kernel_factory(plugins={"types": AnyPayload()})
+    devices = [None, "dev-1", None, "dev-2"]
+    with kernel.db.session() as session:
+        stored = kernel.events.emit_many(
+            [("test.ping", devices[n % 4], {"n": n, "text": "ação"}) for n in range(40)],
+            "noc",
+            session=session,
+        )
+        session.commit()
+    assert [e.payload["n"] for e in stored] == list(range(40))
+    assert [e.id for e in stored] == sorted(e.id for e in stored)
+    with kernel.db.session() as session:
+        rows = session.execute(
+            select(device_events).where(device_events.c.id.in_([e.id for e in stored]))
+        ).all()
+    by_id = {row.id: row for row in rows}
+    for event in stored:  # each id names the row of that event
+        row = by_id[event.id]
+        assert (row.payload, row.device_id, row.actor, row.time) == (
+            event.payload,
+            event.device_id,
+            "noc",
+            event.time,
+        )
