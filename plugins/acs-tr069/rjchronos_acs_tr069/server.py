@@ -458,22 +458,22 @@ def _record_routine(
     Otherwise the device is touched, then the session's row taken (two).
     """
     store, identity = acs.sessions, inform.identity
-    guessed = acs.routine.get(identity) if isinstance(store, DatabaseSessionStore) else None
+    shared = store if isinstance(store, DatabaseSessionStore) else None
+    guessed = acs.routine.get(identity) if shared else None
     with autocommitted(acs.kernel.db.engine) as connection:
-        if guessed is None:
+        if shared is None or guessed is None:
             recorded, _ = devices.record_routine(acs.kernel, inform, connection)
         else:
-            assert isinstance(store, DatabaseSessionStore)
             guess = open_session(guessed)
-            claim = devices.Claim(*store.claim(guess, devices.DEVICE_TOUCH))
+            claim = devices.Claim(*shared.claim(guess, devices.DEVICE_TOUCH))
             recorded, taken = devices.record_routine(acs.kernel, inform, connection, claim)
             if recorded == guessed:
                 if not taken:
                     raise _Busy
-                store.claimed(guess)
+                shared.claimed(guess)
                 return guess
-            if taken or recorded is None:
-                store.release(guess, connection)
+            if taken:  # the guess was wrong: its row goes back
+                shared.release(guess, connection)
         if recorded is None:
             acs.routine.pop(identity, None)
             return None
