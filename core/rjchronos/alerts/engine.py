@@ -97,7 +97,9 @@ def on_events(kernel: Kernel, events: Sequence[DeviceEvent]) -> int:
         ids = {event.device_id for event in events}
         found = {
             device.id: device
-            for device in session.execute(select(Device).where(devices.c.id.in_(ids))).scalars()
+            for device in session.execute(
+                select(Device).where(kernel.db.one_of(devices.c.id, ids))
+            ).scalars()
         }
         for event in events:
             device = found.get(event.device_id or "")

@@ -9,16 +9,16 @@ alert, transition and channel, so nothing is sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from string import Template
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal_column, select
 
-from rjchronos.alerts.models import Alert, AlertRule, Silence, alerts, silences
+from rjchronos.alerts.models import UNRESOLVED, Alert, AlertRule, Silence, alerts, silences
 from rjchronos.alerts.rules import in_scope
 from rjchronos.db.ids import new_id
 from rjchronos.db.types import utcnow
@@ -27,13 +27,16 @@ from rjchronos.notifications import service as notifications
 from rjchronos.security.audit import AuditRecord
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlmodel import Session
 
     from rjchronos.kernel import Kernel
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:alerts"
-UNRESOLVED = ("open", "acknowledged")
+#: ``status IN ('open', 'acknowledged')`` with the values in the SQL text, so that
+#: PostgreSQL's plan for a prepared statement uses the partial index on them.
+_UNRESOLVED_ROWS = alerts.c.status.in_([literal_column(f"'{status}'") for status in UNRESOLVED])
 
 
 class TransitionError(ValueError):
@@ -77,8 +80,13 @@ def dedup_key(rule: AlertRule, device: Device | None, event: str = "") -> str:
 
 def unresolved(session: Session, key: str) -> Alert | None:
     return session.execute(
-        select(Alert).where(alerts.c.dedup_key == key, alerts.c.status.in_(UNRESOLVED)).limit(1)
+        select(Alert).where(alerts.c.dedup_key == key, _UNRESOLVED_ROWS).limit(1)
     ).scalar_one_or_none()
+
+
+def unresolved_of(kernel: Kernel, keys: Iterable[str]) -> Select[Alert]:
+    """The unresolved alerts of ``keys`` (one query for a batch, through the partial index)."""
+    return select(Alert).where(kernel.db.one_of(alerts.c.dedup_key, keys), _UNRESOLVED_ROWS)
 
 
 def _silences(session: Session, start: datetime, end: datetime) -> list[Silence]:
@@ -248,9 +256,7 @@ def _open(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert | Simpl
         keys = {request.key for request in requests}
         current: dict[str, Alert | SimpleNamespace] = {
             alert.dedup_key: alert
-            for alert in session.execute(
-                select(Alert).where(alerts.c.dedup_key.in_(keys), alerts.c.status.in_(UNRESOLVED))
-            ).scalars()
+            for alert in session.execute(unresolved_of(kernel, keys)).scalars()
         }
         active = _silences(session, min(r.now for r in requests), max(r.now for r in requests))
         rows: dict[str, dict[str, Any]] = {}
@@ -317,31 +323,35 @@ def _open(kernel: Kernel, requests: Sequence[OpenRequest]) -> list[Alert | Simpl
         session.expunge_all()
     for alert, _, _ in opened:
         kernel.metrics.alerts.labels("opened", alert.severity).inc()
-    kernel.audit.record_many(
-        [
-            AuditRecord(
-                SYSTEM,
-                "alert.opened",
-                f"alert:{alert.id}",
-                {"silenced": alert.silenced, "flapping": alert.flapping},
-            )
-            for alert, _, _ in opened
-        ]
-    )
-    notifications.notify_many(
-        kernel,
-        [
-            notifications.Message(
-                channel_id,
-                "alert.opened",
-                _variables(alert, request.device, request.now),
-                idempotency_key=f"alert:{alert.id}:alert.opened:{channel_id}",
-                subject_ref=f"alert:{alert.id}",
-            )
-            for alert, request, channels in opened
-            for channel_id in channels
-        ],
-    )
+    # Deliveries first: they are what an operator waits for. The audit entries follow,
+    # also when queueing the deliveries fails.
+    try:
+        notifications.notify_many(
+            kernel,
+            [
+                notifications.Message(
+                    channel_id,
+                    "alert.opened",
+                    _variables(alert, request.device, request.now),
+                    idempotency_key=f"alert:{alert.id}:alert.opened:{channel_id}",
+                    subject_ref=f"alert:{alert.id}",
+                )
+                for alert, request, channels in opened
+                for channel_id in channels
+            ],
+        )
+    finally:
+        kernel.audit.record_many(
+            [
+                AuditRecord(
+                    SYSTEM,
+                    "alert.opened",
+                    f"alert:{alert.id}",
+                    {"silenced": alert.silenced, "flapping": alert.flapping},
+                )
+                for alert, _, _ in opened
+            ]
+        )
     return result
 
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, Table, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from rjchronos.db.ids import new_id
 from rjchronos.db.types import JsonDocument, UtcDateTime, utcnow
+
+#: The statuses of an alert not yet resolved; the evaluator keeps one such alert per dedup key.
+UNRESOLVED = ("open", "acknowledged")
+#: The same, as SQL: the predicate of the partial index the evaluator reads through.
+UNRESOLVED_SQL = "status IN ('open', 'acknowledged')"
 
 
 class AlertsModel(SQLModel, registry=registry()):
@@ -42,6 +47,13 @@ class Alert(AlertsModel, table=True):
     __tablename__ = "alerts"
     __table_args__ = (
         Index("ix_alerts_dedup_status", "dedup_key", "status"),
+        # What the evaluator reads for every batch: the unresolved alert of each key.
+        Index(
+            "ix_alerts_unresolved_dedup",
+            "dedup_key",
+            postgresql_where=text(UNRESOLVED_SQL),
+            sqlite_where=text(UNRESOLVED_SQL),
+        ),
         Index("ix_alerts_status_opened", "status", "opened_at"),
         Index("ix_alerts_device", "device_id"),
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, any_, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -58,6 +58,18 @@ class Database:
     def insert(self, table: Any) -> Any:
         """This database's own INSERT for ``table``: it has ``on_conflict_do_nothing/update``."""
         return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
+
+    def one_of(self, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+        """``column IN values``, as one array parameter on PostgreSQL.
+
+        ``IN (...)`` renders a placeholder per value, so each batch size is a new
+        statement text that psycopg parses again (it caches short statements with
+        few parameters only); ``= ANY(%s)`` is the same text for every batch.
+        """
+        values = list(values)
+        if not self.is_postgres:
+            return column.in_(values)
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -56,7 +56,7 @@ class JobStore:
         if keys:
             with self.db.session() as session:
                 statement = select(Job.dedup_key, Job.id).where(
-                    col(Job.dedup_key).in_(keys), col(Job.status).in_(UNFINISHED)
+                    self.db.one_of(col(Job.dedup_key), keys), col(Job.status).in_(UNFINISHED)
                 )
                 held = {key: job_id for key, job_id in session.exec(statement).all() if key}
         result: list[str | None] = []

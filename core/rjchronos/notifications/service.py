@@ -226,7 +226,7 @@ def _store_deliveries(
             key: delivery_id
             for key, delivery_id in session.execute(
                 select(deliveries.c.idempotency_key, deliveries.c.id).where(
-                    deliveries.c.idempotency_key.in_(keys)
+                    kernel.db.one_of(deliveries.c.idempotency_key, keys)
                 )
             ).all()
         }
@@ -377,7 +377,7 @@ async def deliver(kernel: Kernel, params: Mapping[str, Any]) -> dict[str, Any]:
         rows = session.execute(
             select(NotificationDelivery, NotificationChannel)
             .join(NotificationChannel, NotificationChannel.id == NotificationDelivery.channel_id)  # type: ignore[arg-type]
-            .where(deliveries.c.id.in_(ids))
+            .where(kernel.db.one_of(deliveries.c.id, ids))
         ).all()
         session.expunge_all()
     if not batch and not rows:

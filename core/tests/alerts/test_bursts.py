@@ -95,3 +95,27 @@ def test_in_a_batch_only_the_failures_are_retried_each_in_a_job_of_its_own(
         d.id for d in deliveries if d.channel_id == down
     )
     assert all(j.status == "pending" and j.run_at and j.run_at > utcnow() for j in retries)
+
+
+def test_a_batch_reads_the_unresolved_alerts_of_its_keys_in_one_query(
+    alerts_kernel: Any,
+) -> None:
+    from sqlalchemy import insert
+
+    from rjchronos.alerts.lifecycle import unresolved_of
+    from rjchronos.alerts.models import alerts
+
+    now = utcnow()
+    statuses = ["open", "acknowledged", "resolved"]
+    rows = [
+        {"id": f"a{n:03d}", "rule_name": "r", "dedup_key": f"k{n % 100}", "status": statuses[n % 3],
+         "severity": "major", "title": "t", "details": {}, "opened_at": now, "last_seen_at": now}
+        for n in range(300)
+    ]  # fmt: skip
+    with alerts_kernel.db.engine.begin() as connection:
+        connection.execute(insert(alerts), rows)
+    wanted = [f"k{n}" for n in range(0, 100, 7)]
+    with alerts_kernel.db.session() as session:
+        found = session.execute(unresolved_of(alerts_kernel, wanted)).scalars().all()
+    expected = {r["id"] for r in rows if r["dedup_key"] in wanted and r["status"] != "resolved"}
+    assert {alert.id for alert in found} == expected

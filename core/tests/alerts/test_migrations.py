@@ -24,7 +24,7 @@ class TestNotificationMigrations(MigrationConformance):
 class TestAlertMigrations(MigrationConformance):
     plugin = "builtin.alerts"
     metadata = ALERTS_METADATA
-    head = "alerts_0004"
+    head = "alerts_0005"
 
     @pytest.fixture
     def kernel(self, alerts_kernel: Any) -> Any:
