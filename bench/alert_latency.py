@@ -43,10 +43,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from rjchronos import hookimpl
-from rjchronos.alerts.models import AlertRule
+from rjchronos.alerts.models import AlertRule, alerts
 from rjchronos.config import Settings
 from rjchronos.db.ids import new_id
 from rjchronos.db.migrate import upgrade
+from rjchronos.db.types import utcnow
 from rjchronos.events import EventType
 from rjchronos.inventory.models import devices
 from rjchronos.kernel import Kernel
@@ -185,6 +186,22 @@ def wait_for_workers(kernel: Kernel) -> None:
     kernel.jobs.wait(job_id, timeout=120, interval=0.1)
 
 
+def open_alerts(kernel: Kernel, count: int) -> None:
+    """``count`` alerts already open when the burst starts, as in an outage that goes on."""
+    now = utcnow()
+    for start in range(0, count, 5000):
+        with kernel.db.engine.begin() as connection:
+            connection.execute(
+                insert(alerts),
+                [
+                    {"id": new_id(), "rule_name": "earlier", "dedup_key": f"earlier:{n}",
+                     "status": "open", "severity": "major", "title": "earlier", "details": {},
+                     "opened_at": now, "last_seen_at": now}
+                    for n in range(start, min(count, start + 5000))
+                ],
+            )  # fmt: skip
+
+
 def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> dict[str, Any]:
     count = int(options["rate"] * options["seconds"])
     broker = options["broker"] if options["worker_processes"] else ""
@@ -223,6 +240,7 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
             )
         )
         session.commit()
+    open_alerts(kernel, options["open_alerts"])
     loop = LoopThread()
     kernel.events.bind_loop(loop.loop)
     workers = start_workers(home, url, broker, jobs, options) if broker else []
@@ -290,6 +308,9 @@ def main() -> None:
         default=0,
         help="deliver from this many `rjchronos worker` processes on --broker (0: embedded)",
     )
+    parser.add_argument(
+        "--open-alerts", type=int, default=0, help="alerts already open when the burst starts"
+    )
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="their broker")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the rest")
     options: dict[str, Any] = vars(parser.parse_args())
@@ -312,7 +333,8 @@ def main() -> None:
     ratio = round(app["p99_ms"] / bare["p99_ms"], 2) if app["p99_ms"] and bare["p99_ms"] else None
     print(
         f"device event -> webhook delivery, {options['rate']:.0f} events/s for "
-        f"{options['seconds']:.0f} s ({app['events']:,} events, PostgreSQL, {where}):"
+        f"{options['seconds']:.0f} s ({app['events']:,} events, PostgreSQL, {where}, "
+        f"{options['open_alerts']:,} alerts already open):"
     )
     for label, row in (("RJChronos", app), ("bare POST", bare)):
         print(
@@ -334,6 +356,7 @@ def main() -> None:
                 "seconds": options["seconds"],
                 "workers": options["workers"],
                 "worker_processes": options["worker_processes"],
+                "open_alerts": options["open_alerts"],
                 "app": app,
                 "baseline": bare,
                 "p99_ratio": ratio,
