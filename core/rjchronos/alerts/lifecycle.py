@@ -16,7 +16,9 @@ from string import Template
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, literal_column, select
+from sqlalchemy import String, bindparam, func, insert, literal_column, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 
 from rjchronos.alerts.models import UNRESOLVED, Alert, AlertRule, Silence, alerts, silences
 from rjchronos.alerts.rules import in_scope
@@ -85,8 +87,27 @@ def unresolved(session: Session, key: str) -> Alert | None:
 
 
 def unresolved_of(kernel: Kernel, keys: Iterable[str]) -> Select[Alert]:
-    """The unresolved alerts of ``keys`` (one query for a batch, through the partial index)."""
-    return select(Alert).where(kernel.db.one_of(alerts.c.dedup_key, keys), _UNRESOLVED_ROWS)
+    """The unresolved alerts of ``keys``: one query for a batch.
+
+    On PostgreSQL each key is looked up on its own (a lateral join over the array
+    of keys), so the plan is an index probe per key whatever the planner guesses of
+    the array's selectivity: a plan that scans every open alert grows with the
+    outage that opened them.
+    """
+    if not kernel.db.is_postgres:
+        return select(Alert).where(alerts.c.dedup_key.in_(list(keys)), _UNRESOLVED_ROWS)
+    wanted = (
+        func.unnest(bindparam(None, list(keys), type_=ARRAY(String)))
+        .table_valued("key")
+        .render_derived("wanted")
+    )
+    found = (
+        select(alerts)
+        .where(alerts.c.dedup_key == wanted.c.key, _UNRESOLVED_ROWS)
+        .limit(1)
+        .lateral()
+    )
+    return select(aliased(Alert, found)).select_from(wanted).join(found, true())
 
 
 def _silences(session: Session, start: datetime, end: datetime) -> list[Silence]:

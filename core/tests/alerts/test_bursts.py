@@ -106,10 +106,12 @@ def test_a_batch_reads_the_unresolved_alerts_of_its_keys_in_one_query(
     from rjchronos.alerts.models import alerts
 
     now = utcnow()
+    # Each key has resolved alerts; two keys in three also have one unresolved alert.
     statuses = ["open", "acknowledged", "resolved"]
     rows = [
-        {"id": f"a{n:03d}", "rule_name": "r", "dedup_key": f"k{n % 100}", "status": statuses[n % 3],
-         "severity": "major", "title": "t", "details": {}, "opened_at": now, "last_seen_at": now}
+        {"id": f"a{n:03d}", "rule_name": "r", "dedup_key": f"k{n % 100}",
+         "status": statuses[n % 3] if n < 100 else "resolved", "severity": "major",
+         "title": "t", "details": {}, "opened_at": now, "last_seen_at": now}
         for n in range(300)
     ]  # fmt: skip
     with alerts_kernel.db.engine.begin() as connection:
