@@ -401,7 +401,7 @@ class JobQueue:
         wanted = {self._queue_name(brokers.check_queue_name(q)) for q in queues or ()}
         # Dramatiq's Redis consumer backs off up to this long between polls of an empty
         # queue: it is the delay of the first job after a quiet spell (an alert storm's).
-        idle_ms = 200 if self.kind == "embedded" else 25
+        idle_ms = 200 if self.kind == "embedded" else 100
         self._worker = brokers.start_worker(self.broker, threads, wanted or None, idle_ms)
 
     def _start_loop(self, first_grace: float | None) -> None:
