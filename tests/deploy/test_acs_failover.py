@@ -175,6 +175,8 @@ def test_killing_one_api_process_leaves_the_api_answering(
         assert [api.get("/devices").status_code for _ in range(4)] == [200] * 4
         assert balancer.served[doomed_url] >= 2 and balancer.served[survivor_url] >= 2
         doomed.process.kill()
+        # Dead, not dying: a request it accepted before the signal landed would get 502.
+        doomed.process.wait(30)
         added = [api.post("/sites", json={"name": f"CO {n}", "region": "Sul"}) for n in range(4)]
         assert [r.status_code for r in added] == [201] * 4
         names = {site["name"] for site in api.get("/sites").json()["items"]}
