@@ -24,38 +24,25 @@ from pathlib import Path
 from typing import Any
 
 from _scratch import scratch_database
-from alert_latency import EVENT, BenchEvents, open_alerts
+from alert_latency import EVENT, BenchEvents, add_devices, open_alerts, prepare
 from sqlalchemy import insert
 
 from rjchronos.alerts.engine import on_events
-from rjchronos.alerts.models import AlertRule
 from rjchronos.config import Settings
-from rjchronos.db.ids import new_id
-from rjchronos.db.migrate import upgrade
 from rjchronos.db.types import utcnow
 from rjchronos.events import DeviceEvent
-from rjchronos.inventory.models import DeviceEventRecord, devices
+from rjchronos.inventory.models import DeviceEventRecord
 from rjchronos.kernel import Kernel
-from rjchronos.notifications.models import NotificationChannel
-from rjchronos_notify_webhook.notifier import WebhookNotifier
 
 TARGET_RATIO = 1.5
 
 
 def stored_events(kernel: Kernel, count: int) -> list[DeviceEvent]:
     """``count`` events on new devices, stored as the bus would have stored them."""
-    ids = [new_id() for _ in range(count)]
+    ids = add_devices(kernel, count)
     table = DeviceEventRecord.__table__  # type: ignore[attr-defined]
     now = utcnow()
     with kernel.db.engine.begin() as connection:
-        connection.execute(
-            insert(devices),
-            [
-                {"id": device_id, "kind": "onu", "name": f"onu-{device_id}", "tags": [],
-                 "attributes": {}, "status": "online"}
-                for device_id in ids
-            ],
-        )  # fmt: skip
         event_ids = connection.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True),
             [
@@ -96,17 +83,7 @@ def main() -> None:
             plugins={"bench": BenchEvents()},
         )
         try:
-            upgrade(kernel)
-            kernel.drivers.add("rjchronos.notifiers", WebhookNotifier.name, WebhookNotifier)
-            with kernel.db.session() as session:
-                channel = NotificationChannel(
-                    name="bench", type=WebhookNotifier.name, config={"url": "http://127.0.0.1:9/"}
-                )
-                session.add(channel)
-                session.flush()
-                condition = {"type": "event", "event": EVENT}
-                document = {"name": "bench", "condition": condition, "channels": [channel.id]}
-                session.add(AlertRule(name="bench", document=document))
+            prepare(kernel, "http://127.0.0.1:9/")  # never posted to: no worker runs
             quiet = evaluate(kernel, stored_events(kernel, options.events), options.batch)
             open_alerts(kernel, options.open_alerts)
             outage = evaluate(kernel, stored_events(kernel, options.events), options.batch)

@@ -186,6 +186,34 @@ def wait_for_workers(kernel: Kernel) -> None:
     kernel.jobs.wait(job_id, timeout=120, interval=0.1)
 
 
+def prepare(kernel: Kernel, hook: str) -> None:
+    """Migrate; one event rule on :data:`EVENT` with one webhook channel posting to ``hook``."""
+    upgrade(kernel)
+    kernel.drivers.add("rjchronos.notifiers", WebhookNotifier.name, WebhookNotifier)
+    with kernel.db.session() as session:
+        channel = NotificationChannel(name="bench", type=WebhookNotifier.name, config={"url": hook})
+        session.add(channel)
+        session.flush()
+        condition = {"type": "event", "event": EVENT}
+        document = {"name": "bench", "severity": "major", "condition": condition}
+        session.add(AlertRule(name="bench", document={**document, "channels": [channel.id]}))
+
+
+def add_devices(kernel: Kernel, count: int) -> list[str]:
+    """``count`` new devices; their ids."""
+    ids = [new_id() for _ in range(count)]
+    with kernel.db.engine.begin() as connection:
+        connection.execute(
+            insert(devices),
+            [
+                {"id": device_id, "kind": "cpe", "name": f"bench-{device_id}", "tags": [],
+                 "attributes": {}, "status": "online"}
+                for device_id in ids
+            ],
+        )  # fmt: skip
+    return ids
+
+
 def open_alerts(kernel: Kernel, count: int) -> None:
     """``count`` alerts already open when the burst starts, as in an outage that goes on."""
     now = utcnow()
@@ -212,34 +240,8 @@ def measure_alerts(url: str, home: str, hook: str, options: dict[str, Any]) -> d
         ),
         plugins={"bench": BenchEvents()},
     )
-    upgrade(kernel)
-    kernel.drivers.add("rjchronos.notifiers", WebhookNotifier.name, WebhookNotifier)
-    ids = [new_id() for _ in range(count)]
-    with kernel.db.engine.begin() as connection:
-        connection.execute(
-            insert(devices),
-            [
-                {"id": device_id, "kind": "cpe", "name": f"bench-{n}", "tags": [],
-                 "attributes": {}, "status": "online"}
-                for n, device_id in enumerate(ids)
-            ],
-        )  # fmt: skip
-    with kernel.db.session() as session:
-        channel = NotificationChannel(name="bench", type=WebhookNotifier.name, config={"url": hook})
-        session.add(channel)
-        session.flush()
-        session.add(
-            AlertRule(
-                name="bench",
-                document={
-                    "name": "bench",
-                    "severity": "major",
-                    "condition": {"type": "event", "event": EVENT},
-                    "channels": [channel.id],
-                },
-            )
-        )
-        session.commit()
+    prepare(kernel, hook)
+    ids = add_devices(kernel, count)
     open_alerts(kernel, options["open_alerts"])
     loop = LoopThread()
     kernel.events.bind_loop(loop.loop)

@@ -73,15 +73,15 @@ _INSERT_MANY = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=T
 _INSERT_ARRAYS = text(
     "INSERT INTO device_events (type, device_id, time, payload, actor)"
     " SELECT type, device_id, time, payload, actor"
-    " FROM unnest(:types, :device_ids, :times, :payloads, :actors)"
+    " FROM unnest(:type, :device_id, :time, :payload, :actor)"
     " WITH ORDINALITY AS rows(type, device_id, time, payload, actor, n)"
     " ORDER BY n RETURNING id"
 ).bindparams(
-    bindparam("types", type_=ARRAY(String)),
-    bindparam("device_ids", type_=ARRAY(String)),
-    bindparam("times", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("payloads", type_=ARRAY(JSONB)),
-    bindparam("actors", type_=ARRAY(String)),
+    bindparam("type", type_=ARRAY(String)),
+    bindparam("device_id", type_=ARRAY(String)),
+    bindparam("time", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("payload", type_=ARRAY(JSONB)),
+    bindparam("actor", type_=ARRAY(String)),
 )
 _COMMITTED = "rjc_committed_events"
 DEFAULT_LISTENER_TIMEOUT = 10.0
@@ -97,16 +97,7 @@ def _insert_many(connection: Connection, rows: list[dict[str, Any]]) -> list[int
     """Insert event rows in one statement; their ids, in the rows' order."""
     if connection.dialect.name != "postgresql":
         return list(connection.execute(_INSERT_MANY, rows).scalars().all())
-    columns = {
-        name: [row[column] for row in rows]
-        for name, column in (
-            ("types", "type"),
-            ("device_ids", "device_id"),
-            ("times", "time"),
-            ("payloads", "payload"),
-            ("actors", "actor"),
-        )
-    }
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
     return sorted(connection.execute(_INSERT_ARRAYS, columns).scalars().all())
 
 

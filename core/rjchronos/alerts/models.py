@@ -19,7 +19,7 @@ from rjchronos.db.types import JsonDocument, UtcDateTime, utcnow
 #: The statuses of an alert not yet resolved; the evaluator keeps one such alert per dedup key.
 UNRESOLVED = ("open", "acknowledged")
 #: The same, as SQL: the predicate of the partial index the evaluator reads through.
-UNRESOLVED_SQL = "status IN ('open', 'acknowledged')"
+UNRESOLVED_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in UNRESOLVED))
 
 
 class AlertsModel(SQLModel, registry=registry()):

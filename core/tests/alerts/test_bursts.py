@@ -5,9 +5,11 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from rjchronos.alerts import engine
+from rjchronos.alerts.lifecycle import unresolved_of
+from rjchronos.alerts.models import alerts
 from rjchronos.db.types import utcnow
 from rjchronos.events import DeviceEvent
 from rjchronos.jobs.models import Job
@@ -100,11 +102,6 @@ def test_in_a_batch_only_the_failures_are_retried_each_in_a_job_of_its_own(
 def test_a_batch_reads_the_unresolved_alerts_of_its_keys_in_one_query(
     alerts_kernel: Any,
 ) -> None:
-    from sqlalchemy import insert
-
-    from rjchronos.alerts.lifecycle import unresolved_of
-    from rjchronos.alerts.models import alerts
-
     now = utcnow()
     # Each key has resolved alerts; two keys in three also have one unresolved alert.
     statuses = ["open", "acknowledged", "resolved"]
